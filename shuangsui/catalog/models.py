@@ -1,0 +1,129 @@
+"""一单：随机抽查事项清单与检查结果代码。"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from shuangsui.core.models import OrgUnit
+
+from .choices import CheckMethod, ItemKind, ObjectType
+
+
+def split_tags(text):
+    """把“、”“，”“,”“;”或换行分隔的文本拆成去重的标签列表。"""
+    if not text:
+        return []
+    for sep in "，、；;\n|":
+        text = text.replace(sep, ",")
+    seen = []
+    for part in text.split(","):
+        part = part.strip()
+        if part and part not in seen:
+            seen.append(part)
+    return seen
+
+
+def join_tags(tags):
+    """标签以“,a,b,”形式存储，便于 `contains=",a,"` 精确匹配。"""
+    tags = [t for t in tags if t]
+    return f",{','.join(tags)}," if tags else ""
+
+
+class InspectionItem(models.Model):
+    """随机抽查事项：一般事项有比例上限，重点事项不设上限、按抽取顺序分批检查。"""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name="制定单位", on_delete=models.PROTECT,
+                             related_name="items")
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    code = models.CharField("编号", max_length=32)
+    name = models.CharField("抽查事项名称", max_length=200)
+    sub_items = models.TextField("抽查子项", blank=True, help_text="每行一项")
+    legal_basis = models.TextField("抽查依据", blank=True)
+    department = models.ForeignKey(OrgUnit, verbose_name="抽查主体（部门）", null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField("抽查主体", max_length=100, blank=True)
+    object_type = models.CharField("抽查对象", max_length=100, default=ObjectType.ENTERPRISE,
+                                   help_text="多个以“、”分隔")
+    kind = models.CharField("事项类别", max_length=10, choices=ItemKind.choices,
+                            default=ItemKind.GENERAL)
+    ratio_cap = models.DecimalField(
+        "抽查比例上限", max_digits=6, decimal_places=4, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="一般事项必填，如 0.05 表示 5%；重点事项不设上限",
+    )
+    ratio_text = models.CharField("抽查比例", max_length=100, blank=True)
+    frequency = models.CharField("抽查频次", max_length=100, blank=True)
+    methods = models.CharField("抽查方式", max_length=40, blank=True,
+                               help_text="核查方式代码，以“,”分隔")
+    inspector_requirements = models.CharField("检查人员要求", max_length=255, blank=True,
+                                              help_text="资质标签，以“,”分隔存储")
+    note = models.TextField("备注", blank=True)
+    active = models.BooleanField("有效", default=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "抽查事项"
+        verbose_name_plural = "抽查事项清单"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="item_code_unique_per_unit",
+                                    violation_error_message="同一单位的抽查事项编号不能重复"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        if self.kind == ItemKind.GENERAL and self.ratio_cap is None:
+            raise ValidationError({"ratio_cap": "一般检查事项必须设定抽查比例上限"})
+        if self.kind == ItemKind.KEY and self.ratio_cap is not None:
+            raise ValidationError({"ratio_cap": "重点检查事项不设抽查比例上限"})
+        bad = [m for m in self.method_list if m not in CheckMethod.values]
+        if bad:
+            raise ValidationError({"methods": f"未知的核查方式代码：{'、'.join(bad)}"})
+
+    def save(self, *args, **kwargs):
+        self.scope_path = self.unit.path
+        super().save(*args, **kwargs)
+
+    @property
+    def method_list(self):
+        return [m for m in self.methods.split(",") if m]
+
+    @property
+    def method_labels(self):
+        labels = dict(CheckMethod.choices)
+        return [labels.get(m, m) for m in self.method_list]
+
+    @property
+    def requirement_tags(self):
+        return [t for t in self.inspector_requirements.split(",") if t]
+
+    @property
+    def sub_item_list(self):
+        return [line.strip() for line in self.sub_items.splitlines() if line.strip()]
+
+
+class ResultCode(models.Model):
+    """检查结果代码（多选、分层），管理员可维护。"""
+
+    code = models.CharField("代码", max_length=8, unique=True)
+    name = models.CharField("名称", max_length=100)
+    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    active = models.BooleanField("有效", default=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "检查结果代码"
+        verbose_name_plural = "检查结果代码"
+        ordering = ["order"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"

@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from shuangsui.core import scope
+from shuangsui.core.paging import paginate
+
+from .filters import ItemFilterSet
+from .models import InspectionItem
+
+
+def _items_for_user(user):
+    return scope.visible_shared(InspectionItem.objects.select_related("unit", "department"),
+                                user, "catalog.view")
+
+
+@login_required
+def item_list(request):
+    scope.require(request.user, "catalog.view")
+    filterset = ItemFilterSet(request.GET, queryset=_items_for_user(request.user))
+    page, querystring = paginate(request, filterset.qs.order_by("code"))
+    return render(request, "catalog/item_list.html",
+                  {"filter": filterset, "page": page, "querystring": querystring})
+
+
+@login_required
+def item_detail(request, pk):
+    from django.http import Http404
+
+    item = _items_for_user(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404("抽查事项不存在或不在您的辖区内")
+    return render(request, "catalog/item_detail.html", {"item": item})

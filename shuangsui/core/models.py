@@ -1,0 +1,182 @@
+"""组织单元、用户与角色、审计留痕。"""
+
+import hashlib
+import json
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .choices import Role, UnitLevel
+
+
+class OrgUnit(models.Model):
+    """组织单元：省 > 市 > 县（区） > 市场监管所；部门挂在所属县（区）或市之下。
+
+    `path` 是从省开始的代码路径（如 `35/3505/350503/35050301/`），辖区过滤都以它为前缀。
+    """
+
+    code = models.CharField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    level = models.CharField("层级", max_length=16, choices=UnitLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField("路径", max_length=255, unique=True, editable=False)
+    region_code = models.CharField("行政区划代码", max_length=12, blank=True)
+    is_market_regulator = models.BooleanField("市场监管部门", default=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "组织单元"
+        verbose_name_plural = "组织单元"
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        allowed = {
+            UnitLevel.PROVINCE: {None},
+            UnitLevel.CITY: {UnitLevel.PROVINCE},
+            UnitLevel.COUNTY: {UnitLevel.CITY},
+            UnitLevel.STATION: {UnitLevel.COUNTY},
+            UnitLevel.DEPARTMENT: {UnitLevel.COUNTY, UnitLevel.CITY, UnitLevel.PROVINCE},
+        }[self.level]
+        parent_level = self.parent.level if self.parent_id else None
+        if parent_level not in allowed:
+            raise ValidationError({"parent": f"{self.get_level_display()}不能挂在该上级之下"})
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        prefix = self.parent.path if self.parent_id else ""
+        self.path = f"{prefix}{self.code}/"
+        super().save(*args, **kwargs)
+
+    @property
+    def county(self):
+        """本单元所属的县（区）局；省、市级单元返回自身。"""
+        unit = self
+        while unit.level in (UnitLevel.STATION, UnitLevel.DEPARTMENT) and unit.parent_id:
+            unit = unit.parent
+        return unit
+
+    def ancestor_paths(self):
+        parts = self.path.strip("/").split("/")
+        return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+class User(AbstractUser):
+    """平台用户：属于一个组织单元，担任一个角色。"""
+
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSPECTOR)
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    phone = models.CharField("电话", max_length=32, blank=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return f"{self.last_name}{self.first_name}" or self.username
+
+    @property
+    def display_name(self):
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+    @property
+    def scope_path(self):
+        return self.unit.path if self.unit_id else ""
+
+
+class ApiToken(models.Model):
+    """系统对接用的 API 令牌；只保存摘要。"""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("前缀", max_length=8, editable=False)
+    digest = models.CharField("摘要", max_length=64, unique=True, editable=False)
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked = models.BooleanField("已停用", default=False)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self):
+        return f"{self.name}（{self.prefix}…）"
+
+    @staticmethod
+    def hash(raw):
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name):
+        """生成新令牌，返回 (令牌对象, 明文)；明文只在此时可见。"""
+        raw = "ss_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:8], digest=cls.hash(raw))
+        return token, raw
+
+
+class AuditEvent(models.Model):
+    """全过程留痕：每次新增、修改、删除、登录各一行，逐行哈希链接（每行的哈希覆盖上一行的哈希）。"""
+
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", db_constraint=False,
+    )
+    actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True)
+    object_id = models.CharField("对象标识", max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    scope_path = models.CharField("辖区路径", max_length=255, blank=True, db_index=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    prev_hash = models.CharField("上一行哈希", max_length=64)
+    hash = models.CharField("本行哈希", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "审计事件"
+        verbose_name_plural = "审计事件"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.object_repr}"
+
+    def payload(self):
+        """参与哈希的内容（规范 JSON）。"""
+        return json.dumps(
+            {
+                "id": self.pk,
+                "at": self.at.isoformat(),
+                "actor": self.actor_id,
+                "actor_name": self.actor_name,
+                "action": self.action,
+                "object_type": self.object_type,
+                "object_id": self.object_id,
+                "object_repr": self.object_repr,
+                "scope_path": self.scope_path,
+                "before": self.before,
+                "after": self.after,
+                "prev_hash": self.prev_hash,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def compute_hash(self):
+        return hashlib.sha256(self.payload().encode()).hexdigest()

@@ -1,0 +1,128 @@
+"""辖区范围与角色权限：所有读取和写入都经过这里（默认拒绝）。
+
+每个受辖区约束的模型都有 `scope_path` 字段（其所属单元的路径）；用户只能读写
+`scope_path` 以其辖区根路径开头的记录。
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from .choices import Role, UnitLevel
+
+# 角色能做的事（能力）；读取另受辖区约束
+CAPABILITIES = {
+    Role.ADMIN: {
+        "directory.view", "directory.edit", "directory.import", "catalog.view", "catalog.edit",
+        "inspectors.view", "inspectors.edit", "inspectors.import", "users.manage", "audit.view",
+        "plans.view", "plans.edit", "plans.approve", "draws.view", "draws.operate",
+        "directory.export", "credit.view",
+    },
+    Role.PLANNER: {
+        "directory.view", "directory.edit", "directory.import", "directory.export",
+        "catalog.view", "catalog.edit", "inspectors.view", "inspectors.edit",
+        "inspectors.import", "audit.view", "plans.view", "plans.edit", "plans.approve",
+        "draws.view", "draws.operate", "credit.view",
+    },
+    Role.BUSINESS: {
+        "directory.view", "directory.export", "catalog.view", "catalog.edit", "inspectors.view",
+        "plans.view", "plans.edit", "draws.view", "credit.view",
+    },
+    Role.STATION_HEAD: {
+        "directory.view", "directory.export", "catalog.view", "inspectors.view", "plans.view",
+        "draws.view", "credit.view", "work.station",
+    },
+    Role.INSPECTOR: {"directory.view", "catalog.view", "work.own", "credit.view"},
+    Role.JOINT_DEPT: {"directory.view", "catalog.view", "catalog.edit", "plans.view", "draws.view"},
+    Role.WITNESS: {
+        "directory.view", "catalog.view", "inspectors.view", "plans.view", "draws.view",
+        "draws.witness", "audit.view", "credit.view",
+    },
+}
+
+# 以所为辖区的角色
+STATION_ROLES = {Role.STATION_HEAD, Role.INSPECTOR}
+
+
+def capabilities(user):
+    if user is None or not user.is_authenticated or not user.is_active or user.unit_id is None:
+        return set()
+    return CAPABILITIES.get(user.role, set())
+
+
+def can(user, capability):
+    return capability in capabilities(user)
+
+
+def require(user, capability):
+    if not can(user, capability):
+        raise PermissionDenied("没有权限执行此操作")
+
+
+def root_unit(user):
+    """用户的辖区根单元：所级角色为本所；部门挂在县（区）的取该县（区）；其他为本单位。"""
+    if user is None or not user.is_authenticated or user.unit_id is None:
+        return None
+    unit = user.unit
+    if user.role in STATION_ROLES and unit.level == UnitLevel.STATION:
+        return unit
+    return unit.county
+
+
+def root_path(user):
+    unit = root_unit(user)
+    return unit.path if unit else None
+
+
+def scoped(queryset, user, capability=None, field="scope_path"):
+    """把查询集限定在用户辖区之内；无权限或无单位时返回空集。"""
+    if capability and not can(user, capability):
+        return queryset.none()
+    path = root_path(user)
+    if not path or not capabilities(user):
+        return queryset.none()
+    return queryset.filter(**{f"{field}__startswith": path})
+
+
+def visible_shared(queryset, user, capability=None, field="scope_path"):
+    """上级下发、本级共用的记录（如抽查事项清单）：辖区之内，或属于辖区的上级单元。"""
+    if capability and not can(user, capability):
+        return queryset.none()
+    path = root_path(user)
+    if not path or not capabilities(user):
+        return queryset.none()
+    unit = root_unit(user)
+    county_path = unit.county.path
+    ancestors = unit.county.ancestor_paths()
+    return queryset.filter(
+        Q(**{f"{field}__startswith": county_path}) | Q(**{f"{field}__in": ancestors})
+    )
+
+
+def in_scope(user, scope_path):
+    path = root_path(user)
+    return bool(path and scope_path and scope_path.startswith(path))
+
+
+def get_scoped(queryset, user, capability=None, **lookup):
+    """按辖区取单个对象；辖区外与不存在一样返回 404。"""
+    obj = scoped(queryset, user, capability).filter(**lookup).first()
+    if obj is None:
+        raise Http404("记录不存在或不在您的辖区内")
+    return obj
+
+
+def check_write(user, capability, scope_path):
+    """写入前检查：有此能力，且目标单元在辖区内。"""
+    require(user, capability)
+    if not in_scope(user, scope_path):
+        raise PermissionDenied("目标不在您的辖区内")
+
+
+def units_in_scope(user):
+    from .models import OrgUnit
+
+    path = root_path(user)
+    if not path:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(path__startswith=path)

@@ -1,0 +1,67 @@
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shuangsui.catalog.models import InspectionItem
+from shuangsui.directory.models import Entity
+from shuangsui.inspectors.models import Inspector
+
+from . import scope, throttle
+from .forms import LoginForm
+from .models import AuditEvent
+
+
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        ip = request.META.get("REMOTE_ADDR")
+        if throttle.blocked(username, ip):
+            form.add_error(None, "登录失败次数过多，请 15 分钟后再试")
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                throttle.failed(username, ip)
+                form.add_error(None, "用户名或密码错误")
+            else:
+                throttle.succeeded(username, ip)
+                login(request, user)
+                return redirect(request.GET.get("next") or "home")
+    return render(request, "core/login.html", {"form": form})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("login")
+
+
+@login_required
+def home(request):
+    user = request.user
+    unit = scope.root_unit(user)
+    counts = {
+        "entities": scope.scoped(Entity.objects.all(), user, "directory.view").count(),
+        "inspectors": scope.scoped(Inspector.objects.all(), user, "inspectors.view").count(),
+        "items": scope.visible_shared(InspectionItem.objects.filter(active=True), user,
+                                      "catalog.view").count(),
+    }
+    if not scope.capabilities(user):
+        messages.warning(request, "您的账号尚未分配单位或角色，请联系系统管理员。")
+    return render(request, "core/home.html", {"unit": unit, "counts": counts})
+
+
+@login_required
+def audit_list(request):
+    scope.require(request.user, "audit.view")
+    events = scope.scoped(AuditEvent.objects.all(), request.user).order_by("-id")
+    action = request.GET.get("action", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"page": page, "action": action})

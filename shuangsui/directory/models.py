@@ -1,0 +1,128 @@
+"""检查对象名录库：市场主体，以及产品、项目、行为等其他对象库。"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from shuangsui.core.models import OrgUnit
+
+from . import uscc
+from .choices import AnnualReport, CreditClass, EntityStatus, EntityType, LibraryKind
+
+
+class Entity(models.Model):
+    """市场主体，以统一社会信用代码（18 位）为唯一标识。"""
+
+    uid = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("名称", max_length=200, db_index=True)
+    entity_type = models.CharField("主体类型", max_length=16, choices=EntityType.choices,
+                                   default=EntityType.ENTERPRISE, db_index=True)
+    unit = models.ForeignKey(OrgUnit, verbose_name="登记/管辖单位", on_delete=models.PROTECT,
+                             related_name="entities")
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    region_code = models.CharField("行政区划代码", max_length=12, blank=True)
+    industry_code = models.CharField("行业代码", max_length=8, blank=True, db_index=True)
+    address = models.CharField("住所（经营场所）", max_length=255, blank=True)
+    legal_rep = models.CharField("法定代表人（负责人）", max_length=100, blank=True)
+    phone = models.CharField("联系电话", max_length=50, blank=True)
+    status = models.CharField("登记状态", max_length=12, choices=EntityStatus.choices,
+                              default=EntityStatus.ACTIVE, db_index=True)
+    established = models.DateField("成立日期", null=True, blank=True)
+    credit_class = models.CharField("信用风险分类", max_length=1, choices=CreditClass.choices,
+                                    default=CreditClass.U, db_index=True)
+    credit_date = models.DateField("分类日期", null=True, blank=True)
+    key_tags = models.CharField("重点领域", max_length=255, blank=True)
+    annual_report = models.CharField("年报状态", max_length=16, choices=AnnualReport.choices,
+                                     blank=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "市场主体"
+        verbose_name_plural = "市场主体"
+        ordering = ["uid"]
+        indexes = [
+            models.Index(fields=["scope_path", "credit_class"], name="entity_scope_credit"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        problem = uscc.problem(self.uid)
+        if problem:
+            raise ValidationError({"uid": problem})
+
+    def save(self, *args, **kwargs):
+        self.uid = uscc.normalise(self.uid)
+        self.scope_path = self.unit.path
+        super().save(*args, **kwargs)
+
+    @property
+    def tag_list(self):
+        return [t for t in self.key_tags.split(",") if t]
+
+
+class ObjectLibrary(models.Model):
+    """其他检查对象库：产品、项目、行为、专门对象库。"""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name="所属单位", on_delete=models.PROTECT,
+                             related_name="libraries")
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    code = models.CharField("库代码", max_length=32,
+                            help_text="字母、数字、下划线，用作抽取时的对象标识前缀")
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类别", max_length=12, choices=LibraryKind.choices)
+    description = models.TextField("说明", blank=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "对象库"
+        verbose_name_plural = "对象库"
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="library_code_unique",
+                                    violation_error_message="对象库代码不能重复"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.scope_path = self.unit.path
+        super().save(*args, **kwargs)
+
+
+class TargetObject(models.Model):
+    """对象库中的一个检查对象；抽取时标识为 `库代码:对象编号`。"""
+
+    library = models.ForeignKey(ObjectLibrary, verbose_name="对象库", on_delete=models.PROTECT,
+                                related_name="objects")
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    code = models.CharField("对象编号", max_length=64)
+    name = models.CharField("名称", max_length=200)
+    entity = models.ForeignKey(Entity, verbose_name="关联市场主体", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="objects")
+    attributes = models.JSONField("属性", default=dict, blank=True)
+    active = models.BooleanField("有效", default=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "检查对象"
+        verbose_name_plural = "检查对象"
+        constraints = [
+            models.UniqueConstraint(fields=["library", "code"], name="object_code_unique",
+                                    violation_error_message="同一对象库中的对象编号不能重复"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.scope_path = self.library.scope_path
+        super().save(*args, **kwargs)
+
+    @property
+    def uid(self):
+        return f"{self.library.code}:{self.code}"

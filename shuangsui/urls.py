@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shuangsui.api.api import api
+
+urlpatterns = [
+    path("", include("shuangsui.core.urls")),
+    path("catalog/", include("shuangsui.catalog.urls")),
+    path("directory/", include("shuangsui.directory.urls")),
+    path("inspectors/", include("shuangsui.inspectors.urls")),
+    path("transfer/", include("shuangsui.transfer.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "双随机一公开监管平台 管理后台"
+admin.site.site_title = "双随管理后台"
