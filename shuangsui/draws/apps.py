@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DrawsConfig(AppConfig):
+    name = "shuangsui.draws"
+    verbose_name = "随机抽取"
