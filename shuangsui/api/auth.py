@@ -9,6 +9,8 @@ from shuangsui.core.models import ApiToken
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
+        if not token:
+            return None
         row = (ApiToken.objects.select_related("user", "user__unit")
                .filter(digest=ApiToken.hash(token), revoked=False).first())
         if row is None or not row.user.is_active:
@@ -27,9 +29,11 @@ class HeaderTokenAuth(APIKeyHeader):
 
 
 class PageSession(SessionAuth):
+    """页面会话；只认有效账号。"""
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        return user
+        return user if user is not None and user.is_active else None
 
 
 AUTH = [TokenAuth(), HeaderTokenAuth(), PageSession()]

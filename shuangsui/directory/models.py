@@ -97,12 +97,12 @@ class TargetObject(models.Model):
     """对象库中的一个检查对象；抽取时标识为 `库代码:对象编号`。"""
 
     library = models.ForeignKey(ObjectLibrary, verbose_name="对象库", on_delete=models.PROTECT,
-                                related_name="objects")
+                                related_name="targets")
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     code = models.CharField("对象编号", max_length=64)
     name = models.CharField("名称", max_length=200)
     entity = models.ForeignKey(Entity, verbose_name="关联市场主体", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="objects")
+                               on_delete=models.SET_NULL, related_name="library_objects")
     attributes = models.JSONField("属性", default=dict, blank=True)
     active = models.BooleanField("有效", default=True)
 

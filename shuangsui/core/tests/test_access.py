@@ -1,0 +1,93 @@
+"""角色 × 地址的访问矩阵：两个县（区）之间没有任何 2xx 的越界访问。"""
+
+from django.urls import reverse
+
+from shuangsui.core import scope
+from shuangsui.core.models import ApiToken
+
+from .base import ROLES, BaseTestCase
+
+
+class AccessMatrixTests(BaseTestCase):
+    def foreign_urls(self):
+        """属于鲤城区的对象的地址（丰泽区用户都不应拿到 2xx）。"""
+        return [
+            reverse("entity-detail", args=[self.other_entity.uid]),
+            reverse("inspector-detail", args=[self.other_inspector.pk]),
+            f"/api/directory/entities/{self.other_entity.uid}",
+            f"/api/inspectors/inspectors/{self.other_inspector.pk}",
+        ]
+
+    def test_it_never_serves_another_countys_records(self):
+        for role in ROLES:
+            self.login(role)
+            for url in self.foreign_urls():
+                response = self.client.get(url)
+                self.assertGreaterEqual(response.status_code, 300, f"{role} 读到了 {url}")
+            self.client.logout()
+
+    def test_it_never_lists_another_countys_records(self):
+        for role in ROLES:
+            self.login(role)
+            for url in [reverse("entity-list"), "/api/directory/entities",
+                        reverse("inspector-list"), "/api/inspectors/inspectors",
+                        reverse("entity-list") + "?q=鲤城", f"/api/directory/entities?q={self.other_entity.uid}"]:
+                response = self.client.get(url)
+                if response.status_code == 200:
+                    body = response.content.decode()
+                    self.assertNotIn(self.other_entity.uid, body, f"{role} {url}")
+                    self.assertNotIn(self.other_inspector.badge_no, body, f"{role} {url}")
+            self.client.logout()
+
+    def test_it_serves_own_county_to_roles_that_may_read(self):
+        expected = {
+            "admin": 200, "planner": 200, "business": 200, "head": 200, "inspector": 200,
+            "joint": 200, "witness": 200,
+        }
+        for role, status in expected.items():
+            self.login(role)
+            response = self.client.get(reverse("entity-detail", args=[self.entity.uid]))
+            self.assertEqual(response.status_code, status, role)
+            self.client.logout()
+
+    def test_station_roles_see_only_their_station(self):
+        self.login("head")
+        self.assertEqual(self.client.get(reverse("entity-detail", args=[self.entity.uid])).status_code, 200)
+        self.assertEqual(self.client.get(reverse("entity-detail", args=[self.entity2.uid])).status_code, 404)
+
+    def test_inspector_role_cannot_browse_inspector_directory(self):
+        self.login("inspector")
+        self.assertEqual(self.client.get(reverse("inspector-list")).status_code, 403)
+        self.assertEqual(self.client.get("/api/inspectors/inspectors").status_code, 403)
+
+    def test_anonymous_is_sent_to_login_and_api_refuses(self):
+        response = self.client.get(reverse("entity-list"))
+        self.assertEqual(response.status_code, 302)
+        self.assertIn(reverse("login"), response["Location"])
+        self.assertEqual(self.client.get("/api/directory/entities").status_code, 401)
+
+    def test_user_without_unit_sees_nothing(self):
+        user = self.user("planner")
+        user.unit = None
+        user.save()
+        self.client.force_login(user)
+        self.assertEqual(self.client.get(reverse("entity-list")).status_code, 403)
+        self.assertEqual(scope.scoped(type(self.entity).objects.all(), user).count(), 0)
+
+    def test_token_auth_uses_the_same_scope(self):
+        _, raw = ApiToken.issue(self.user("planner"), "对接测试")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        ok = self.client.get(f"/api/directory/entities/{self.entity.uid}", **auth)
+        self.assertEqual(ok.status_code, 200)
+        self.assertEqual(ok.json()["name"], "泉州鑫源贸易有限公司")
+        foreign = self.client.get(f"/api/directory/entities/{self.other_entity.uid}", **auth)
+        self.assertEqual(foreign.status_code, 404)
+        listing = self.client.get("/api/directory/entities", **auth).json()
+        self.assertEqual({e["uid"] for e in listing["results"]}, {self.entity.uid, self.entity2.uid})
+        bad = self.client.get("/api/directory/entities", HTTP_AUTHORIZATION="Bearer nope")
+        self.assertEqual(bad.status_code, 401)
+
+    def test_openapi_is_published(self):
+        response = self.client.get("/api/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("/api/directory/entities", response.json()["paths"])

@@ -1,0 +1,92 @@
+"""审计留痕：每次增删改和登录都有记录；改动、删除、调换任何一行都能被校验发现。"""
+
+from io import StringIO
+
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+
+from shuangsui.core import audit
+from shuangsui.core.models import AuditEvent
+
+from .base import PASSWORD, BaseTestCase, make_entity
+
+
+class AuditTrailTests(BaseTestCase):
+    def test_it_records_create_update_delete_with_before_and_after(self):
+        start = AuditEvent.objects.count()
+        entity = make_entity(self.station, 77, name="原名称有限公司")
+        entity.name = "新名称有限公司"
+        entity.save()
+        entity.delete()
+        events = list(AuditEvent.objects.order_by("id")[start:])
+        self.assertEqual([e.action for e in events], ["entity.created", "entity.updated", "entity.deleted"])
+        self.assertEqual(events[1].before["name"], "原名称有限公司")
+        self.assertEqual(events[1].after["name"], "新名称有限公司")
+        self.assertEqual(events[2].before["uid"], entity.uid)
+        self.assertEqual(events[0].scope_path, self.station.path)
+
+    def test_login_and_failed_login_are_recorded(self):
+        self.client.post(reverse("login"), {"username": "planner", "password": PASSWORD})
+        self.client.post(reverse("logout"))
+        self.client.post(reverse("login"), {"username": "planner", "password": "wrong"})
+        actions = list(AuditEvent.objects.order_by("-id").values_list("action", flat=True)[:3])
+        self.assertEqual(actions, ["user.login_failed", "user.logout", "user.login"])
+
+    def test_chain_verifies_when_untouched(self):
+        make_entity(self.station, 78)
+        checked, problem = audit.verify()
+        self.assertIsNone(problem)
+        self.assertEqual(checked, AuditEvent.objects.count())
+        out = StringIO()
+        call_command("audit", "verify", stdout=out)
+        self.assertIn("审计链完好", out.getvalue())
+
+    def _three_more(self):
+        for n in (81, 82, 83):
+            make_entity(self.station, n)
+        return list(AuditEvent.objects.order_by("-id").values_list("id", flat=True)[:3])[::-1]
+
+    def test_an_edited_row_is_named(self):
+        first, middle, last = self._three_more()
+        AuditEvent.objects.filter(id=middle).update(actor_name="冒名顶替")
+        self.assertEqual(audit.verify()[1][0], middle)
+        with self.assertRaisesMessage(CommandError, f"第 {middle} 行"):
+            call_command("audit", "verify", stdout=StringIO())
+
+    def test_an_edited_payload_is_named(self):
+        first, middle, last = self._three_more()
+        event = AuditEvent.objects.get(id=first)
+        event.after = {**event.after, "name": "篡改"}
+        AuditEvent.objects.filter(id=first).update(after=event.after)
+        self.assertEqual(audit.verify()[1][0], first)
+
+    def test_a_deleted_row_is_named(self):
+        first, middle, last = self._three_more()
+        AuditEvent.objects.filter(id=middle).delete()
+        row, reason = audit.verify()[1]
+        self.assertEqual(row, middle)
+        self.assertIn("缺少", reason)
+
+    def test_a_deleted_and_renumbered_row_is_caught(self):
+        first, middle, last = self._three_more()
+        AuditEvent.objects.filter(id=middle).delete()
+        AuditEvent.objects.filter(id=last).update(id=middle)
+        self.assertEqual(audit.verify()[1][0], middle)
+
+    def test_reordered_rows_are_caught(self):
+        first, middle, last = self._three_more()
+        table = AuditEvent._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(f"UPDATE {table} SET id = -1 WHERE id = %s", [first])
+            cur.execute(f"UPDATE {table} SET id = %s WHERE id = %s", [first, middle])
+            cur.execute(f"UPDATE {table} SET id = %s WHERE id = -1", [middle])
+        self.assertEqual(audit.verify()[1][0], first)
+
+    def test_a_rehashed_row_breaks_the_next_link(self):
+        first, middle, last = self._three_more()
+        event = AuditEvent.objects.get(id=middle)
+        event.actor_name = "冒名顶替"
+        event.hash = event.compute_hash()
+        AuditEvent.objects.filter(id=middle).update(actor_name=event.actor_name, hash=event.hash)
+        self.assertEqual(audit.verify()[1][0], last)
