@@ -42,8 +42,12 @@ def page_of(request, queryset, serialise, per_page=50):
         number = 1
     paginator = Paginator(queryset, per_page)
     page = paginator.get_page(number)
-    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-            "results": [serialise(obj) for obj in page]}
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "results": [serialise(obj) for obj in page],
+    }
 
 
 def unit_out(unit):
@@ -52,10 +56,15 @@ def unit_out(unit):
 
 def entity_out(entity, show_credit=True):
     return {
-        "uid": entity.uid, "name": entity.name, "entity_type": entity.entity_type,
-        "unit": unit_out(entity.unit), "region_code": entity.region_code,
-        "industry_code": entity.industry_code, "address": entity.address,
-        "legal_rep": entity.legal_rep, "status": entity.status,
+        "uid": entity.uid,
+        "name": entity.name,
+        "entity_type": entity.entity_type,
+        "unit": unit_out(entity.unit),
+        "region_code": entity.region_code,
+        "industry_code": entity.industry_code,
+        "address": entity.address,
+        "legal_rep": entity.legal_rep,
+        "status": entity.status,
         "established": entity.established.isoformat() if entity.established else None,
         "credit_class": entity.credit_class if show_credit else None,
         "key_tags": entity.tag_list,
@@ -64,22 +73,31 @@ def entity_out(entity, show_credit=True):
 
 def item_out(item):
     return {
-        "id": item.pk, "code": item.code, "name": item.name, "kind": item.kind,
-        "sub_items": item.sub_item_list, "legal_basis": item.legal_basis,
+        "id": item.pk,
+        "code": item.code,
+        "name": item.name,
+        "kind": item.kind,
+        "sub_items": item.sub_item_list,
+        "legal_basis": item.legal_basis,
         "subject": item.subject or (item.department.name if item.department_id else ""),
         "object_type": item.object_type,
         "ratio_cap": str(item.ratio_cap) if item.ratio_cap is not None else None,
-        "frequency": item.frequency, "methods": item.method_list,
+        "frequency": item.frequency,
+        "methods": item.method_list,
         "inspector_requirements": item.requirement_tags,
     }
 
 
 def inspector_out(inspector):
     return {
-        "id": inspector.pk, "badge_no": inspector.badge_no, "name": inspector.name,
-        "kind": inspector.kind, "unit": unit_out(inspector.unit),
+        "id": inspector.pk,
+        "badge_no": inspector.badge_no,
+        "name": inspector.name,
+        "kind": inspector.kind,
+        "unit": unit_out(inspector.unit),
         "department": unit_out(inspector.department),
-        "qualifications": inspector.qualification_list, "expertise": inspector.expertise_list,
+        "qualifications": inspector.qualification_list,
+        "expertise": inspector.expertise_list,
         "on_duty": inspector.on_duty,
     }
 
@@ -102,8 +120,9 @@ def list_entities(request):
 @directory.get("/entities/{uid}", summary="市场主体详情")
 def get_entity(request, uid: str):
     user = request.auth
-    entity = scope.get_scoped(Entity.objects.select_related("unit"), user, "directory.view",
-                              uid=uid)
+    entity = scope.get_scoped(
+        Entity.objects.select_related("unit"), user, "directory.view", uid=uid
+    )
     return entity_out(entity, scope.can(user, "credit.view"))
 
 
@@ -128,18 +147,24 @@ def get_item(request, item_id: int):
 @people.get("/inspectors", summary="检查人员列表")
 def list_inspectors(request):
     user = request.auth
-    qs = scope.scoped(Inspector.objects.select_related("unit", "department"), user,
-                      "inspectors.view")
+    qs = scope.scoped(
+        Inspector.objects.select_related("unit", "department"), user, "inspectors.view"
+    )
     scope.require(user, "inspectors.view")
-    return page_of(request, InspectorFilterSet(request.GET, queryset=qs).qs.order_by("badge_no"),
-                   inspector_out)
+    return page_of(
+        request, InspectorFilterSet(request.GET, queryset=qs).qs.order_by("badge_no"), inspector_out
+    )
 
 
 @people.get("/inspectors/{inspector_id}", summary="检查人员详情")
 def get_inspector(request, inspector_id: int):
     user = request.auth
-    inspector = scope.get_scoped(Inspector.objects.select_related("unit", "department"), user,
-                                 "inspectors.view", pk=inspector_id)
+    inspector = scope.get_scoped(
+        Inspector.objects.select_related("unit", "department"),
+        user,
+        "inspectors.view",
+        pk=inspector_id,
+    )
     return inspector_out(inspector)
 
 

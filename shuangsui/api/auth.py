@@ -11,8 +11,11 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         if not token:
             return None
-        row = (ApiToken.objects.select_related("user", "user__unit")
-               .filter(digest=ApiToken.hash(token), revoked=False).first())
+        row = (
+            ApiToken.objects.select_related("user", "user__unit")
+            .filter(digest=ApiToken.hash(token), revoked=False)
+            .first()
+        )
         if row is None or not row.user.is_active:
             return None
         ApiToken.objects.filter(pk=row.pk).update(last_used=timezone.now())

@@ -34,31 +34,46 @@ def join_tags(tags):
 class InspectionItem(models.Model):
     """随机抽查事项：一般事项有比例上限，重点事项不设上限、按抽取顺序分批检查。"""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name="制定单位", on_delete=models.PROTECT,
-                             related_name="items")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="制定单位", on_delete=models.PROTECT, related_name="items"
+    )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     code = models.CharField("编号", max_length=32)
     name = models.CharField("抽查事项名称", max_length=200)
     sub_items = models.TextField("抽查子项", blank=True, help_text="每行一项")
     legal_basis = models.TextField("抽查依据", blank=True)
-    department = models.ForeignKey(OrgUnit, verbose_name="抽查主体（部门）", null=True,
-                                   blank=True, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        OrgUnit,
+        verbose_name="抽查主体（部门）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     subject = models.CharField("抽查主体", max_length=100, blank=True)
-    object_type = models.CharField("抽查对象", max_length=100, default=ObjectType.ENTERPRISE,
-                                   help_text="多个以“、”分隔")
-    kind = models.CharField("事项类别", max_length=10, choices=ItemKind.choices,
-                            default=ItemKind.GENERAL)
+    object_type = models.CharField(
+        "抽查对象", max_length=100, default=ObjectType.ENTERPRISE, help_text="多个以“、”分隔"
+    )
+    kind = models.CharField(
+        "事项类别", max_length=10, choices=ItemKind.choices, default=ItemKind.GENERAL
+    )
     ratio_cap = models.DecimalField(
-        "抽查比例上限", max_digits=6, decimal_places=4, null=True, blank=True,
+        "抽查比例上限",
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text="一般事项必填，如 0.05 表示 5%；重点事项不设上限",
     )
     ratio_text = models.CharField("抽查比例", max_length=100, blank=True)
     frequency = models.CharField("抽查频次", max_length=100, blank=True)
-    methods = models.CharField("抽查方式", max_length=40, blank=True,
-                               help_text="核查方式代码，以“,”分隔")
-    inspector_requirements = models.CharField("检查人员要求", max_length=255, blank=True,
-                                              help_text="资质标签，以“,”分隔存储")
+    methods = models.CharField(
+        "抽查方式", max_length=40, blank=True, help_text="核查方式代码，以“,”分隔"
+    )
+    inspector_requirements = models.CharField(
+        "检查人员要求", max_length=255, blank=True, help_text="资质标签，以“,”分隔存储"
+    )
     note = models.TextField("备注", blank=True)
     active = models.BooleanField("有效", default=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
@@ -70,8 +85,11 @@ class InspectionItem(models.Model):
         verbose_name_plural = "抽查事项清单"
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "code"], name="item_code_unique_per_unit",
-                                    violation_error_message="同一单位的抽查事项编号不能重复"),
+            models.UniqueConstraint(
+                fields=["unit", "code"],
+                name="item_code_unique_per_unit",
+                violation_error_message="同一单位的抽查事项编号不能重复",
+            ),
         ]
 
     def __str__(self):
@@ -113,8 +131,14 @@ class ResultCode(models.Model):
 
     code = models.CharField("代码", max_length=8, unique=True)
     name = models.CharField("名称", max_length=100)
-    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     order = models.PositiveSmallIntegerField("顺序", default=0)
     active = models.BooleanField("有效", default=True)
 

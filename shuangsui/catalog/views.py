@@ -9,8 +9,9 @@ from .models import InspectionItem
 
 
 def _items_for_user(user):
-    return scope.visible_shared(InspectionItem.objects.select_related("unit", "department"),
-                                user, "catalog.view")
+    return scope.visible_shared(
+        InspectionItem.objects.select_related("unit", "department"), user, "catalog.view"
+    )
 
 
 @login_required
@@ -18,8 +19,11 @@ def item_list(request):
     scope.require(request.user, "catalog.view")
     filterset = ItemFilterSet(request.GET, queryset=_items_for_user(request.user))
     page, querystring = paginate(request, filterset.qs.order_by("code"))
-    return render(request, "catalog/item_list.html",
-                  {"filter": filterset, "page": page, "querystring": querystring})
+    return render(
+        request,
+        "catalog/item_list.html",
+        {"filter": filterset, "page": page, "querystring": querystring},
+    )
 
 
 @login_required

@@ -57,8 +57,18 @@ def _lock_chain():
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
-def log(action, obj=None, *, actor=None, before=None, after=None, object_type="",
-        object_id="", object_repr="", scope_path=""):
+def log(
+    action,
+    obj=None,
+    *,
+    actor=None,
+    before=None,
+    after=None,
+    object_type="",
+    object_id="",
+    object_repr="",
+    scope_path="",
+):
     """写一条审计事件（在调用方事务中）。`action` 用点分名，如 `entity.updated`。"""
     actor = actor if actor is not None else current_actor()
     if actor is not None and not getattr(actor, "is_authenticated", False):
@@ -102,7 +112,10 @@ def verify(batch=5000):
             return checked, None
         for event in rows:
             if event.id != expected_id:
-                return checked, (expected_id, f"缺少第 {expected_id} 行（下一行是第 {event.id} 行）")
+                return checked, (
+                    expected_id,
+                    f"缺少第 {expected_id} 行（下一行是第 {event.id} 行）",
+                )
             if event.prev_hash != prev_hash:
                 return checked, (event.id, "上一行哈希不符：前面的行被改动、删除或调换")
             if event.compute_hash() != event.hash:

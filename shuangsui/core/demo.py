@@ -28,53 +28,182 @@ COUNTIES = {
     "350502": ("鲤城区", ["开元", "海滨", "鲤中", "临江", "浮桥", "江南"]),
 }
 BUREAU_DEPARTMENTS = [
-    ("01", "信用监管股"), ("02", "食品安全监管股"), ("03", "特种设备安全监察股"),
-    ("04", "质量计量股"), ("05", "登记注册股"), ("06", "药品医疗器械监管股"),
+    ("01", "信用监管股"),
+    ("02", "食品安全监管股"),
+    ("03", "特种设备安全监察股"),
+    ("04", "质量计量股"),
+    ("05", "登记注册股"),
+    ("06", "药品医疗器械监管股"),
 ]
 OTHER_DEPARTMENTS = [("51", "卫生健康局"), ("52", "应急管理局"), ("53", "生态环境局")]
 
 # (编号, 名称, 类别, 比例上限, 抽查对象, 部门序号, 方式, 人员要求, 依据, 子项)
 ITEMS = [
-    ("FJSC-001", "企业公示信息的抽查", "general", "0.05", "企业、农民专业合作社", "01", "1,2,5",
-     "企业公示", "《企业信息公示暂行条例》第十四条", "年度报告公示信息\n即时公示信息"),
-    ("FJSC-002", "个体工商户公示信息的抽查", "general", "0.03", "个体工商户", "01", "1,2",
-     "企业公示", "《个体工商户年度报告暂行办法》", "年度报告公示信息"),
-    ("FJSC-003", "登记事项检查", "general", "0.05", "企业、个体工商户", "05", "1,2",
-     "登记注册", "《市场主体登记管理条例》第三十五条", "住所（经营场所）\n经营范围"),
-    ("FJSC-011", "食品销售者检查", "key", None, "企业、个体工商户", "02", "1,4",
-     "食品安全", "《中华人民共和国食品安全法》第一百一十条", "经营资质\n进货查验\n贮存条件"),
-    ("FJSC-012", "餐饮服务提供者检查", "key", None, "企业、个体工商户", "02", "1,4",
-     "食品安全", "《中华人民共和国食品安全法》第一百一十条", "许可情况\n原料控制\n加工制作"),
-    ("FJSC-021", "特种设备使用单位检查", "key", None, "企业", "03", "1",
-     "特种设备", "《中华人民共和国特种设备安全法》第五十七条", "使用登记\n定期检验\n作业人员"),
-    ("FJSC-031", "工业产品生产者检查", "key", None, "企业", "04", "1,4",
-     "产品质量", "《中华人民共和国产品质量法》第十五条", "生产许可\n产品标识"),
-    ("FJSC-032", "计量器具使用单位检查", "general", "0.05", "企业、个体工商户", "04", "1,4",
-     "计量", "《中华人民共和国计量法》第九条", "强制检定\n计量器具管理"),
-    ("FJSC-041", "药品零售企业检查", "key", None, "企业", "06", "1",
-     "药品", "《中华人民共和国药品管理法》第九十九条", "经营许可\n处方药销售"),
-    ("FJSC-051", "广告发布行为检查", "general", "0.03", "企业、个体工商户", "01", "1,5",
-     "广告", "《中华人民共和国广告法》第四十九条", "广告内容\n广告审查"),
+    (
+        "FJSC-001",
+        "企业公示信息的抽查",
+        "general",
+        "0.05",
+        "企业、农民专业合作社",
+        "01",
+        "1,2,5",
+        "企业公示",
+        "《企业信息公示暂行条例》第十四条",
+        "年度报告公示信息\n即时公示信息",
+    ),
+    (
+        "FJSC-002",
+        "个体工商户公示信息的抽查",
+        "general",
+        "0.03",
+        "个体工商户",
+        "01",
+        "1,2",
+        "企业公示",
+        "《个体工商户年度报告暂行办法》",
+        "年度报告公示信息",
+    ),
+    (
+        "FJSC-003",
+        "登记事项检查",
+        "general",
+        "0.05",
+        "企业、个体工商户",
+        "05",
+        "1,2",
+        "登记注册",
+        "《市场主体登记管理条例》第三十五条",
+        "住所（经营场所）\n经营范围",
+    ),
+    (
+        "FJSC-011",
+        "食品销售者检查",
+        "key",
+        None,
+        "企业、个体工商户",
+        "02",
+        "1,4",
+        "食品安全",
+        "《中华人民共和国食品安全法》第一百一十条",
+        "经营资质\n进货查验\n贮存条件",
+    ),
+    (
+        "FJSC-012",
+        "餐饮服务提供者检查",
+        "key",
+        None,
+        "企业、个体工商户",
+        "02",
+        "1,4",
+        "食品安全",
+        "《中华人民共和国食品安全法》第一百一十条",
+        "许可情况\n原料控制\n加工制作",
+    ),
+    (
+        "FJSC-021",
+        "特种设备使用单位检查",
+        "key",
+        None,
+        "企业",
+        "03",
+        "1",
+        "特种设备",
+        "《中华人民共和国特种设备安全法》第五十七条",
+        "使用登记\n定期检验\n作业人员",
+    ),
+    (
+        "FJSC-031",
+        "工业产品生产者检查",
+        "key",
+        None,
+        "企业",
+        "04",
+        "1,4",
+        "产品质量",
+        "《中华人民共和国产品质量法》第十五条",
+        "生产许可\n产品标识",
+    ),
+    (
+        "FJSC-032",
+        "计量器具使用单位检查",
+        "general",
+        "0.05",
+        "企业、个体工商户",
+        "04",
+        "1,4",
+        "计量",
+        "《中华人民共和国计量法》第九条",
+        "强制检定\n计量器具管理",
+    ),
+    (
+        "FJSC-041",
+        "药品零售企业检查",
+        "key",
+        None,
+        "企业",
+        "06",
+        "1",
+        "药品",
+        "《中华人民共和国药品管理法》第九十九条",
+        "经营许可\n处方药销售",
+    ),
+    (
+        "FJSC-051",
+        "广告发布行为检查",
+        "general",
+        "0.03",
+        "企业、个体工商户",
+        "01",
+        "1,5",
+        "广告",
+        "《中华人民共和国广告法》第四十九条",
+        "广告内容\n广告审查",
+    ),
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建文辉玲志鹏斌宇浩凯婷欣怡晨阳"
-TRADE = ("鑫源 恒达 宏远 华泰 东方 盛世 金海 清源 泉丰 闽南 海丝 刺桐 福瑞 嘉禾 永盛 兴隆 "
-         "德鑫 瑞丰 海峡 聚源 天成 万和 佳禾 晋江 安平 源和 鼎盛 龙华 恒丰 新宇 金泉 华安 "
-         "星辰 锦绣 富华 长兴 开元 鲤中 宝盛 明德").split()
-BUSINESS = [("F", "贸易", "商行"), ("H", "餐饮管理", "小吃店"), ("C", "鞋服制造", "加工坊"),
-            ("F", "食品", "便利店"), ("I", "网络科技", "工作室"), ("E", "建筑工程", "装修部"),
-            ("L", "商务咨询", "咨询部"), ("O", "家政服务", "维修部"), ("C", "机械制造", "五金店"),
-            ("F", "医药", "大药房"), ("R", "文化传媒", "文化室"), ("G", "物流", "货运部")]
-STREETS = ["东海大街", "泉秀路", "丰泽街", "刺桐路", "田安路", "津淮街", "宝洲路", "坪山路",
-           "城东路", "华大街", "清源山路", "北峰路"]
+TRADE = (
+    "鑫源 恒达 宏远 华泰 东方 盛世 金海 清源 泉丰 闽南 海丝 刺桐 福瑞 嘉禾 永盛 兴隆 "
+    "德鑫 瑞丰 海峡 聚源 天成 万和 佳禾 晋江 安平 源和 鼎盛 龙华 恒丰 新宇 金泉 华安 "
+    "星辰 锦绣 富华 长兴 开元 鲤中 宝盛 明德"
+).split()
+BUSINESS = [
+    ("F", "贸易", "商行"),
+    ("H", "餐饮管理", "小吃店"),
+    ("C", "鞋服制造", "加工坊"),
+    ("F", "食品", "便利店"),
+    ("I", "网络科技", "工作室"),
+    ("E", "建筑工程", "装修部"),
+    ("L", "商务咨询", "咨询部"),
+    ("O", "家政服务", "维修部"),
+    ("C", "机械制造", "五金店"),
+    ("F", "医药", "大药房"),
+    ("R", "文化传媒", "文化室"),
+    ("G", "物流", "货运部"),
+]
+STREETS = [
+    "东海大街",
+    "泉秀路",
+    "丰泽街",
+    "刺桐路",
+    "田安路",
+    "津淮街",
+    "宝洲路",
+    "坪山路",
+    "城东路",
+    "华大街",
+    "清源山路",
+    "北峰路",
+]
 CREDIT_WEIGHTS = [("A", 30), ("B", 55), ("C", 10), ("D", 5)]
 KEY_TAGS = {"H": ["食品"], "F": [], "C": ["工业产品质量"], "G": ["特种设备"]}
 
 
 def _unit(code, name, level, parent=None, **kw):
     unit, _ = OrgUnit.objects.get_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent, **kw})
+        code=code, defaults={"name": name, "level": level, "parent": parent, **kw}
+    )
     return unit
 
 
@@ -84,17 +213,34 @@ def build_org():
     city = _unit(CITY[0], CITY[1], UnitLevel.CITY, province, region_code="350500")
     counties = {}
     for code, (name, stations) in COUNTIES.items():
-        county = _unit(code, f"泉州市{name}市场监督管理局", UnitLevel.COUNTY, city,
-                       short_name=name, region_code=code)
+        county = _unit(
+            code,
+            f"泉州市{name}市场监督管理局",
+            UnitLevel.COUNTY,
+            city,
+            short_name=name,
+            region_code=code,
+        )
         counties[code] = county
         for i, station in enumerate(stations, start=1):
-            _unit(f"{code}{i:02d}", f"{station}市场监督管理所", UnitLevel.STATION, county,
-                  short_name=f"{station}所", region_code=code)
+            _unit(
+                f"{code}{i:02d}",
+                f"{station}市场监督管理所",
+                UnitLevel.STATION,
+                county,
+                short_name=f"{station}所",
+                region_code=code,
+            )
         for dcode, dname in BUREAU_DEPARTMENTS:
             _unit(f"{code}D{dcode}", dname, UnitLevel.DEPARTMENT, county)
         for dcode, dname in OTHER_DEPARTMENTS:
-            _unit(f"{code}D{dcode}", f"{name}{dname}", UnitLevel.DEPARTMENT, county,
-                  is_market_regulator=False)
+            _unit(
+                f"{code}D{dcode}",
+                f"{name}{dname}",
+                UnitLevel.DEPARTMENT,
+                county,
+                is_market_regulator=False,
+            )
     return counties
 
 
@@ -103,13 +249,23 @@ def build_items(county):
     for code, name, kind, cap, obj, dept, methods, req, basis, subs in ITEMS:
         department = OrgUnit.objects.get(code=f"{county.code}D{dept}")
         item, _ = InspectionItem.objects.get_or_create(
-            unit=county, code=code,
-            defaults=dict(name=name, kind=kind, ratio_cap=Decimal(cap) if cap else None,
-                          ratio_text=f"不超过{Decimal(cap) * 100:.0f}%" if cap else "不设上限",
-                          object_type=obj, department=department, subject=department.name,
-                          methods=methods, inspector_requirements=f",{req},",
-                          legal_basis=basis, sub_items=subs,
-                          frequency="每年不超过1次" if kind == ItemKind.GENERAL else "按法定频次"))
+            unit=county,
+            code=code,
+            defaults=dict(
+                name=name,
+                kind=kind,
+                ratio_cap=Decimal(cap) if cap else None,
+                ratio_text=f"不超过{Decimal(cap) * 100:.0f}%" if cap else "不设上限",
+                object_type=obj,
+                department=department,
+                subject=department.name,
+                methods=methods,
+                inspector_requirements=f",{req},",
+                legal_basis=basis,
+                sub_items=subs,
+                frequency="每年不超过1次" if kind == ItemKind.GENERAL else "按法定频次",
+            ),
+        )
         made.append(item)
     return made
 
@@ -135,8 +291,14 @@ def build_users(county):
         username = f"{name}{suffix}"
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, role=role, unit=unit, first_name=label,
-                        last_name=county.short_name or "", is_staff=(role == Role.ADMIN))
+            user = User(
+                username=username,
+                role=role,
+                unit=unit,
+                first_name=label,
+                last_name=county.short_name or "",
+                is_staff=(role == Role.ADMIN),
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
         users.append(user)
@@ -162,14 +324,18 @@ def _weighted(rng, pairs):
 def generate_entities(county, n, rng, batch=5000):
     """生成 n 个市场主体（批量写入）；返回写入数。"""
     stations = list(county.children.filter(level=UnitLevel.STATION).order_by("code"))
-    seen = set(Entity.objects.filter(scope_path__startswith=county.path)
-               .values_list("uid", flat=True)) if n < 200000 else set()
+    seen = (
+        set(Entity.objects.filter(scope_path__startswith=county.path).values_list("uid", flat=True))
+        if n < 200000
+        else set()
+    )
     rows = []
     written = 0
     today = datetime.date(2026, 1, 1)
     while written + len(rows) < n:
-        kind = _weighted(rng, [("enterprise", 60), ("individual", 36), ("coop", 3),
-                               ("foreign_rep", 1)])
+        kind = _weighted(
+            rng, [("enterprise", 60), ("individual", 36), ("coop", 3), ("foreign_rep", 1)]
+        )
         digit = {"enterprise": "1", "individual": "2", "coop": "3", "foreign_rep": "1"}[kind]
         uid = entity_code(rng, digit, county.code)
         if uid in seen:
@@ -187,23 +353,36 @@ def generate_entities(county, n, rng, batch=5000):
         else:
             name = f"泉州{brand}{trade}有限公司"
         station = rng.choice(stations)
-        status = _weighted(rng, [("active", 92), ("cancelled", 4), ("revoked", 2),
-                                 ("moved_out", 2)])
+        status = _weighted(
+            rng, [("active", 92), ("cancelled", 4), ("revoked", 2), ("moved_out", 2)]
+        )
         credit = _weighted(rng, CREDIT_WEIGHTS)
         established = today - datetime.timedelta(days=rng.randint(30, 9000))
         tags = KEY_TAGS.get(section, [])
-        rows.append(Entity(
-            uid=uid, name=name, entity_type=kind, unit=station, scope_path=station.path,
-            region_code=county.code, industry_code=f"{section}{rng.randint(10, 99)}",
-            address=f"福建省泉州市{district}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
-            legal_rep=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", rng.choice(GIVEN)]),
-            phone=f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
-            status=status, established=established, credit_class=credit,
-            credit_date=datetime.date(2025, 12, 31),
-            key_tags=f",{','.join(tags)}," if tags else "",
-            annual_report=_weighted(rng, [("reported", 85), ("not_reported", 12),
-                                          ("not_due", 3)]),
-        ))
+        rows.append(
+            Entity(
+                uid=uid,
+                name=name,
+                entity_type=kind,
+                unit=station,
+                scope_path=station.path,
+                region_code=county.code,
+                industry_code=f"{section}{rng.randint(10, 99)}",
+                address=f"福建省泉州市{district}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+                legal_rep=rng.choice(SURNAMES)
+                + rng.choice(GIVEN)
+                + rng.choice(["", rng.choice(GIVEN)]),
+                phone=f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
+                status=status,
+                established=established,
+                credit_class=credit,
+                credit_date=datetime.date(2025, 12, 31),
+                key_tags=f",{','.join(tags)}," if tags else "",
+                annual_report=_weighted(
+                    rng, [("reported", 85), ("not_reported", 12), ("not_due", 3)]
+                ),
+            )
+        )
         if len(rows) >= batch:
             Entity.objects.bulk_create(rows, batch_size=batch)
             written += len(rows)
@@ -225,21 +404,35 @@ def generate_inspectors(county, m, rng):
         kind = "officer" if i % 10 < 8 else ("auxiliary" if i % 10 == 8 else "expert")
         tags = sorted(set(rng.sample(quals, rng.randint(1, 3)) + ["企业公示"]))
         dept = departments[rng.choice(["D01", "D02", "D03", "D04", "D05", "D06"])]
-        made.append(Inspector(
-            badge_no=f"{county.code}{i + 1:05d}" if kind == "officer" else f"FZ{county.code}{i + 1:04d}",
-            name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-            unit=station, scope_path=station.path, department=dept, kind=kind,
-            qualifications=f",{','.join(tags)},",
-            expertise=f",{rng.choice(quals)},", regions=f",{station.code},",
-            on_duty=rng.random() > 0.05,
-            phone=f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
-        ))
+        made.append(
+            Inspector(
+                badge_no=f"{county.code}{i + 1:05d}"
+                if kind == "officer"
+                else f"FZ{county.code}{i + 1:04d}",
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                unit=station,
+                scope_path=station.path,
+                department=dept,
+                kind=kind,
+                qualifications=f",{','.join(tags)},",
+                expertise=f",{rng.choice(quals)},",
+                regions=f",{station.code},",
+                on_duty=rng.random() > 0.05,
+                phone=f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
+            )
+        )
     Inspector.objects.bulk_create(made, batch_size=2000)
     # 演示账号“inspector”对应一名执法人员
-    for user in User.objects.filter(role=Role.INSPECTOR, unit__path__startswith=county.path,
-                                    inspector__isnull=True):
-        target = Inspector.objects.filter(unit=user.unit, kind="officer", user__isnull=True,
-                                          on_duty=True).order_by("badge_no").first()
+    for user in User.objects.filter(
+        role=Role.INSPECTOR, unit__path__startswith=county.path, inspector__isnull=True
+    ):
+        target = (
+            Inspector.objects.filter(
+                unit=user.unit, kind="officer", user__isnull=True, on_duty=True
+            )
+            .order_by("badge_no")
+            .first()
+        )
         if target:
             target.user = user
             target.name = user.display_name
@@ -262,6 +455,10 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1):
         written += generate_entities(other, n_other, rng)
         people = generate_inspectors(main, inspectors, rng)
         people += generate_inspectors(other, max(4, inspectors // 5), rng) if inspectors else 0
-        audit.log("demo.loaded", object_type="core.demo", object_repr="演示数据",
-                  after={"entities": written, "inspectors": people, "seed": seed})
+        audit.log(
+            "demo.loaded",
+            object_type="core.demo",
+            object_repr="演示数据",
+            after={"entities": written, "inspectors": people, "seed": seed},
+        )
     return {"entities": written, "inspectors": people, "users": users}

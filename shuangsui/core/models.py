@@ -22,7 +22,11 @@ class OrgUnit(models.Model):
     short_name = models.CharField("简称", max_length=50, blank=True)
     level = models.CharField("层级", max_length=16, choices=UnitLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField("路径", max_length=255, unique=True, editable=False)
@@ -75,7 +79,11 @@ class User(AbstractUser):
 
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSPECTOR)
     unit = models.ForeignKey(
-        OrgUnit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT,
+        OrgUnit,
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
     )
     phone = models.CharField("电话", max_length=32, blank=True)
@@ -102,7 +110,9 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """系统对接用的 API 令牌；只保存摘要。"""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="tokens")
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="tokens"
+    )
     name = models.CharField("用途", max_length=100)
     prefix = models.CharField("前缀", max_length=8, editable=False)
     digest = models.CharField("摘要", max_length=64, unique=True, editable=False)
@@ -134,8 +144,13 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", db_constraint=False,
+        User,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
     action = models.CharField("动作", max_length=64, db_index=True)

@@ -8,23 +8,32 @@ from . import audit
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    audit.log("user.login", user, actor=user, scope_path=user.unit.path if user.unit_id else "",
-              after={"ip": request.META.get("REMOTE_ADDR") if request else None})
+    audit.log(
+        "user.login",
+        user,
+        actor=user,
+        scope_path=user.unit.path if user.unit_id else "",
+        after={"ip": request.META.get("REMOTE_ADDR") if request else None},
+    )
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit.log("user.logout", user, actor=user,
-                  scope_path=user.unit.path if user.unit_id else "")
+        audit.log(
+            "user.logout", user, actor=user, scope_path=user.unit.path if user.unit_id else ""
+        )
 
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    audit.log("user.login_failed", object_type="core.user",
-              object_id=str(credentials.get("username", ""))[:64],
-              object_repr=str(credentials.get("username", ""))[:200],
-              after={"ip": request.META.get("REMOTE_ADDR") if request else None})
+    audit.log(
+        "user.login_failed",
+        object_type="core.user",
+        object_id=str(credentials.get("username", ""))[:64],
+        object_repr=str(credentials.get("username", ""))[:200],
+        after={"ip": request.META.get("REMOTE_ADDR") if request else None},
+    )
 
 
 # ---- 模型增删改的自动留痕：类属性 audited = True 的模型都会记录 ----
@@ -51,8 +60,9 @@ def log_save(sender, instance, created, raw=False, **kwargs):
     after = audit.snapshot(instance)
     if before is not None and before == after:
         return
-    audit.log(_action(instance, "created" if created else "updated"), instance,
-              before=before, after=after)
+    audit.log(
+        _action(instance, "created" if created else "updated"), instance, before=before, after=after
+    )
     instance._audit_before = after
 
 

@@ -48,8 +48,9 @@ def home(request):
     counts = {
         "entities": scope.scoped(Entity.objects.all(), user, "directory.view").count(),
         "inspectors": scope.scoped(Inspector.objects.all(), user, "inspectors.view").count(),
-        "items": scope.visible_shared(InspectionItem.objects.filter(active=True), user,
-                                      "catalog.view").count(),
+        "items": scope.visible_shared(
+            InspectionItem.objects.filter(active=True), user, "catalog.view"
+        ).count(),
     }
     if not scope.capabilities(user):
         messages.warning(request, "您的账号尚未分配单位或角色，请联系系统管理员。")

@@ -11,11 +11,13 @@ from .models import Entity
 
 class EntityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称或代码", method="filter_q")
-    unit = django_filters.ModelChoiceFilter(label="所属单位", queryset=OrgUnit.objects.none(),
-                                            method="filter_unit")
+    unit = django_filters.ModelChoiceFilter(
+        label="所属单位", queryset=OrgUnit.objects.none(), method="filter_unit"
+    )
     entity_type = django_filters.ChoiceFilter(label="主体类型", choices=EntityType.choices)
-    industry = django_filters.ChoiceFilter(label="行业门类", choices=INDUSTRY_SECTIONS,
-                                           method="filter_industry")
+    industry = django_filters.ChoiceFilter(
+        label="行业门类", choices=INDUSTRY_SECTIONS, method="filter_industry"
+    )
     credit_class = django_filters.ChoiceFilter(label="信用风险分类", choices=CreditClass.choices)
     status = django_filters.ChoiceFilter(label="登记状态", choices=EntityStatus.choices)
     region_code = django_filters.CharFilter(label="行政区划代码", lookup_expr="startswith")
@@ -23,8 +25,16 @@ class EntityFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Entity
-        fields = ["q", "unit", "entity_type", "industry", "credit_class", "status",
-                  "region_code", "tag"]
+        fields = [
+            "q",
+            "unit",
+            "entity_type",
+            "industry",
+            "credit_class",
+            "status",
+            "region_code",
+            "tag",
+        ]
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)

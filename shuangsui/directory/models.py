@@ -14,25 +14,42 @@ class Entity(models.Model):
 
     uid = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField("名称", max_length=200, db_index=True)
-    entity_type = models.CharField("主体类型", max_length=16, choices=EntityType.choices,
-                                   default=EntityType.ENTERPRISE, db_index=True)
-    unit = models.ForeignKey(OrgUnit, verbose_name="登记/管辖单位", on_delete=models.PROTECT,
-                             related_name="entities")
+    entity_type = models.CharField(
+        "主体类型",
+        max_length=16,
+        choices=EntityType.choices,
+        default=EntityType.ENTERPRISE,
+        db_index=True,
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="登记/管辖单位", on_delete=models.PROTECT, related_name="entities"
+    )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     region_code = models.CharField("行政区划代码", max_length=12, blank=True)
     industry_code = models.CharField("行业代码", max_length=8, blank=True, db_index=True)
     address = models.CharField("住所（经营场所）", max_length=255, blank=True)
     legal_rep = models.CharField("法定代表人（负责人）", max_length=100, blank=True)
     phone = models.CharField("联系电话", max_length=50, blank=True)
-    status = models.CharField("登记状态", max_length=12, choices=EntityStatus.choices,
-                              default=EntityStatus.ACTIVE, db_index=True)
+    status = models.CharField(
+        "登记状态",
+        max_length=12,
+        choices=EntityStatus.choices,
+        default=EntityStatus.ACTIVE,
+        db_index=True,
+    )
     established = models.DateField("成立日期", null=True, blank=True)
-    credit_class = models.CharField("信用风险分类", max_length=1, choices=CreditClass.choices,
-                                    default=CreditClass.U, db_index=True)
+    credit_class = models.CharField(
+        "信用风险分类",
+        max_length=1,
+        choices=CreditClass.choices,
+        default=CreditClass.U,
+        db_index=True,
+    )
     credit_date = models.DateField("分类日期", null=True, blank=True)
     key_tags = models.CharField("重点领域", max_length=255, blank=True)
-    annual_report = models.CharField("年报状态", max_length=16, choices=AnnualReport.choices,
-                                     blank=True)
+    annual_report = models.CharField(
+        "年报状态", max_length=16, choices=AnnualReport.choices, blank=True
+    )
     updated = models.DateTimeField("更新时间", auto_now=True)
 
     audited = True
@@ -66,11 +83,13 @@ class Entity(models.Model):
 class ObjectLibrary(models.Model):
     """其他检查对象库：产品、项目、行为、专门对象库。"""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name="所属单位", on_delete=models.PROTECT,
-                             related_name="libraries")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="libraries"
+    )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
-    code = models.CharField("库代码", max_length=32,
-                            help_text="字母、数字、下划线，用作抽取时的对象标识前缀")
+    code = models.CharField(
+        "库代码", max_length=32, help_text="字母、数字、下划线，用作抽取时的对象标识前缀"
+    )
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类别", max_length=12, choices=LibraryKind.choices)
     description = models.TextField("说明", blank=True)
@@ -81,8 +100,11 @@ class ObjectLibrary(models.Model):
         verbose_name = "对象库"
         verbose_name_plural = "对象库"
         constraints = [
-            models.UniqueConstraint(fields=["code"], name="library_code_unique",
-                                    violation_error_message="对象库代码不能重复"),
+            models.UniqueConstraint(
+                fields=["code"],
+                name="library_code_unique",
+                violation_error_message="对象库代码不能重复",
+            ),
         ]
 
     def __str__(self):
@@ -96,13 +118,20 @@ class ObjectLibrary(models.Model):
 class TargetObject(models.Model):
     """对象库中的一个检查对象；抽取时标识为 `库代码:对象编号`。"""
 
-    library = models.ForeignKey(ObjectLibrary, verbose_name="对象库", on_delete=models.PROTECT,
-                                related_name="targets")
+    library = models.ForeignKey(
+        ObjectLibrary, verbose_name="对象库", on_delete=models.PROTECT, related_name="targets"
+    )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     code = models.CharField("对象编号", max_length=64)
     name = models.CharField("名称", max_length=200)
-    entity = models.ForeignKey(Entity, verbose_name="关联市场主体", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="library_objects")
+    entity = models.ForeignKey(
+        Entity,
+        verbose_name="关联市场主体",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="library_objects",
+    )
     attributes = models.JSONField("属性", default=dict, blank=True)
     active = models.BooleanField("有效", default=True)
 
@@ -112,8 +141,11 @@ class TargetObject(models.Model):
         verbose_name = "检查对象"
         verbose_name_plural = "检查对象"
         constraints = [
-            models.UniqueConstraint(fields=["library", "code"], name="object_code_unique",
-                                    violation_error_message="同一对象库中的对象编号不能重复"),
+            models.UniqueConstraint(
+                fields=["library", "code"],
+                name="object_code_unique",
+                violation_error_message="同一对象库中的对象编号不能重复",
+            ),
         ]
 
     def __str__(self):

@@ -19,8 +19,10 @@ def search_entities(queryset, text):
         # FTS5 trigram 索引：三个字及以上的子串查找
         quoted = '"' + text.replace('"', '""') + '"'
         return queryset.extra(
-            where=["directory_entity.id IN (SELECT rowid FROM directory_entity_fts "
-                   "WHERE directory_entity_fts MATCH %s)"],
+            where=[
+                "directory_entity.id IN (SELECT rowid FROM directory_entity_fts "
+                "WHERE directory_entity_fts MATCH %s)"
+            ],
             params=[quoted],
         )
     # PostgreSQL 的 ILIKE 由 pg_trgm GIN 索引支持；SQLite 两字以内回落到 LIKE

@@ -15,19 +15,29 @@ def _entities_for_user(user):
 @login_required
 def entity_list(request):
     scope.require(request.user, "directory.view")
-    filterset = EntityFilterSet(request.GET, queryset=_entities_for_user(request.user),
-                                units=scope.units_in_scope(request.user))
+    filterset = EntityFilterSet(
+        request.GET,
+        queryset=_entities_for_user(request.user),
+        units=scope.units_in_scope(request.user),
+    )
     page, querystring = paginate(request, filterset.qs.order_by("uid"))
-    return render(request, "directory/entity_list.html", {
-        "filter": filterset, "page": page, "querystring": querystring,
-        "show_credit": scope.can(request.user, "credit.view"),
-    })
+    return render(
+        request,
+        "directory/entity_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring": querystring,
+            "show_credit": scope.can(request.user, "credit.view"),
+        },
+    )
 
 
 @login_required
 def entity_detail(request, uid):
-    entity = scope.get_scoped(Entity.objects.select_related("unit"), request.user,
-                              "directory.view", uid=uid)
+    entity = scope.get_scoped(
+        Entity.objects.select_related("unit"), request.user, "directory.view", uid=uid
+    )
     history = []
     draws = []
     try:  # 抽查记录与抽取记录由后续模块提供
@@ -36,7 +46,13 @@ def entity_detail(request, uid):
         draws = draws_for_entity(entity, request.user)
     except ImportError:
         pass
-    return render(request, "directory/entity_detail.html", {
-        "entity": entity, "history": history, "draws": draws,
-        "show_credit": scope.can(request.user, "credit.view"),
-    })
+    return render(
+        request,
+        "directory/entity_detail.html",
+        {
+            "entity": entity,
+            "history": history,
+            "draws": draws,
+            "show_credit": scope.can(request.user, "credit.view"),
+        },
+    )

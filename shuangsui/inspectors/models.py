@@ -14,23 +14,42 @@ class Inspector(models.Model):
 
     badge_no = models.CharField("执法证号/人员编号", max_length=32, unique=True)
     name = models.CharField("姓名", max_length=50)
-    unit = models.ForeignKey(OrgUnit, verbose_name="所在单位", on_delete=models.PROTECT,
-                             related_name="inspectors")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="所在单位", on_delete=models.PROTECT, related_name="inspectors"
+    )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
-    department = models.ForeignKey(OrgUnit, verbose_name="所属部门", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="department_inspectors")
-    kind = models.CharField("人员类别", max_length=12, choices=InspectorKind.choices,
-                            default=InspectorKind.OFFICER)
+    department = models.ForeignKey(
+        OrgUnit,
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="department_inspectors",
+    )
+    kind = models.CharField(
+        "人员类别", max_length=12, choices=InspectorKind.choices, default=InspectorKind.OFFICER
+    )
     qualifications = models.CharField("资质标签", max_length=255, blank=True)
     expertise = models.CharField("专长标签", max_length=255, blank=True)
-    regions = models.CharField("负责区域", max_length=255, blank=True,
-                               help_text="组织单元代码，以“,”分隔存储；空表示所在单位")
+    regions = models.CharField(
+        "负责区域",
+        max_length=255,
+        blank=True,
+        help_text="组织单元代码，以“,”分隔存储；空表示所在单位",
+    )
     on_duty = models.BooleanField("在岗", default=True)
     phone = models.CharField("电话", max_length=32, blank=True)
-    user = models.OneToOneField(User, verbose_name="登录账号", null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="inspector")
-    conflicts = models.ManyToManyField(Entity, verbose_name="申报回避的市场主体", blank=True,
-                                       related_name="conflicted_inspectors")
+    user = models.OneToOneField(
+        User,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspector",
+    )
+    conflicts = models.ManyToManyField(
+        Entity, verbose_name="申报回避的市场主体", blank=True, related_name="conflicted_inspectors"
+    )
     updated = models.DateTimeField("更新时间", auto_now=True)
 
     audited = True

@@ -9,8 +9,9 @@ from .models import Inspector
 
 
 def _inspectors_for_user(user):
-    return scope.scoped(Inspector.objects.select_related("unit", "department"), user,
-                        "inspectors.view")
+    return scope.scoped(
+        Inspector.objects.select_related("unit", "department"), user, "inspectors.view"
+    )
 
 
 @login_required
@@ -18,12 +19,19 @@ def inspector_list(request):
     scope.require(request.user, "inspectors.view")
     filterset = InspectorFilterSet(request.GET, queryset=_inspectors_for_user(request.user))
     page, querystring = paginate(request, filterset.qs.order_by("badge_no"))
-    return render(request, "inspectors/inspector_list.html",
-                  {"filter": filterset, "page": page, "querystring": querystring})
+    return render(
+        request,
+        "inspectors/inspector_list.html",
+        {"filter": filterset, "page": page, "querystring": querystring},
+    )
 
 
 @login_required
 def inspector_detail(request, pk):
-    inspector = scope.get_scoped(Inspector.objects.select_related("unit", "department"),
-                                 request.user, "inspectors.view", pk=pk)
+    inspector = scope.get_scoped(
+        Inspector.objects.select_related("unit", "department"),
+        request.user,
+        "inspectors.view",
+        pk=pk,
+    )
     return render(request, "inspectors/inspector_detail.html", {"inspector": inspector})

@@ -20,9 +20,15 @@ def make_uid(n, region="350503", kind="1"):
 
 def make_entity(unit, n, **fields):
     county = unit.county
-    defaults = dict(name=f"测试企业{n}有限公司", entity_type="enterprise", region_code=county.code,
-                    industry_code="F51", status="active", credit_class="B",
-                    established=datetime.date(2020, 1, 1))
+    defaults = dict(
+        name=f"测试企业{n}有限公司",
+        entity_type="enterprise",
+        region_code=county.code,
+        industry_code="F51",
+        status="active",
+        credit_class="B",
+        established=datetime.date(2020, 1, 1),
+    )
     defaults.update(fields)
     return Entity.objects.create(uid=make_uid(n, county.code), unit=unit, **defaults)
 
@@ -49,7 +55,9 @@ class BaseTestCase(TestCase):
         cls.station2 = OrgUnit.objects.get(code="35050302")
         cls.other_station = OrgUnit.objects.get(code="35050201")
         cls.entity = make_entity(cls.station, 1, name="泉州鑫源贸易有限公司", credit_class="A")
-        cls.entity2 = make_entity(cls.station2, 2, name="丰泽区刺桐小吃店", entity_type="individual")
+        cls.entity2 = make_entity(
+            cls.station2, 2, name="丰泽区刺桐小吃店", entity_type="individual"
+        )
         cls.other_entity = make_entity(cls.other_station, 3, name="鲤城开元商行有限公司")
         cls.inspector = make_inspector(cls.station, "35050300001")
         cls.other_inspector = make_inspector(cls.other_station, "35050200001")

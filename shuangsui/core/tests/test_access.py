@@ -29,9 +29,14 @@ class AccessMatrixTests(BaseTestCase):
     def test_it_never_lists_another_countys_records(self):
         for role in ROLES:
             self.login(role)
-            for url in [reverse("entity-list"), "/api/directory/entities",
-                        reverse("inspector-list"), "/api/inspectors/inspectors",
-                        reverse("entity-list") + "?q=鲤城", f"/api/directory/entities?q={self.other_entity.uid}"]:
+            for url in [
+                reverse("entity-list"),
+                "/api/directory/entities",
+                reverse("inspector-list"),
+                "/api/inspectors/inspectors",
+                reverse("entity-list") + "?q=鲤城",
+                f"/api/directory/entities?q={self.other_entity.uid}",
+            ]:
                 response = self.client.get(url)
                 if response.status_code == 200:
                     body = response.content.decode()
@@ -41,8 +46,13 @@ class AccessMatrixTests(BaseTestCase):
 
     def test_it_serves_own_county_to_roles_that_may_read(self):
         expected = {
-            "admin": 200, "planner": 200, "business": 200, "head": 200, "inspector": 200,
-            "joint": 200, "witness": 200,
+            "admin": 200,
+            "planner": 200,
+            "business": 200,
+            "head": 200,
+            "inspector": 200,
+            "joint": 200,
+            "witness": 200,
         }
         for role, status in expected.items():
             self.login(role)
@@ -52,8 +62,12 @@ class AccessMatrixTests(BaseTestCase):
 
     def test_station_roles_see_only_their_station(self):
         self.login("head")
-        self.assertEqual(self.client.get(reverse("entity-detail", args=[self.entity.uid])).status_code, 200)
-        self.assertEqual(self.client.get(reverse("entity-detail", args=[self.entity2.uid])).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("entity-detail", args=[self.entity.uid])).status_code, 200
+        )
+        self.assertEqual(
+            self.client.get(reverse("entity-detail", args=[self.entity2.uid])).status_code, 404
+        )
 
     def test_inspector_role_cannot_browse_inspector_directory(self):
         self.login("inspector")
@@ -83,7 +97,9 @@ class AccessMatrixTests(BaseTestCase):
         foreign = self.client.get(f"/api/directory/entities/{self.other_entity.uid}", **auth)
         self.assertEqual(foreign.status_code, 404)
         listing = self.client.get("/api/directory/entities", **auth).json()
-        self.assertEqual({e["uid"] for e in listing["results"]}, {self.entity.uid, self.entity2.uid})
+        self.assertEqual(
+            {e["uid"] for e in listing["results"]}, {self.entity.uid, self.entity2.uid}
+        )
         bad = self.client.get("/api/directory/entities", HTTP_AUTHORIZATION="Bearer nope")
         self.assertEqual(bad.status_code, 401)
 

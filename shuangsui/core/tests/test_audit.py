@@ -20,7 +20,9 @@ class AuditTrailTests(BaseTestCase):
         entity.save()
         entity.delete()
         events = list(AuditEvent.objects.order_by("id")[start:])
-        self.assertEqual([e.action for e in events], ["entity.created", "entity.updated", "entity.deleted"])
+        self.assertEqual(
+            [e.action for e in events], ["entity.created", "entity.updated", "entity.deleted"]
+        )
         self.assertEqual(events[1].before["name"], "原名称有限公司")
         self.assertEqual(events[1].after["name"], "新名称有限公司")
         self.assertEqual(events[2].before["uid"], entity.uid)

@@ -41,15 +41,26 @@ class LoginTests(BaseTestCase):
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = dict(os.environ)
-    env.update({
-        "DEBUG": "0", "SECRET_KEY": "k" * 20 + "Q9#xL2!vR7@pT5$wZ1^mN8&bC4*dF6(gH3)jK0", "ALLOWED_HOSTS": "ss.example.gov.cn",
-        "SECURE_SSL_REDIRECT": "1", "SESSION_COOKIE_SECURE": "1", "CSRF_COOKIE_SECURE": "1",
-        "SECURE_HSTS_SECONDS": "31536000", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
-        "SECURE_HSTS_PRELOAD": "1", "SHUANGSUI_DATA_DIR": str(tmp_path),
-    })
+    env.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "k" * 20 + "Q9#xL2!vR7@pT5$wZ1^mN8&bC4*dF6(gH3)jK0",
+            "ALLOWED_HOSTS": "ss.example.gov.cn",
+            "SECURE_SSL_REDIRECT": "1",
+            "SESSION_COOKIE_SECURE": "1",
+            "CSRF_COOKIE_SECURE": "1",
+            "SECURE_HSTS_SECONDS": "31536000",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+            "SECURE_HSTS_PRELOAD": "1",
+            "SHUANGSUI_DATA_DIR": str(tmp_path),
+        }
+    )
     result = subprocess.run(
         [sys.executable, "-m", "shuangsui.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -33,4 +33,4 @@ def test_every_single_character_change_is_caught(first17):
     for pos in range(18):
         for c in uscc.ALPHABET[:5]:
             if c != code[pos]:
-                assert not uscc.is_valid(code[:pos] + c + code[pos + 1:])
+                assert not uscc.is_valid(code[:pos] + c + code[pos + 1 :])

@@ -8,9 +8,13 @@ class Command(BaseCommand):
     help = "生成演示数据：泉州市丰泽区（及鲤城区）的组织、事项、账号、市场主体与检查人员"
 
     def add_arguments(self, parser):
-        parser.add_argument("--entities", type=int, default=2000, help="市场主体数（0 则只建组织、事项和账号）")
+        parser.add_argument(
+            "--entities", type=int, default=2000, help="市场主体数（0 则只建组织、事项和账号）"
+        )
         parser.add_argument("--inspectors", type=int, default=60, help="检查人员数")
-        parser.add_argument("--seed", type=int, default=2024, help="随机种子（同一种子生成同样的数据）")
+        parser.add_argument(
+            "--seed", type=int, default=2024, help="随机种子（同一种子生成同样的数据）"
+        )
         parser.add_argument("--if-empty", action="store_true", help="库中已有数据时什么都不做")
 
     def handle(self, *args, **opts):
@@ -19,7 +23,10 @@ class Command(BaseCommand):
             return
         result = demo.load(opts["entities"], opts["inspectors"], opts["seed"])
         self.stdout.write(
-            f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人。")
+            f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人。"
+        )
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for user in result["users"]:
-            self.stdout.write(f"  {user.username:<18} {user.get_role_display():<12} {user.unit.name}")
+            self.stdout.write(
+                f"  {user.username:<18} {user.get_role_display():<12} {user.unit.name}"
+            )
