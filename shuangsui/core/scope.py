@@ -88,6 +88,14 @@ CAPABILITIES = {
 STATION_ROLES = {Role.STATION_HEAD, Role.INSPECTOR}
 
 
+def under(path, field="scope_path"):
+    """`field` 以 `path` 开头的条件，写成范围比较，两种数据库都能走索引。
+
+    路径都以“/”结尾，“/”之后的字符是“0”，所以上界是把末尾的“/”换成“0”。
+    """
+    return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+
+
 def capabilities(user):
     if user is None or not user.is_authenticated or not user.is_active or user.unit_id is None:
         return set()
@@ -125,7 +133,7 @@ def scoped(queryset, user, capability=None, field="scope_path"):
     path = root_path(user)
     if not path or not capabilities(user):
         return queryset.none()
-    return queryset.filter(**{f"{field}__startswith": path})
+    return queryset.filter(under(path, field))
 
 
 def visible_shared(queryset, user, capability=None, field="scope_path"):
@@ -138,9 +146,7 @@ def visible_shared(queryset, user, capability=None, field="scope_path"):
     unit = root_unit(user)
     county_path = unit.county.path
     ancestors = unit.county.ancestor_paths()
-    return queryset.filter(
-        Q(**{f"{field}__startswith": county_path}) | Q(**{f"{field}__in": ancestors})
-    )
+    return queryset.filter(under(county_path, field) | Q(**{f"{field}__in": ancestors}))
 
 
 def in_scope(user, scope_path):
@@ -169,4 +175,4 @@ def units_in_scope(user):
     path = root_path(user)
     if not path:
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(path__startswith=path)
+    return OrgUnit.objects.filter(under(path, "path"))

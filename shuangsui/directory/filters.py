@@ -2,6 +2,7 @@
 
 import django_filters
 
+from shuangsui.core import scope
 from shuangsui.core.models import OrgUnit
 
 from . import search
@@ -46,7 +47,7 @@ class EntityFilterSet(django_filters.FilterSet):
         return search.search_entities(queryset, value)
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(scope_path__startswith=value.path)
+        return queryset.filter(scope.under(value.path))
 
     def filter_industry(self, queryset, name, value):
         return queryset.filter(industry_code__startswith=value)
