@@ -114,7 +114,7 @@ def list_entities(request):
     qs = scope.scoped(Entity.objects.select_related("unit"), user, "directory.view")
     filterset = EntityFilterSet(request.GET, queryset=qs, units=scope.units_in_scope(user))
     show = scope.can(user, "credit.view")
-    return page_of(request, filterset.qs.order_by("uid"), lambda e: entity_out(e, show))
+    return page_of(request, filterset.qs.order_by("scope_path", "uid"), lambda e: entity_out(e, show))
 
 
 @directory.get("/entities/{uid}", summary="市场主体详情")

@@ -59,6 +59,8 @@ class Entity(models.Model):
         verbose_name_plural = "市场主体"
         ordering = ["uid"]
         indexes = [
+            # 名录按“所、代码”排序分页：范围 + 顺序都走这个索引，百万行也无需排序
+            models.Index(fields=["scope_path", "uid"], name="entity_scope_uid"),
             models.Index(fields=["scope_path", "credit_class"], name="entity_scope_credit"),
         ]
 

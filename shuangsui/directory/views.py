@@ -20,7 +20,7 @@ def entity_list(request):
         queryset=_entities_for_user(request.user),
         units=scope.units_in_scope(request.user),
     )
-    page, querystring = paginate(request, filterset.qs.order_by("uid"))
+    page, querystring = paginate(request, filterset.qs.order_by("scope_path", "uid"))
     return render(
         request,
         "directory/entity_list.html",

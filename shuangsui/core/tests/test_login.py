@@ -21,6 +21,16 @@ class LoginTests(BaseTestCase):
         self.assertContains(home, "东海市场监督管理所 · 工作台")
         self.assertContains(home, "检查对象")
 
+    def test_every_role_gets_its_home_page(self):
+        for role in ["admin", "planner", "business", "head", "inspector", "joint", "witness"]:
+            self.login(role)
+            response = self.client.get(reverse("home"))
+            self.assertEqual(response.status_code, 200, role)
+            self.assertContains(response, "工作台")
+            self.client.logout()
+        self.login("planner")
+        self.assertContains(self.client.get(reverse("home")), "导入市场主体")
+
     def test_it_throttles_repeated_failures(self):
         for _ in range(settings.LOGIN_FAILURE_LIMIT):
             self.client.post(reverse("login"), {"username": "planner", "password": "x"})
