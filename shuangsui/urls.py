@@ -9,6 +9,8 @@ urlpatterns = [
     path("directory/", include("shuangsui.directory.urls")),
     path("inspectors/", include("shuangsui.inspectors.urls")),
     path("transfer/", include("shuangsui.transfer.urls")),
+    path("plans/", include("shuangsui.plans.urls")),
+    path("draws/", include("shuangsui.draws.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

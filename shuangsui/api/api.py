@@ -171,3 +171,9 @@ def get_inspector(request, inspector_id: int):
 api.add_router("/directory", directory)
 api.add_router("/catalog", catalog)
 api.add_router("/inspectors", people)
+
+from shuangsui.draws.api import router as draws_router  # noqa: E402
+from shuangsui.plans.api import router as plans_router  # noqa: E402
+
+api.add_router("/plans", plans_router)
+api.add_router("/draws", draws_router)

@@ -1,0 +1,1009 @@
+"""抽取仪式：冻结名单、承诺、揭示、公开随机值、抽取、作废，以及名单的资格规则。
+
+协议本身（名单文件、种子、键、选取、记录、公开形式）全在 `protocol.py`；这里只收集名单、
+记录仪式并保存记录。每个写操作在一个事务里完成并写一条审计事件：
+- PostgreSQL 上先 `select_for_update` 锁住任务或抽取行；
+- SQLite 的事务以 BEGIN IMMEDIATE 开始（见 settings），写事务本身串行；
+- “每个任务至多一次有效抽取”的部分唯一约束是最后一道防线。
+"""
+
+import hashlib
+import json
+import os
+import random
+import re
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from shuangsui.core import audit, scope
+from shuangsui.directory.choices import EntityStatus
+from shuangsui.directory.models import Entity, TargetObject
+from shuangsui.inspectors import eligibility
+from shuangsui.inspectors.models import Inspector
+from shuangsui.plans.choices import ALL_STRATUM, QuotaMode, Stratify, TargetKind, TaskStatus
+from shuangsui.plans.models import Task
+from shuangsui.plans.services import ratio_str, rules_for
+
+from . import protocol
+from .choices import DrawStatus, ExclusionCode, FileKind, PartyRole, TargetRole
+from .models import Draw, DrawnTarget, DrawParty, Exclusion
+
+LABEL_RE = re.compile(r"[a-z0-9_-]+")
+HEX64_RE = re.compile(r"[0-9a-f]{64}")
+MIN_SECRET_LENGTH = 6
+SELF_VERIFY_MAX = 200_000  # 名单不超过此数时，保存前用 verify_record 自检一遍
+_BATCH = 5000
+
+FILE_NAMES = {
+    FileKind.POPULATION: "population.csv",
+    FileKind.POOL: "inspector-pool.json",
+    FileKind.RECORD: "record.json",
+    FileKind.PUBLIC_RECORD: "public-record.json",
+    FileKind.PUBLIC_POPULATION: "public-population.csv",
+}
+CONTENT_TYPES = {
+    FileKind.POPULATION: "text/csv; charset=utf-8",
+    FileKind.POOL: "application/json",
+    FileKind.RECORD: "application/json",
+    FileKind.PUBLIC_RECORD: "application/json",
+    FileKind.PUBLIC_POPULATION: "text/csv; charset=utf-8",
+}
+
+
+# ---------------------------------------------------------------- 事务与文件
+
+
+def retrying(fn):
+    """在 SQLite 上遇到锁冲突时整段重试（共享缓存的内存库不等待，直接报 locked）。
+
+    只在最外层（不在事务中）生效；PostgreSQL 与文件库的正常等待由数据库自己处理。
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return fn()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return fn()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.002, 0.03))
+
+
+def _root():
+    return Path(settings.DRAW_FILES_ROOT)
+
+
+def _safe(text):
+    return re.sub(r"[^0-9A-Za-z_.-]", "_", text)
+
+
+def _write(draw, kind, data, written):
+    """写入不可变文件（先写临时文件再改名，只读权限），返回 (相对路径, sha256)。"""
+    rel = f"{_safe(draw.task.code)}/{draw.number:02d}/{FILE_NAMES[kind]}"
+    path = _root() / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, path)
+    written.append(path)
+    return rel, hashlib.sha256(data).hexdigest()
+
+
+def _discard(paths):
+    for path in paths:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+class FileMismatch(ValidationError):
+    pass
+
+
+def file_info(draw, kind):
+    """(相对路径, 登记的 sha256)；尚未生成时路径为空。"""
+    return {
+        FileKind.POPULATION: (draw.population_file, draw.population_digest),
+        FileKind.POOL: (draw.pool_file, draw.pool_sha256),
+        FileKind.RECORD: (draw.record_file, draw.record_sha256),
+        FileKind.PUBLIC_RECORD: (draw.public_record_file, draw.public_record_sha256),
+        FileKind.PUBLIC_POPULATION: (draw.public_population_file, draw.public_population_sha256),
+    }[kind]
+
+
+def read_file(draw, kind):
+    """读取抽取文件并核对登记的摘要；文件缺失或被改动时抛出 FileMismatch。"""
+    rel, digest = file_info(draw, kind)
+    if not rel:
+        raise FileMismatch(f"{FileKind(kind).label}尚未生成")
+    try:
+        data = (_root() / rel).read_bytes()
+    except OSError as exc:
+        raise FileMismatch(f"{FileKind(kind).label}文件缺失") from exc
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise FileMismatch(f"{FileKind(kind).label}与登记的摘要不符：文件被改动")
+    return data
+
+
+def download_name(draw, kind):
+    base = FILE_NAMES[kind]
+    return f"{_safe(draw.task.code)}-{draw.number:02d}-{base}"
+
+
+# ---------------------------------------------------------------- 名单与资格
+
+
+@dataclass
+class Candidate:
+    uid: str
+    stratum: str
+    entity_id: int | None = None
+    object_id: int | None = None
+
+
+@dataclass
+class Excluded:
+    uid: str
+    stratum: str
+    code: str
+    reason: str
+    entity_id: int | None = None
+    object_id: int | None = None
+
+
+@dataclass
+class Population:
+    """按资格规则得到的候选名单与排除名单。"""
+
+    candidates: list = field(default_factory=list)
+    excluded: list = field(default_factory=list)
+
+    @property
+    def strata(self):
+        counts = Counter(c.stratum for c in self.candidates)
+        return {label: counts[label] for label in sorted(counts)}
+
+    @property
+    def count(self):
+        return len(self.candidates)
+
+    def rows(self):
+        return [(c.uid, c.stratum) for c in self.candidates]
+
+    def exclusion_counts(self):
+        return Counter(e.reason for e in self.excluded).most_common()
+
+
+def selection_history(task):
+    """本年度其他任务的有效（已完成、未作废）抽取中，各市场主体入选的次数。"""
+    rows = DrawnTarget.objects.filter(
+        role=TargetRole.SELECTED,
+        draw__status=DrawStatus.COMPLETED,
+        draw__task__year=task.year,
+        entity__isnull=False,
+    ).exclude(draw__task=task)
+    return Counter(rows.values_list("entity_id", flat=True))
+
+
+# 没有 credit.view 的用户看到的排除原因（不透露主体的信用分类）
+NEUTRAL_REASON = "按信用分类与检查频次规则"
+
+
+def shown_reason(code, reason, show_credit):
+    if show_credit or code == ExclusionCode.STATUS or code == ExclusionCode.INACTIVE:
+        return reason
+    return NEUTRAL_REASON
+
+
+def _class_label(cls):
+    return "未分类" if cls == "U" else f"{cls}类"
+
+
+def build_population(task, user):
+    """任务的检查对象名单：先按范围（区域、类型、行业、重点领域）取对象，再按资格规则
+    （登记状态、A类无事不扰、年度频次上限）排除，排除的对象各带原因。"""
+    if task.target_kind == TargetKind.LIBRARY:
+        return _library_population(task, user)
+    rules = rules_for(task.unit)
+    key_domain = task.is_key_domain
+    credit = task.stratify == Stratify.CREDIT
+    regions = [r.path for r in task.regions.all()] or [task.unit.county.path]
+    qs = scope.scoped(Entity.objects.all(), user, "directory.view")
+    where = Q()
+    for path in regions:
+        where |= Q(scope_path__startswith=path)
+    qs = qs.filter(where)
+    if task.entity_type_list:
+        qs = qs.filter(entity_type__in=task.entity_type_list)
+    if task.industry_list:
+        where = Q()
+        for prefix in task.industry_list:
+            where |= Q(industry_code__startswith=prefix)
+        qs = qs.filter(where)
+    if task.key_tag_list:
+        where = Q()
+        for tag in task.key_tag_list:
+            where |= Q(key_tags__contains=f",{tag},")
+        qs = qs.filter(where)
+    history = selection_history(task)
+    statuses = set(task.status_list)
+    status_labels = dict(EntityStatus.choices)
+    pop = Population()
+    rows = qs.order_by().values_list("id", "uid", "credit_class", "status")
+    for pk, uid, cls, status in rows.iterator(chunk_size=20000):
+        stratum = cls if credit else ALL_STRATUM
+        if status not in statuses:
+            reason = f"状态：{status_labels.get(status, status)}"
+            pop.excluded.append(Excluded(uid, stratum, ExclusionCode.STATUS, reason, pk))
+            continue
+        if cls == "A" and not task.include_a and rules.a_undisturbed:
+            pop.excluded.append(
+                Excluded(uid, stratum, ExclusionCode.A_UNDISTURBED, "A类无事不扰", pk)
+            )
+            continue
+        cap = rules.cap_for(cls, key_domain)
+        done = history.get(pk, 0)
+        if cap is not None and done >= cap:
+            what = "重点领域" if key_domain else _class_label(cls)
+            reason = f"{what}本年度已检查{done}次"
+            pop.excluded.append(Excluded(uid, stratum, ExclusionCode.FREQUENCY, reason, pk))
+            continue
+        pop.candidates.append(Candidate(uid, stratum, entity_id=pk))
+    return pop
+
+
+def _library_population(task, user):
+    library = task.library
+    if library is None or not scope.in_scope(user, library.scope_path):
+        raise ValidationError("任务的对象库不存在或不在您的辖区内")
+    pop = Population()
+    rows = (
+        TargetObject.objects.filter(library=library).order_by().values_list("id", "code", "active")
+    )
+    for pk, code, active in rows.iterator(chunk_size=20000):
+        uid = f"{library.code}:{code}"
+        if not active:
+            pop.excluded.append(
+                Excluded(uid, ALL_STRATUM, ExclusionCode.INACTIVE, "对象已失效", object_id=pk)
+            )
+        else:
+            pop.candidates.append(Candidate(uid, ALL_STRATUM, object_id=pk))
+    return pop
+
+
+@dataclass
+class QuotaPlan:
+    quotas: dict
+    quota_rule: dict
+    reserves: dict
+    notes: list
+
+    @property
+    def total(self):
+        return sum(self.quotas.values())
+
+
+def compute_quotas(task, strata):
+    """由任务的配额规则和冻结名单的各层人数算出配额（冻结时算定，先于任何熵）。"""
+    labels = sorted(label for label, n in strata.items() if n > 0)
+    quotas, rule, notes = {}, {}, []
+    mode = task.quota_mode
+    if mode == QuotaMode.RATIO:
+        r = ratio_str(task.ratio)
+        for label in labels:
+            rule[label] = r
+            quotas[label] = protocol.quota_from_ratio(strata[label], r)
+    elif mode == QuotaMode.CLASS_RATIO:
+        for label in labels:
+            if label in task.class_ratios:
+                r = ratio_str(task.class_ratios[label])
+                rule[label] = r
+                quotas[label] = protocol.quota_from_ratio(strata[label], r)
+            else:
+                notes.append(f"{_class_label(label)}未设定比例，本次不抽取")
+    elif mode == QuotaMode.CLASS_COUNT:
+        for label in labels:
+            if label in task.class_counts:
+                k = int(task.class_counts[label])
+                if k > strata[label]:
+                    notes.append(
+                        f"{_class_label(label)}指定 {k} 户，超过名单中的 {strata[label]} 户，按全部抽取"
+                    )
+                    k = strata[label]
+                quotas[label] = k
+    elif mode == QuotaMode.BASE_RATIO:
+        total_n = sum(strata[label] for label in labels)
+        want = protocol.quota_from_ratio(int(task.base_count or 0), ratio_str(task.ratio))
+        if want > total_n:
+            notes.append(f"基数 × 比例为 {want} 户，超过名单中的 {total_n} 户，按全部抽取")
+            want = total_n
+        notes.append(
+            f"基数 {task.base_count} 户 × 比例 {ratio_str(task.ratio)} = {want} 户，按各层人数比例分配"
+        )
+        quotas = _apportion(want, {label: strata[label] for label in labels})
+    reserves = {}
+    for label, m in sorted(task.reserves.items()):
+        n = strata.get(label, 0)
+        room = n - quotas.get(label, 0)
+        m = min(int(m), max(room, 0))
+        if m > 0:
+            reserves[label] = m
+    return QuotaPlan(quotas=quotas, quota_rule=rule, reserves=reserves, notes=notes)
+
+
+def _apportion(total, sizes):
+    """最大余数法按人数比例分配 total 户（余数相同按层标签顺序）。"""
+    n = sum(sizes.values())
+    if not n or not total:
+        return {label: 0 for label in sizes}
+    base = {label: total * size // n for label, size in sizes.items()}
+    left = total - sum(base.values())
+    order = sorted(sizes, key=lambda label: (-(total * sizes[label] % n), label))
+    for label in order[:left]:
+        base[label] += 1
+    return base
+
+
+# ---------------------------------------------------------------- 查询与权限
+
+
+def draws_for(user):
+    return scope.scoped(Draw.objects.select_related("task"), user, "draws.view")
+
+
+def get_draw(user, pk):
+    return scope.get_scoped(
+        Draw.objects.select_related("task", "task__unit"), user, "draws.view", pk=pk
+    )
+
+
+def current_draw(task):
+    """任务当前有效的抽取（未作废的那一次），没有时为 None。"""
+    return task.draws.exclude(status=DrawStatus.VOIDED).order_by("-number").first()
+
+
+def may_see_full(user, draw):
+    """完整记录与名单（含信用分类）：辖区内有 draws.view；信用分类分层时还须 credit.view。"""
+    if not (scope.can(user, "draws.view") and scope.in_scope(user, draw.scope_path)):
+        return False
+    return not draw.credit_strata or scope.can(user, "credit.view")
+
+
+def may_download(user, draw, kind):
+    if kind in (FileKind.PUBLIC_RECORD, FileKind.PUBLIC_POPULATION):
+        return scope.can(user, "draws.view") and scope.in_scope(user, draw.scope_path)
+    return may_see_full(user, draw)
+
+
+def _party_role(user):
+    if scope.can(user, "draws.witness"):
+        return PartyRole.WITNESS
+    if scope.can(user, "draws.operate"):
+        return PartyRole.OPERATOR
+    raise PermissionDenied("只有任务执行方（计划管理）和监督见证方可以参与抽取")
+
+
+def next_label(draw, user):
+    """此用户承诺时使用的标签：身份名（operator / witness），已被占用时加序号。"""
+    role = _party_role(user)
+    taken = set(draw.parties.values_list("label", flat=True))
+    label, n = role.value, 1
+    while label in taken:
+        n += 1
+        label = f"{role.value}-{n}"
+    return label
+
+
+def _lock(draw):
+    return Draw.objects.select_for_update().select_related("task").get(pk=draw.pk)
+
+
+# ---------------------------------------------------------------- 仪式
+
+
+def freeze(task, user):
+    """冻结名单：应用资格规则，保存名单文件与检查人员库快照，摘要写入留痕。"""
+
+    def work():
+        scope.check_write(user, "draws.operate", task.scope_path)
+        written = []
+        try:
+            with transaction.atomic():
+                locked = Task.objects.select_for_update().get(pk=task.pk)
+                return _freeze(locked, user, written)
+        except BaseException:
+            _discard(written)
+            raise
+
+    try:
+        return retrying(work)
+    except IntegrityError as exc:
+        raise ValidationError("该任务已有一次有效的抽取；重新抽取须先作废前一次") from exc
+    except protocol.ProtocolError as exc:
+        raise ValidationError(f"名单不符合抽取协议：{exc}") from exc
+
+
+def _freeze(task, user, written):
+    if task.status == TaskStatus.DRAFT:
+        raise ValidationError("任务尚未批准，不能抽取")
+    if task.draws.exclude(status=DrawStatus.VOIDED).exists() or task.status == TaskStatus.DRAWN:
+        raise ValidationError("该任务已有一次有效的抽取；重新抽取须先作废前一次")
+    population = build_population(task, user)
+    if not population.candidates:
+        raise ValidationError("抽取范围内没有符合条件的对象")
+    plan = compute_quotas(task, population.strata)
+    if not plan.total:
+        raise ValidationError("按配额规则本次抽取 0 户，请检查比例或户数")
+    data = protocol.population_csv(population.rows())
+    number = (task.draws.aggregate(n=Max("number"))["n"] or 0) + 1
+    now = timezone.now()
+    with transaction.atomic():
+        draw = Draw.objects.create(
+            task=task,
+            number=number,
+            status=DrawStatus.FROZEN,
+            population_digest=protocol.digest(data),
+            population_count=population.count,
+            strata=population.strata,
+            quotas=plan.quotas,
+            quota_rule=plan.quota_rule,
+            reserves=plan.reserves,
+            quota_notes=plan.notes,
+            excluded_count=len(population.excluded),
+            frozen_at=now,
+            frozen_by=user,
+        )
+    draw.population_file, _ = _write(draw, FileKind.POPULATION, data, written)
+    pool = []
+    if task.match_inspectors and task.target_kind == TargetKind.ENTITIES:
+        people = scope.scoped(Inspector.objects.all(), user, "inspectors.view").filter(
+            scope_path__startswith=task.unit.county.path
+        )
+        pool = eligibility.pool_snapshot(people.select_related("unit", "department"))
+    pool_bytes = (json.dumps(pool, ensure_ascii=False, indent=1) + "\n").encode()
+    draw.pool_file, draw.pool_sha256 = _write(draw, FileKind.POOL, pool_bytes, written)
+    draw.save()
+    rows = [
+        Exclusion(
+            draw=draw,
+            scope_path=draw.scope_path,
+            uid=e.uid,
+            stratum=e.stratum,
+            code=e.code,
+            reason=e.reason,
+            entity_id=e.entity_id,
+            target_object_id=e.object_id,
+        )
+        for e in population.excluded
+    ]
+    Exclusion.objects.bulk_create(rows, batch_size=_BATCH)
+    audit.log(
+        "draw.frozen",
+        draw,
+        after={
+            "task_code": task.code,
+            "number": draw.number,
+            "population_digest": draw.population_digest,
+            "count": draw.population_count,
+            "strata": draw.strata,
+            "quotas": draw.quotas,
+            "quota_rule": draw.quota_rule,
+            "reserves": draw.reserves,
+            "excluded": dict(population.exclusion_counts()),
+            "inspector_pool_digest": draw.pool_sha256,
+        },
+    )
+    return draw
+
+
+def commit(draw, user, *, commitment=None, value=None, label=None):
+    """提交承诺：给出承诺值（64 位十六进制，在浏览器或命令行算出），或给出秘密值由服务端
+    算出承诺值；服务端只保存承诺值，不保存秘密值。"""
+    role = _party_role(user)
+    capability = "draws.witness" if role == PartyRole.WITNESS else "draws.operate"
+    if (commitment is None) == (value is None):
+        raise ValidationError("请给出承诺值或秘密值（二者选一）")
+    if value is not None:
+        _check_secret(value)
+    if commitment is not None:
+        commitment = commitment.strip().lower()
+        if not HEX64_RE.fullmatch(commitment):
+            raise ValidationError("承诺值应为 64 位十六进制（SHA-256）")
+
+    def work():
+        scope.check_write(user, capability, draw.scope_path)
+        with transaction.atomic():
+            locked = _lock(draw)
+            if locked.status != DrawStatus.FROZEN:
+                raise ValidationError("承诺阶段已结束（已有一方揭示，或抽取已完成/作废）")
+            if locked.parties.filter(user=user).exists():
+                raise ValidationError("您已提交过承诺")
+            chosen = label or next_label(locked, user)
+            if not LABEL_RE.fullmatch(chosen):
+                raise ValidationError("标签只能由小写字母、数字、_ 和 - 组成")
+            if locked.parties.filter(label=chosen).exists():
+                raise ValidationError(f"标签 {chosen} 已被使用")
+            digest = commitment or protocol.commitment(chosen, value)
+            order = locked.parties.count() + 1
+            party = DrawParty.objects.create(
+                draw=locked,
+                label=chosen,
+                role=role,
+                user=user,
+                order=order,
+                commitment=digest,
+                committed_at=timezone.now(),
+            )
+            audit.log(
+                "draw.committed",
+                locked,
+                after={"label": chosen, "role": role, "user": user.username, "commitment": digest},
+            )
+            return party
+
+    try:
+        return retrying(work)
+    except IntegrityError as exc:  # 同一用户或同一标签的并发提交：唯一约束兜底
+        raise ValidationError("您已提交过承诺，或该标签已被使用") from exc
+
+
+def _check_secret(value):
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("秘密值不能为空")
+    if "\n" in value or "\r" in value:
+        raise ValidationError("秘密值不能含换行")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValidationError(f"秘密值至少 {MIN_SECRET_LENGTH} 个字符（建议 16 个以上的随机字符）")
+    if len(value) > 200:
+        raise ValidationError("秘密值不能超过 200 个字符")
+
+
+def missing_parties(draw):
+    """还缺哪一方的承诺（中文）；齐全时为空列表。"""
+    roles = set(draw.parties.values_list("role", flat=True))
+    missing = []
+    if PartyRole.OPERATOR not in roles:
+        missing.append("任务执行方")
+    if PartyRole.WITNESS not in roles:
+        missing.append("监督见证方")
+    return missing
+
+
+def reveal(draw, user, value):
+    """揭示：各方的承诺都记录之后，重新输入秘密值，服务端核对与承诺相符后计入熵。"""
+    if not isinstance(value, str) or "\n" in value or "\r" in value:
+        raise ValidationError("揭示值不能含换行")
+
+    def work():
+        if not scope.in_scope(user, draw.scope_path) or not scope.can(user, "draws.view"):
+            raise PermissionDenied("目标不在您的辖区内")
+        with transaction.atomic():
+            locked = _lock(draw)
+            if locked.status not in (DrawStatus.FROZEN, DrawStatus.REVEALING):
+                raise ValidationError(f"当前状态为“{locked.get_status_display()}”，不能揭示")
+            party = locked.parties.filter(user=user).first()
+            if party is None:
+                raise ValidationError("您没有提交承诺，不能揭示")
+            missing = missing_parties(locked)
+            if missing:
+                raise ValidationError(f"承诺尚未收齐（还缺{'、'.join(missing)}），不能揭示")
+            if party.revealed:
+                raise ValidationError("您已揭示过")
+            if protocol.commitment(party.label, value) != party.commitment:
+                raise ValidationError("揭示值与您的承诺不符")
+            party.value = value
+            party.revealed_at = timezone.now()
+            party.save()
+            before = locked.status
+            pending = locked.parties.filter(revealed_at__isnull=True).exists()
+            locked.status = DrawStatus.REVEALING if pending else DrawStatus.READY
+            locked.save()
+            audit.log(
+                "draw.revealed",
+                locked,
+                before={"status": before},
+                after={"label": party.label, "value": value, "status": locked.status},
+            )
+            return party
+
+    return retrying(work)
+
+
+def add_public_value(draw, user, label, value):
+    """公开随机值（如彩票开奖号码）：全部揭示之后、抽取之前由执行方录入，不需承诺。"""
+    label = (label or "").strip()
+    value = (value or "").strip()
+    if not LABEL_RE.fullmatch(label):
+        raise ValidationError("标签只能由小写字母、数字、_ 和 - 组成")
+    if not value or "\n" in value or len(value) > 200:
+        raise ValidationError("公开随机值不能为空、不能含换行、不超过 200 个字符")
+
+    def work():
+        scope.check_write(user, "draws.operate", draw.scope_path)
+        with transaction.atomic():
+            locked = _lock(draw)
+            if locked.status != DrawStatus.READY:
+                raise ValidationError("公开随机值须在各方全部揭示之后、抽取之前录入")
+            if locked.public_label:
+                raise ValidationError("已录入公开随机值")
+            if locked.parties.filter(label=label).exists():
+                raise ValidationError(f"标签 {label} 已被参与方使用")
+            locked.public_label, locked.public_value = label, value
+            locked.save()
+            audit.log("draw.public_value", locked, after={"label": label, "value": value})
+            return locked
+
+    return retrying(work)
+
+
+def entropy_of(draw):
+    entries = [p.entropy for p in draw.parties.order_by("order")]
+    if draw.public_label:
+        entries.append(f"{draw.public_label}={draw.public_value}")
+    return entries
+
+
+def run(draw, user):
+    """计算抽取：按协议选出入选与备选对象，匹配检查人员，保存记录文件与抽中对象。
+
+    并发的多个请求只有一个成功，其余得到“本次抽取已完成”。
+    """
+
+    def work():
+        scope.check_write(user, "draws.operate", draw.scope_path)
+        written = []
+        try:
+            with transaction.atomic():
+                locked = _lock(draw)
+                return _run(locked, user, written)
+        except BaseException:
+            _discard(written)
+            raise
+
+    try:
+        return retrying(work)
+    except protocol.ProtocolError as exc:
+        raise ValidationError(f"抽取未能完成：{exc}") from exc
+
+
+def _run(draw, user, written):
+    if draw.status == DrawStatus.COMPLETED:
+        raise ValidationError("本次抽取已完成，不能再次抽取")
+    if draw.status != DrawStatus.READY:
+        missing = missing_parties(draw)
+        if missing:
+            raise ValidationError(f"承诺尚未收齐（还缺{'、'.join(missing)}）")
+        raise ValidationError(f"当前状态为“{draw.get_status_display()}”，须各方全部揭示后才能抽取")
+    task = Task.objects.select_for_update().get(pk=draw.task_id)
+    population = read_file(draw, FileKind.POPULATION)
+    parties = list(draw.parties.order_by("order"))
+    record = protocol.make_record(
+        task.code,
+        population,
+        draw.quotas,
+        commitments=[{"label": p.label, "commitment": p.commitment} for p in parties],
+        entropy=entropy_of(draw),
+        created_at=timezone.localtime().isoformat(timespec="seconds"),
+        quota_rule=draw.quota_rule or None,
+        reserves=draw.reserves or None,
+    )
+    uids = [s["uid"] for s in record["selected"]]
+    entity_ids = {}
+    object_ids = {}
+    if task.target_kind == TargetKind.ENTITIES:
+        wanted = uids + [r["uid"] for r in record.get("reserve_list", [])]
+        for i in range(0, len(wanted), _BATCH):
+            rows = Entity.objects.filter(uid__in=wanted[i : i + _BATCH]).values_list(
+                "uid", "id", "unit__code"
+            )
+            entity_ids.update({uid: (pk, station) for uid, pk, station in rows})
+        if task.match_inspectors:
+            section = _match(draw, task, record["seed"], uids, entity_ids)
+            created = record.pop("created_at")
+            record["inspectors"] = section
+            record["created_at"] = created
+    else:
+        wanted = uids + [r["uid"] for r in record.get("reserve_list", [])]
+        codes = {uid.split(":", 1)[1]: uid for uid in wanted}
+        rows = TargetObject.objects.filter(library=task.library, code__in=list(codes)).values_list(
+            "code", "id"
+        )
+        object_ids = {codes[code]: pk for code, pk in rows}
+    if draw.population_count <= SELF_VERIFY_MAX:
+        problems = protocol.verify_record(record, population)
+        if problems:  # pragma: no cover - 协议实现自相矛盾时才会发生
+            raise ValidationError(f"抽取记录自检未通过：{problems[0]}")
+    record_bytes = protocol.record_json(record)
+    public, public_pop = protocol.public_form(record, population)
+    draw.record_file, draw.record_sha256 = _write(draw, FileKind.RECORD, record_bytes, written)
+    draw.public_record_file, draw.public_record_sha256 = _write(
+        draw, FileKind.PUBLIC_RECORD, protocol.record_json(public), written
+    )
+    draw.public_population_file, draw.public_population_sha256 = _write(
+        draw, FileKind.PUBLIC_POPULATION, public_pop, written
+    )
+    assignments = _assignments(record.get("inspectors"))
+    targets = []
+    for role, entries in (
+        (TargetRole.SELECTED, record["selected"]),
+        (TargetRole.RESERVE, record.get("reserve_list", [])),
+    ):
+        for e in entries:
+            inspectors, flags = (
+                assignments.get(e["uid"], ([], [])) if role == "selected" else ([], [])
+            )
+            targets.append(
+                DrawnTarget(
+                    draw=draw,
+                    scope_path=draw.scope_path,
+                    role=role,
+                    rank=e["rank"],
+                    uid=e["uid"],
+                    stratum=e["stratum"],
+                    key=e["key"],
+                    entity_id=entity_ids.get(e["uid"], (None, None))[0],
+                    target_object_id=object_ids.get(e["uid"]),
+                    inspectors=inspectors,
+                    flags=flags,
+                )
+            )
+    DrawnTarget.objects.bulk_create(targets, batch_size=_BATCH)
+    draw.seed = record["seed"]
+    draw.selected_count = len(record["selected"])
+    draw.reserve_count = len(record.get("reserve_list", []))
+    draw.status = DrawStatus.COMPLETED
+    draw.completed_at = timezone.now()
+    draw.completed_by = user
+    draw.save()
+    task.status = TaskStatus.DRAWN
+    task.save()
+    audit.log(
+        "draw.completed",
+        draw,
+        before={"status": DrawStatus.READY},
+        after={
+            "status": draw.status,
+            "seed": draw.seed,
+            "entropy": record["entropy"],
+            "record_sha256": draw.record_sha256,
+            "public_record_sha256": draw.public_record_sha256,
+            "selected": draw.selected_count,
+            "reserves": draw.reserve_count,
+        },
+    )
+    return draw
+
+
+def _match(draw, task, seed_hex, uids, entity_ids):
+    """检查人员匹配（规范第 5 节）：人员库为冻结时的快照；联合任务每个部门匹配一次。"""
+    pool = json.loads(read_file(draw, FileKind.POOL))
+    targets = [{"uid": uid, "station": entity_ids.get(uid, (None, ""))[1] or ""} for uid in uids]
+    items = list(task.items.select_related("department"))
+    departments = []
+    if task.lead_department_id:
+        departments.append(task.lead_department)
+    for d in task.departments.order_by("code"):
+        if d not in departments:
+            departments.append(d)
+    n = task.inspectors_per_target
+    if len(departments) <= 1:
+        required = sorted({t for item in items for t in item.requirement_tags})
+        lists = eligibility.eligible_lists(targets, pool, required)
+        return protocol.match_inspectors(seed_hex, uids, lists, n)
+    sections = []
+    for dept in departments:
+        own = [i for i in items if i.department_id == dept.pk] or items
+        required = sorted({t for item in own for t in item.requirement_tags})
+        lists = eligibility.eligible_lists(targets, pool, required, department=dept.code)
+        sections.append({"department": dept.code, "per_target": n, "eligible": lists})
+    return protocol.match_joint(seed_hex, uids, sections)
+
+
+def _assignments(section):
+    """uid → (检查人员, 标记)；联合任务为 [{department, inspectors}] 列表。"""
+    if not section:
+        return {}
+    if isinstance(section, dict):
+        return {a["uid"]: (a["inspectors"], a["flags"]) for a in section["assignments"]}
+    out = {}
+    for sec in section:
+        for a in sec["assignments"]:
+            people, flags = out.setdefault(a["uid"], ([], []))
+            people.append({"department": sec["department"], "inspectors": a["inspectors"]})
+            flags.extend(f"{sec['department']}:{f}" for f in a["flags"])
+    return out
+
+
+def request_void(draw, user, reason):
+    """申请作废：须写明原因；由另一位有审批权限的用户批准后生效。"""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("作废须写明原因")
+
+    def work():
+        scope.check_write(user, "draws.operate", draw.scope_path)
+        with transaction.atomic():
+            locked = _lock(draw)
+            if locked.status == DrawStatus.VOIDED:
+                raise ValidationError("本次抽取已作废")
+            if locked.void_requested_by_id:
+                raise ValidationError("已有待审批的作废申请")
+            locked.void_reason = reason
+            locked.void_requested_by = user
+            locked.void_requested_at = timezone.now()
+            locked.save(update_fields=["void_reason", "void_requested_by", "void_requested_at"])
+            audit.log(
+                "draw.void_requested", locked, after={"reason": reason, "status": locked.status}
+            )
+            return locked
+
+    return retrying(work)
+
+
+def approve_void(draw, user):
+    """批准作废（plans.approve，且不是申请人）：抽取作废但保留可查，任务回到“已批准”可重新抽取。"""
+
+    def work():
+        scope.check_write(user, "plans.approve", draw.scope_path)
+        with transaction.atomic():
+            locked = _lock(draw)
+            if locked.status == DrawStatus.VOIDED:
+                raise ValidationError("本次抽取已作废")
+            if not locked.void_requested_by_id:
+                raise ValidationError("没有待审批的作废申请")
+            if locked.void_requested_by_id == user.pk:
+                raise ValidationError("作废须由申请人以外的另一位有审批权限的用户批准")
+            before = locked.status
+            locked.status = DrawStatus.VOIDED
+            locked.void_approved_by = user
+            locked.voided_at = timezone.now()
+            locked.save(update_fields=["status", "void_approved_by", "voided_at"])
+            task = Task.objects.select_for_update().get(pk=locked.task_id)
+            if task.status == TaskStatus.DRAWN:
+                task.status = TaskStatus.APPROVED
+                task.save()
+            audit.log(
+                "draw.voided",
+                locked,
+                before={"status": before},
+                after={
+                    "status": locked.status,
+                    "reason": locked.void_reason,
+                    "requested_by": locked.void_requested_by.username,
+                    "approved_by": user.username,
+                },
+            )
+            return locked
+
+    return retrying(work)
+
+
+def reject_void(draw, user):
+    """驳回作废申请（plans.approve）：抽取保持有效。"""
+
+    def work():
+        scope.check_write(user, "plans.approve", draw.scope_path)
+        with transaction.atomic():
+            locked = _lock(draw)
+            if locked.status == DrawStatus.VOIDED or not locked.void_requested_by_id:
+                raise ValidationError("没有待审批的作废申请")
+            before = {"reason": locked.void_reason}
+            locked.void_reason = ""
+            locked.void_requested_by = None
+            locked.void_requested_at = None
+            locked.save(update_fields=["void_reason", "void_requested_by", "void_requested_at"])
+            audit.log("draw.void_rejected", locked, before=before, after={"status": locked.status})
+            return locked
+
+    return retrying(work)
+
+
+# ---------------------------------------------------------------- 核验与查询
+
+
+def verify_stored(draw):
+    """核对保存的文件：摘要与登记相符，完整记录通过第 6 节核验，公开记录通过第 8 节核验。"""
+    if draw.status not in (DrawStatus.COMPLETED, DrawStatus.VOIDED) or not draw.record_file:
+        return ["尚未完成抽取"]
+    try:
+        population = read_file(draw, FileKind.POPULATION)
+        record = json.loads(read_file(draw, FileKind.RECORD))
+        public = json.loads(read_file(draw, FileKind.PUBLIC_RECORD))
+        public_pop = read_file(draw, FileKind.PUBLIC_POPULATION)
+    except FileMismatch as exc:
+        return exc.messages
+    problems = protocol.verify_record(record, population)
+    problems += [f"公开记录：{p}" for p in protocol.verify_public_record(public, public_pop)]
+    if record.get("population", {}).get("digest") != draw.population_digest:
+        problems.append("记录中的名单摘要与冻结时登记的不符")
+    return problems
+
+
+def load_record(draw):
+    return json.loads(read_file(draw, FileKind.RECORD))
+
+
+def drawn_targets(draw, role=TargetRole.SELECTED):
+    return draw.targets.filter(role=role).select_related("entity", "entity__unit").order_by("rank")
+
+
+def inspector_names(draw):
+    """冻结的人员库快照中 证号 → 姓名。"""
+    if not draw.pool_file:
+        return {}
+    try:
+        return {p["id"]: p["name"] for p in json.loads(read_file(draw, FileKind.POOL))}
+    except FileMismatch:
+        return {}
+
+
+def describe_inspectors(assigned, names):
+    """匹配结果的中文描述：“张三（3505…）、李四（…）”；联合任务按部门分段。"""
+    if not assigned:
+        return ""
+
+    def people(ids):
+        return "、".join(f"{names.get(i, '')}（{i}）" if names.get(i) else i for i in ids)
+
+    if isinstance(assigned[0], dict):
+        return "；".join(f"{a['department']}：{people(a['inspectors']) or '—'}" for a in assigned)
+    return people(assigned)
+
+
+def batch_of(rank, total, batches):
+    """名次所在的批次（重点事项按抽取名次分批）：每批 ceil(total / batches) 户。"""
+    if batches <= 1 or not total:
+        return 1
+    size = -(-total // batches)
+    return (rank - 1) // size + 1
+
+
+@dataclass
+class EntityDraw:
+    task: object
+    at: object
+    outcome: str
+    draw: object
+
+
+def draws_for_entity(entity, user):
+    """市场主体页面的“抽取记录”：入选、备选与排除（作废的抽取也列出并注明）。"""
+    show_credit = scope.can(user, "credit.view")
+    out = []
+    targets = scope.scoped(
+        DrawnTarget.objects.filter(entity=entity).select_related("draw", "draw__task"),
+        user,
+        "draws.view",
+    )
+    for t in targets:
+        outcome = f"{t.get_role_display()}（第 {t.rank} 名）"
+        if t.draw.status == DrawStatus.VOIDED:
+            outcome += "，该次抽取已作废"
+        out.append(EntityDraw(t.draw.task, t.draw.completed_at, outcome, t.draw))
+    exclusions = scope.scoped(
+        Exclusion.objects.filter(entity=entity).select_related("draw", "draw__task"),
+        user,
+        "draws.view",
+    )
+    for e in exclusions:
+        outcome = f"未列入抽取名单：{shown_reason(e.code, e.reason, show_credit)}"
+        if e.draw.status == DrawStatus.VOIDED:
+            outcome += "（该次抽取已作废）"
+        out.append(EntityDraw(e.draw.task, e.draw.frozen_at, outcome, e.draw))
+    out.sort(key=lambda d: d.at or d.draw.frozen_at, reverse=True)
+    return out

@@ -1,0 +1,417 @@
+"""抽查计划（年度计划、部门联合计划）、抽查任务（抽查方案）与各地区的抽查规则。"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from shuangsui.catalog.models import InspectionItem, join_tags
+from shuangsui.core.models import OrgUnit
+from shuangsui.directory.models import ObjectLibrary
+
+from .choices import (
+    ALL_STRATUM,
+    PlanKind,
+    PlanStatus,
+    QuotaMode,
+    Stratify,
+    TargetKind,
+    TaskStatus,
+)
+
+RATIO_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+def tag_list(text):
+    return [t for t in (text or "").split(",") if t]
+
+
+class RegionRules(models.Model):
+    """某一地区（组织单元）的抽查规则；下级没有设定时沿用最近的上级，都没有时用默认值。
+
+    频次上限按“本年度在其他任务的有效抽取中入选的次数”计算；空值表示不设上限（按需或按法定频次）。
+    """
+
+    unit = models.OneToOneField(
+        OrgUnit, verbose_name="适用单位", on_delete=models.PROTECT, related_name="plan_rules"
+    )
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    a_undisturbed = models.BooleanField(
+        "A类无事不扰", default=True, help_text="任务未明确纳入A类时，A类主体不进入抽取名单"
+    )
+    cap_a = models.PositiveSmallIntegerField(
+        "A类年度上限（一般领域，明确纳入时）", null=True, blank=True, default=1
+    )
+    cap_b = models.PositiveSmallIntegerField(
+        "B类年度上限（一般领域）", null=True, blank=True, default=1
+    )
+    cap_c = models.PositiveSmallIntegerField(
+        "C类年度上限（一般领域）", null=True, blank=True, default=2
+    )
+    cap_d = models.PositiveSmallIntegerField(
+        "D类年度上限（一般领域）", null=True, blank=True, help_text="空表示根据监管实际需要确定"
+    )
+    cap_u = models.PositiveSmallIntegerField("未分类年度上限（一般领域）", null=True, blank=True)
+    cap_key = models.PositiveSmallIntegerField(
+        "重点领域年度上限",
+        null=True,
+        blank=True,
+        help_text="按法律法规规定的法定检查次数；空表示不在此处限制",
+    )
+    annual_plan_due = models.CharField("年度计划备案截止（月-日）", max_length=5, default="01-31")
+    joint_plan_due = models.CharField("联合计划备案截止（月-日）", max_length=5, default="03-31")
+    min_yearly_ratio = models.DecimalField(
+        "全年企业抽查比例下限",
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.035"),
+        validators=RATIO_VALIDATORS,
+    )
+    differentiated_share_min = models.DecimalField(
+        "差异化抽查户数占比下限",
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.85"),
+        validators=RATIO_VALIDATORS,
+    )
+
+    audited = True
+
+    class Meta:
+        verbose_name = "抽查规则"
+        verbose_name_plural = "抽查规则"
+
+    def __str__(self):
+        return f"{self.unit.name if self.unit_id else '默认'}抽查规则"
+
+    def save(self, *args, **kwargs):
+        self.scope_path = self.unit.path
+        super().save(*args, **kwargs)
+
+    def cap_for(self, credit_class, key_domain):
+        """该分类在此领域的年度次数上限；None 表示不限。"""
+        if key_domain:
+            return self.cap_key
+        return {
+            "A": self.cap_a,
+            "B": self.cap_b,
+            "C": self.cap_c,
+            "D": self.cap_d,
+            "U": self.cap_u,
+        }.get(credit_class)
+
+    @staticmethod
+    def _due(text, year):
+        month, day = (int(p) for p in text.split("-"))
+        return datetime.date(year, month, day)
+
+    def plan_due(self, kind, year):
+        return self._due(
+            self.joint_plan_due if kind == PlanKind.JOINT else self.annual_plan_due, year
+        )
+
+
+class AnnualPlan(models.Model):
+    """抽查计划：部门年度抽查计划（1 月底前备案），或部门联合抽查计划（3 月底前备案）。"""
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="制定单位", on_delete=models.PROTECT, related_name="plans"
+    )
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    kind = models.CharField("计划类别", max_length=10, choices=PlanKind.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    name = models.CharField("计划名称", max_length=200)
+    lead_department = models.ForeignKey(
+        OrgUnit,
+        verbose_name="牵头部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_plans",
+    )
+    departments = models.ManyToManyField(
+        OrgUnit, verbose_name="参与部门", blank=True, related_name="joined_plans"
+    )
+    items = models.ManyToManyField(
+        InspectionItem, verbose_name="抽查事项", blank=True, related_name="plans"
+    )
+    target_scope = models.TextField("抽查对象范围", blank=True)
+    ratio = models.DecimalField(
+        "抽查比例",
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=RATIO_VALIDATORS,
+        help_text="如 0.035 表示 3.5%",
+    )
+    base_count = models.PositiveIntegerField(
+        "比例基数（户）", null=True, blank=True, help_text="如上年末企业实有数（含未年报）"
+    )
+    batches = models.PositiveSmallIntegerField("批次", default=1)
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    filed_on = models.DateField("备案日期", null=True, blank=True)
+    note = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="制定人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "抽查计划"
+        verbose_name_plural = "抽查计划"
+        ordering = ["-year", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kind", "year", "name"],
+                name="plan_name_unique_per_unit_year",
+                violation_error_message="同一单位同一年度已有同名的同类计划",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.scope_path = self.unit.path
+        super().save(*args, **kwargs)
+
+    @property
+    def is_joint(self):
+        return self.kind == PlanKind.JOINT
+
+
+class Task(models.Model):
+    """抽查任务（抽查方案）：事项、部门、对象范围、配额规则、检查方式与完成时限。
+
+    状态：草稿 → 已批准（有 plans.approve 能力的用户批准）→ 已抽取；只有草稿可以修改。
+    抽取作废后任务回到“已批准”，可重新抽取。
+    """
+
+    plan = models.ForeignKey(
+        AnnualPlan,
+        verbose_name="所属计划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="制定单位", on_delete=models.PROTECT, related_name="tasks"
+    )
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    code = models.CharField("任务编号", max_length=40)
+    name = models.CharField("方案名称", max_length=200)
+    year = models.PositiveSmallIntegerField("年度")
+    items = models.ManyToManyField(InspectionItem, verbose_name="抽查事项", related_name="tasks")
+    lead_department = models.ForeignKey(
+        OrgUnit,
+        verbose_name="发起部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_tasks",
+    )
+    departments = models.ManyToManyField(
+        OrgUnit, verbose_name="参与部门", blank=True, related_name="joint_tasks"
+    )
+    # 检查对象范围
+    target_kind = models.CharField(
+        "对象类别", max_length=10, choices=TargetKind.choices, default=TargetKind.ENTITIES
+    )
+    library = models.ForeignKey(
+        ObjectLibrary,
+        verbose_name="对象库",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    regions = models.ManyToManyField(
+        OrgUnit,
+        verbose_name="抽查区域（所）",
+        blank=True,
+        related_name="region_tasks",
+        help_text="不选即本单位所属县（区）全域",
+    )
+    entity_types = models.CharField("主体类型", max_length=255, blank=True)
+    industries = models.CharField(
+        "行业", max_length=255, blank=True, help_text="行业门类或代码前缀，如 F、H62"
+    )
+    statuses = models.CharField("登记状态", max_length=255, default=",active,")
+    key_tags = models.CharField("重点领域", max_length=255, blank=True)
+    include_a = models.BooleanField(
+        "明确纳入A类", default=False, help_text="默认A类“无事不扰”；重点事项等确需检查时勾选"
+    )
+    # 配额规则
+    stratify = models.CharField(
+        "分层", max_length=10, choices=Stratify.choices, default=Stratify.CREDIT
+    )
+    quota_mode = models.CharField(
+        "配额方式", max_length=12, choices=QuotaMode.choices, default=QuotaMode.CLASS_RATIO
+    )
+    ratio = models.DecimalField(
+        "抽查比例",
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=RATIO_VALIDATORS,
+        help_text="统一比例或基数比例，如 0.035",
+    )
+    base_count = models.PositiveIntegerField(
+        "比例基数（户）", null=True, blank=True, help_text="如上年末企业实有数"
+    )
+    class_ratios = models.JSONField(
+        "分类比例", default=dict, blank=True, help_text="信用分类 → 比例字符串"
+    )
+    class_counts = models.JSONField(
+        "分类户数", default=dict, blank=True, help_text="信用分类 → 户数"
+    )
+    reserves = models.JSONField("备选户数", default=dict, blank=True, help_text="层 → 备选户数")
+    methods = models.CharField("检查方式", max_length=40, blank=True)
+    inspectors_per_target = models.PositiveSmallIntegerField(
+        "每户检查人员数", default=2, validators=[MinValueValidator(1)]
+    )
+    match_inspectors = models.BooleanField("随机匹配检查人员", default=True)
+    batches = models.PositiveSmallIntegerField(
+        "批次", default=1, validators=[MinValueValidator(1)], help_text="重点事项按抽取名次分批"
+    )
+    start_date = models.DateField("开始日期")
+    deadline = models.DateField("完成时限")
+    note = models.TextField("备注", blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=TaskStatus.choices, default=TaskStatus.DRAFT
+    )
+    duplicate_note = models.TextField("重复任务核实说明", blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="批准人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="制定人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "抽查任务"
+        verbose_name_plural = "抽查任务"
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], name="task_code_unique", violation_error_message="任务编号不能重复"
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("start_date")),
+                name="task_deadline_after_start",
+                violation_error_message="完成时限不能早于开始日期",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.scope_path = self.unit.path
+        super().save(*args, **kwargs)
+
+    # ---- 便于模板与服务使用的属性
+    @property
+    def entity_type_list(self):
+        return tag_list(self.entity_types)
+
+    @property
+    def entity_type_labels(self):
+        from shuangsui.directory.choices import EntityType
+
+        labels = dict(EntityType.choices)
+        return [labels.get(t, t) for t in self.entity_type_list]
+
+    @property
+    def status_labels(self):
+        from shuangsui.directory.choices import EntityStatus
+
+        labels = dict(EntityStatus.choices)
+        return [labels.get(s, s) for s in self.status_list]
+
+    @property
+    def industry_list(self):
+        return tag_list(self.industries)
+
+    @property
+    def status_list(self):
+        return tag_list(self.statuses)
+
+    @property
+    def key_tag_list(self):
+        return tag_list(self.key_tags)
+
+    @property
+    def method_list(self):
+        return tag_list(self.methods)
+
+    @property
+    def method_labels(self):
+        from shuangsui.catalog.choices import CheckMethod
+
+        labels = dict(CheckMethod.choices)
+        return [labels.get(m, m) for m in self.method_list]
+
+    @property
+    def is_editable(self):
+        return self.status == TaskStatus.DRAFT
+
+    @property
+    def is_key_domain(self):
+        """含重点事项，或限定了重点领域：频次按法定，不受一般领域 B/C 上限约束。"""
+        from shuangsui.catalog.choices import ItemKind
+
+        return bool(self.key_tag_list) or self.items.filter(kind=ItemKind.KEY).exists()
+
+    @property
+    def is_differentiated(self):
+        """按信用分类分层且各类配额分别设定，即“差异化抽查”。"""
+        return (
+            self.target_kind == TargetKind.ENTITIES
+            and self.stratify == Stratify.CREDIT
+            and self.quota_mode in (QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT)
+        )
+
+    @property
+    def stratum_labels(self):
+        from .choices import CREDIT_STRATA
+
+        if self.target_kind == TargetKind.ENTITIES and self.stratify == Stratify.CREDIT:
+            return CREDIT_STRATA
+        return [ALL_STRATUM]
+
+    @staticmethod
+    def join(values):
+        return join_tags(values)
