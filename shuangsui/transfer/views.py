@@ -1,9 +1,198 @@
-from django.http import HttpResponse
+"""导入导出页面：上传 → 结果（成功计数，或错误表 + 错误报告下载）；按列表页筛选导出。"""
+
+import datetime
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from shuangsui.core import scope
+from shuangsui.core.choices import UnitLevel
+from shuangsui.lib import exporters
+from shuangsui.lib.tabular import human_size
+
+from . import exports, services, specs
+
+ERRORS_SHOWN = 500  # 页面上最多列出的错误条数（完整的在错误报告里）
+REPORT_MAX_AGE = 24 * 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+UNIT_LABELS = {"entities": "默认所属单位", "inspectors": "默认所在单位", "items": "制定单位"}
 
 
-def import_page(request, kind):  # 待实现
-    return HttpResponse("导入尚未实现", status=501)
+def _spec(kind):
+    spec = specs.SPECS.get(kind)
+    if spec is None:
+        raise Http404("没有这种导入导出")
+    return spec
 
 
-def export_download(request, kind):  # 待实现
-    return HttpResponse("导出尚未实现", status=501)
+class SizeLimitHandler(FileUploadHandler):
+    """上传超过上限时立即停止接收（不写临时文件），视图据此给出“文件过大”。"""
+
+    def __init__(self, request, limit):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length and content_length > self.limit + 64 * 1024:
+            self.request.upload_too_large = True
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if getattr(self.request, "upload_too_large", False) or self.received > self.limit:
+            self.request.upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="文件（CSV 或 XLSX）")
+    mode = forms.ChoiceField(
+        label="方式",
+        choices=[
+            ("insert", "仅新增（已有的记录视为错误）"),
+            ("upsert", "新增并更新已有（按代码/证号/编号匹配）"),
+        ],
+        initial="insert",
+        widget=forms.RadioSelect,
+    )
+    unit = forms.ModelChoiceField(label="默认单位", queryset=None, required=False)
+
+    def __init__(self, *args, spec, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = scope.units_in_scope(user).exclude(level=UnitLevel.DEPARTMENT)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label = UNIT_LABELS[spec.kind]
+        self.fields["unit"].empty_label = (
+            "（默认为您所在的县（区）局）" if spec.kind == "items" else "（以文件中的单位列为准）"
+        )
+        self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx,text/csv"
+
+
+def _report_dir():
+    path = Path(settings.MEDIA_ROOT) / "import-reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_report(user, failure):
+    """错误报告存成 XLSX（只有上传者本人能下载，一天后清理），返回令牌。"""
+    folder = _report_dir()
+    cutoff = time.time() - REPORT_MAX_AGE
+    for old in folder.glob("*.xlsx"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+    token = secrets.token_urlsafe(18)
+    with open(folder / f"{user.pk}-{token}.xlsx", "wb") as fh:
+        exporters.write_xlsx(exports.ErrorReport(failure.errors, failure.total), fh)
+    return token
+
+
+@csrf_exempt
+@login_required
+def import_page(request, kind):
+    """上传页面与结果。先装上大小限制的上传处理器，再做 CSRF 检查（Django 文档的做法）。"""
+    spec = _spec(kind)
+    if request.method == "POST":
+        request.upload_handlers.insert(0, SizeLimitHandler(request, _limit()))
+    return _import_page(request, spec)
+
+
+def _limit():
+    return int(getattr(settings, "IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+
+
+@csrf_protect
+def _import_page(request, spec):
+    user = request.user
+    scope.require(user, spec.import_capability)
+    context = {"spec": spec, "limit": human_size(_limit()), "columns": spec.columns}
+    if request.method != "POST":
+        context["form"] = ImportForm(spec=spec, user=user)
+        return render(request, "transfer/import.html", context)
+    form = ImportForm(request.POST, request.FILES, spec=spec, user=user)
+    context["form"] = form
+    if getattr(request, "upload_too_large", False):
+        form.errors.pop("file", None)
+        form.add_error(None, f"文件过大，超过上限 {human_size(_limit())}；请拆分后分批导入")
+        return render(request, "transfer/import.html", context, status=413)
+    if not form.is_valid():
+        return render(request, "transfer/import.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    context["filename"] = upload.name
+    context["mode_label"] = services.MODE_LABELS[form.cleaned_data["mode"]]
+    try:
+        result = services.run_import(
+            spec.kind,
+            upload,
+            upload.name,
+            user=user,
+            mode=form.cleaned_data["mode"],
+            unit=form.cleaned_data["unit"],
+        )
+    except services.ImportFailed as failure:
+        context.update(
+            errors=failure.errors[:ERRORS_SHOWN],
+            total=failure.total,
+            rows=failure.rows,
+            more=max(0, len(failure.errors) - ERRORS_SHOWN),
+            token=save_report(user, failure),
+        )
+        return render(request, "transfer/result.html", context, status=400)
+    context["result"] = result
+    return render(request, "transfer/result.html", context)
+
+
+@login_required
+def import_template(request, kind, fmt):
+    """导入模板（只有表头）。"""
+    spec = _spec(kind)
+    scope.require(request.user, spec.import_capability)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    exporter = exports.TemplateExporter(spec)
+    return exporters.http_response(exporter, fmt, f"{exporter.filename_stem}.{fmt}")
+
+
+@login_required
+def import_report(request, kind, token):
+    """下载自己的导入错误报告。"""
+    spec = _spec(kind)
+    if not _TOKEN.match(token):
+        raise Http404
+    path = _report_dir() / f"{request.user.pk}-{token}.xlsx"
+    if not path.is_file():
+        raise Http404("错误报告不存在或已过期（保存 24 小时）")
+    return FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse 负责关闭
+        as_attachment=True,
+        filename=f"{spec.label}导入错误报告.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+def export_download(request, kind):
+    """按列表页的筛选条件导出（?format=xlsx 导出 XLSX，默认 CSV）。"""
+    spec = _spec(kind)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        fmt = "csv"
+    exporter = exports.build_exporter(kind, user=request.user, params=request.GET)
+    stamp = datetime.date.today().strftime("%Y%m%d")
+    return exporters.http_response(exporter, fmt, f"{spec.filename_stem}-{stamp}.{fmt}")
