@@ -270,6 +270,17 @@ def build_items(county):
     return made
 
 
+ROLE_USERNAMES = ["admin", "planner", "business", "head", "inspector", "joint", "witness"]
+
+
+def demo_usernames():
+    names = list(ROLE_USERNAMES)
+    for code in COUNTIES:
+        if code != "350503":
+            names += [f"{n}_{code}" for n in ROLE_USERNAMES]
+    return names
+
+
 def build_users(county):
     """每个角色一个演示账号；用户名形如 planner（丰泽区）或 planner_350502。"""
     suffix = "" if county.code == "350503" else f"_{county.code}"

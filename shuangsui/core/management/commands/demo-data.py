@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from shuangsui.core import demo
-from shuangsui.core.models import OrgUnit
+from shuangsui.core.models import OrgUnit, User
 
 
 class Command(BaseCommand):
@@ -19,14 +19,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if opts["if_empty"] and OrgUnit.objects.exists():
-            self.stdout.write("数据库已有数据，跳过演示数据。")
-            return
-        result = demo.load(opts["entities"], opts["inspectors"], opts["seed"])
-        self.stdout.write(
-            f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人。"
-        )
+            self.stdout.write("数据库已有数据，保留原数据，不再生成演示数据。")
+            users = User.objects.filter(username__in=demo.demo_usernames()).order_by("id")
+        else:
+            result = demo.load(opts["entities"], opts["inspectors"], opts["seed"])
+            self.stdout.write(
+                f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人。"
+            )
+            users = result["users"]
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
-        for user in result["users"]:
+        for user in users:
             self.stdout.write(
                 f"  {user.username:<18} {user.get_role_display():<12} {user.unit.name}"
             )
