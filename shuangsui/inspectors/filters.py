@@ -8,7 +8,9 @@ class InspectorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="姓名或证号", method="filter_q")
     kind = django_filters.ChoiceFilter(label="人员类别", choices=InspectorKind.choices)
     qualification = django_filters.CharFilter(label="资质", method="filter_tag")
-    on_duty = django_filters.BooleanFilter(label="在岗")
+    on_duty = django_filters.ChoiceFilter(
+        label="在岗", choices=[("1", "在岗"), ("0", "不在岗")], method="filter_on_duty"
+    )
 
     class Meta:
         model = Inspector
@@ -19,6 +21,9 @@ class InspectorFilterSet(django_filters.FilterSet):
 
         value = value.strip()
         return queryset.filter(Q(name__contains=value) | Q(badge_no__startswith=value))
+
+    def filter_on_duty(self, queryset, name, value):
+        return queryset.filter(on_duty=value == "1")
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(qualifications__contains=f",{value.strip()},")
