@@ -11,7 +11,7 @@ class CommitForm(forms.Form):
         label="秘密值",
         required=False,
         max_length=200,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "id": "id_commit_value"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "id": "id_commit_value"}),
         help_text="至少 6 个字符，建议 16 个以上的随机字符；请抄写保管，揭示时需再次输入",
     )
     commitment = forms.CharField(
@@ -33,7 +33,7 @@ class RevealForm(forms.Form):
     value = forms.CharField(
         label="秘密值",
         max_length=200,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "id": "id_reveal_value"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "id": "id_reveal_value"}),
     )
 
 
