@@ -177,3 +177,6 @@ from shuangsui.plans.api import router as plans_router  # noqa: E402
 
 api.add_router("/plans", plans_router)
 api.add_router("/draws", draws_router)
+from shuangsui.transfer.api import router as import_router  # noqa: E402
+
+api.add_router("/import", import_router)

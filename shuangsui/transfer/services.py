@@ -1,0 +1,1543 @@
+"""批量导入：市场主体、检查人员、抽查事项。页面、命令行和 API 都调用这里的函数。
+
+一次导入要么全部写入，要么一行也不写：任何一行有错，就收集所有错误（行号、列、值、原因）
+并抛出 `ImportFailed`，事务回滚。每次成功的导入写一条审计事件（不逐行记）。
+
+市场主体一次可能有上百万行，所以不为每行建表单或模型实例：用预先算好的查找表逐行校验，
+SQLite 上在一个事务里 executemany，PostgreSQL 上 COPY 进临时表再一条 INSERT … SELECT。
+检查人员和抽查事项量小，经 ORM（full_clean）在一个事务里写入。
+"""
+
+import datetime
+import hashlib
+import multiprocessing
+import os
+import re
+import time
+import traceback
+import unicodedata
+from collections import namedtuple
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from shuangsui.catalog.models import InspectionItem, join_tags, split_tags
+from shuangsui.core import audit, scope
+from shuangsui.core.choices import UnitLevel
+from shuangsui.core.models import OrgUnit
+from shuangsui.directory import uscc
+from shuangsui.directory.models import Entity
+from shuangsui.inspectors.models import Inspector
+from shuangsui.lib.exporters import unneutralise
+from shuangsui.lib.tabular import TabularError, read_bytes, read_table
+
+from . import specs
+from .units import UnitIndex
+
+ERROR_LIMIT = 100_000  # 最多收集这么多条错误（其余只计数）
+CHUNK = 5000
+MODES = ("insert", "upsert")
+MODE_LABELS = {"insert": "仅新增", "upsert": "新增并更新已有"}
+
+RowError = namedtuple("RowError", "row column value reason")
+
+
+class ImportFailed(Exception):
+    """导入失败：`errors` 是 RowError 列表（按行号排序），`total` 是错误总数。"""
+
+    def __init__(self, errors, total=None, rows=0):
+        self.errors = sorted(errors, key=lambda e: (e.row or 0, e.column or ""))
+        self.total = total if total is not None else len(errors)
+        self.rows = rows
+        super().__init__(f"导入失败：{self.total} 处错误")
+
+    def lines(self):
+        out = [format_error(e) for e in self.errors]
+        if self.total > len(self.errors):
+            out.append(f"……另有 {self.total - len(self.errors)} 处错误未列出")
+        return out
+
+
+def format_error(error):
+    """“第{n}行 {列}：{原因}（值：…）”；文件层面的错误没有行号。"""
+    where = f"第{error.row}行" if error.row else "文件"
+    column = f" {error.column}" if error.column else ""
+    value = f"（值：{error.value}）" if error.value not in (None, "") else ""
+    return f"{where}{column}：{error.reason}{value}"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    filename: str
+    mode: str
+    rows: int
+    created: int
+    updated: int
+    sha256: str
+    seconds: float = 0.0
+    ignored_columns: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)  # 各阶段用时（秒），基准测试用
+
+    @property
+    def rate(self):
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Target:
+    """谁在导入、导入到哪个辖区。`scope_path` 为空串表示系统身份（全库）。"""
+
+    user: object
+    scope_path: str
+    default_unit: object  # OrgUnit 或 None
+
+
+def resolve_target(spec, user=None, unit=None):
+    """检查权限并确定辖区；`unit` 为组织单元或其代码（命令行的 --unit）。"""
+    if isinstance(unit, str):
+        code = unit
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit is None:
+            raise PermissionDenied(f"找不到组织单元“{code}”")
+    if user is not None:
+        scope.require(user, spec.import_capability)
+        root = scope.root_path(user)
+        if not root:
+            raise PermissionDenied("您的账号没有所属单位，不能导入")
+        if unit is not None and not unit.path.startswith(root):
+            raise PermissionDenied(f"“{unit.name}”不在您的辖区内")
+        return Target(user, root, unit)
+    return Target(None, unit.path if unit is not None else "", unit)
+
+
+def _failed(message, row=None, column="", value=""):
+    return ImportFailed([RowError(row, column, value, message)])
+
+
+def _open(source, filename):
+    """读入并打开文件，返回 (bytes, Table, 摘要)。"""
+    try:
+        data = read_bytes(source)
+        table = read_table(None, filename, data=data)
+    except TabularError as exc:
+        raise _failed(exc.message, exc.row) from exc
+    return data, table, hashlib.sha256(data).hexdigest()
+
+
+TITLE_ROWS = 5  # 表头上方最多允许几行标题（如“××市场主体名录”）
+
+
+def _header(spec, table, target, *, unit_key="unit", key_only=False):
+    """读表头并对到列；缺少必需列、重复列时报错。返回 (行号, 列位置, 列标签, 列数, 忽略的列)。
+
+    第一个非空行就是表头；若它一列也认不出，而下面几行中有一行认得出，则把上面的行当作标题跳过。
+    """
+    try:
+        number, cells = table.take_header()
+    except TabularError as exc:
+        raise _failed(exc.message) from exc
+    positions, labels, problems, ignored = specs.match_header(spec, cells)
+    if not positions:
+        first = (number, cells, positions, labels, problems, ignored)
+        for _ in range(TITLE_ROWS):
+            try:
+                number, cells = table.take_header()
+            except TabularError:
+                break
+            positions, labels, problems, ignored = specs.match_header(spec, cells)
+            if positions:
+                break
+        if not positions:
+            number, cells, positions, labels, problems, ignored = first
+    required = [c for c in spec.columns if c.required]
+    if key_only:  # 更新模式：只要求代码列，新增的行另行检查
+        required = required[:1]
+    if unit_key and target.default_unit is None and spec.kind != "items":
+        required.append(spec.column(unit_key))
+    missing = [c.header for c in required if c.key not in positions]
+    errors = [RowError(number, "表头", "", p) for p in problems]
+    if missing:
+        seen = "、".join(str(c).strip() for c in cells if str(c).strip())[:200]
+        hint = (
+            "；请确认第一行是表头，并使用下载的模板"
+            if not positions
+            else (f"；未识别的列：{'、'.join(ignored[:10])}" if ignored else "")
+        )
+        errors.append(
+            RowError(
+                number,
+                "表头",
+                seen,
+                f"缺少必需的列：{'、'.join(missing)}{hint}",
+            )
+        )
+    if errors:
+        raise ImportFailed(errors)
+    width = max(i for i, c in enumerate(cells) if str(c).strip()) + 1
+    return number, positions, labels, width, ignored
+
+
+_NFKC = unicodedata.normalize
+
+
+def clean_rows(rows, width, pads, errors, counter):
+    """逐行：检查列数（XLSX 补齐）、去首尾空白、去掉导出时加的公式单引号；跳过空行。
+
+    `errors` 收集列数问题；`counter` 为 [数据行数, 错误数]。给出 (行号, 单元格列表)；
+    列表末尾多一个空串（下标 `width`），文件里没有的列都可以指向它。
+    全角转半角（NFKC）只用于代码类的列（由各列的校验去做）：名称、地址、依据等中文文字保持原样。
+    """
+    blank_len = width - 1
+    for number, cells in rows:
+        if len(cells) != width:
+            cells = _fit(number, cells, width, pads, errors, counter)
+            if cells is None:
+                continue
+        joined = "\x1f".join(cells)
+        if len(joined) == blank_len:  # 全部为空
+            continue
+        if (
+            " " in joined
+            or "\t" in joined
+            or "\n" in joined
+            or "\r" in joined
+            or "\u3000" in joined
+            or "\xa0" in joined
+        ):
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue
+        if "'" in joined:
+            cells = [unneutralise(c) for c in cells]
+        cells.append("")
+        counter[0] += 1
+        yield number, cells
+
+
+def nfkc(text):
+    """全角转半角并去掉首尾空白（代码、日期、电话等）。"""
+    return text if text.isascii() else _NFKC("NFKC", text).strip()
+
+
+def _fit(number, cells, width, pads, errors, counter):
+    """列数与表头不符的行：短行（CSV）与有内容的多余列报错，XLSX 的短行补齐；空行返回 None。"""
+    if not any(c.strip() for c in cells):
+        return None
+    if len(cells) < width:
+        if pads:
+            return list(cells) + [""] * (width - len(cells))
+        reason = f"本行只有 {len(cells)} 列，少于表头的 {width} 列（列数不足）"
+    elif any(c.strip() for c in cells[width:]):
+        reason = (
+            f"本行有 {len(cells)} 列，多于表头的 {width} 列"
+            "（可能多了分隔符，或含逗号的内容没有加引号）"
+        )
+    else:
+        return cells[:width]
+    counter[0] += 1
+    _add(errors, counter, RowError(number, "", "", reason))
+    return None
+
+
+def _add(errors, counter, error):
+    counter[1] += 1
+    if len(errors) < ERROR_LIMIT:
+        errors.append(error)
+
+
+# ---------------------------------------------------------------- 值的解析
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$"
+)
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+DATE_HINT = "应为 YYYY-MM-DD、YYYY/M/D、YYYY年M月D日或 Excel 日期"
+
+
+def parse_date(text):
+    """日期文本 → ISO 字符串（YYYY-MM-DD）；无法识别时抛出 ValueError（中文原因）。"""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            value = datetime.date.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is not None:
+            if not 1900 <= value.year <= 2100:
+                raise ValueError("日期超出合理范围（1900–2100 年）")
+            return text
+    match = _DATE.match(text) or _DATE8.match(text)
+    if match:
+        y, m, d = (int(g) for g in match.groups())
+        try:
+            value = datetime.date(y, m, d)
+        except ValueError:
+            raise ValueError(f"日期不存在（{y}年{m}月{d}日）") from None
+    elif _DATETIME.match(text):
+        return parse_date(_DATETIME.match(text).group(1))
+    elif _SERIAL.match(text):
+        value = _EXCEL_EPOCH + datetime.timedelta(days=int(float(text)))
+    else:
+        raise ValueError(f"日期格式无法识别（{DATE_HINT}）")
+    if not 1900 <= value.year <= 2100:
+        raise ValueError("日期超出合理范围（1900–2100 年）")
+    return value.isoformat()
+
+
+def _code(table, text):
+    """代码表查找：原样或规范化后（去空白、小写）查找；找不到返回 None。"""
+    value = table.get(text)
+    if value is None:
+        value = table.get(specs.norm_key(text))
+    return value
+
+
+# 每一位的“字符 → 字符值 × 权重”表：校验一次只需 17 次查表
+_POSITION_TABLES = [{c: v * w for c, v in uscc.VALUES.items()} for w in uscc.WEIGHTS]
+_ALPHABET = uscc.ALPHABET
+_getitem = dict.__getitem__
+
+
+def uid_valid(code):
+    """GB 32100-2015 校验（与 uscc.problem 为空等价的快速判断）。"""
+    if len(code) != 18:
+        return False
+    try:
+        total = sum(map(_getitem, _POSITION_TABLES, code))  # 只取前 17 位
+    except KeyError:
+        return False
+    return _ALPHABET[-total % 31] == code[17]
+
+
+_SPLIT = re.compile(r"[、,，;；\s/|]+")
+
+
+def split_list(text):
+    seen = []
+    for part in _SPLIT.split(text or ""):
+        part = part.strip()
+        if part and part not in seen:
+            seen.append(part)
+    return seen
+
+
+_INDUSTRY = re.compile(r"^[A-T]\d{0,4}$")
+_REGION = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
+
+# ---------------------------------------------------------------- 市场主体
+
+ENTITY_COLUMNS = (
+    "uid",
+    "name",
+    "entity_type",
+    "unit_id",
+    "scope_path",
+    "region_code",
+    "industry_code",
+    "address",
+    "legal_rep",
+    "phone",
+    "status",
+    "established",
+    "credit_class",
+    "credit_date",
+    "key_tags",
+    "annual_report",
+    "updated",
+)
+# 文件中的列 → 更新已有主体时改写的字段
+ENTITY_UPDATES = {
+    "name": ("name",),
+    "entity_type": ("entity_type",),
+    "unit": ("unit_id", "scope_path"),
+    "region_code": ("region_code",),
+    "industry_code": ("industry_code",),
+    "address": ("address",),
+    "legal_rep": ("legal_rep",),
+    "phone": ("phone",),
+    "status": ("status",),
+    "established": ("established",),
+    "credit_class": ("credit_class",),
+    "credit_date": ("credit_date",),
+    "key_tags": ("key_tags",),
+    "annual_report": ("annual_report",),
+}
+
+
+@dataclass
+class EntityPlan:
+    """校验市场主体所需的一切（都是普通 Python 对象，可在 fork 出的子进程里用）。"""
+
+    positions: dict
+    labels: dict
+    width: int
+    pads: bool
+    units: UnitIndex
+    default_unit: object
+    updated: object  # 数据库格式的当前时间
+    mode: str = "insert"
+    errors: list = field(default_factory=list)
+    counter: list = field(default_factory=lambda: [0, 0])
+
+
+class Bad(str):
+    """查找表里记下的错误原因（与正常值区分）。"""
+
+    __slots__ = ()
+
+
+_MISS = object()
+MEMO_LIMIT = 200_000  # 每列最多记住这么多个不同的值
+
+
+def _entity_rules(plan):
+    """各代码列的“原文 → 规范值或 Bad(原因)”计算函数。同一个原文只算一次（记在查找表里）。"""
+    units = plan.units
+    default = plan.default_unit
+
+    def code_table(table, blank, hint):
+        def compute(text):
+            text = nfkc(text)
+            if not text:
+                return blank
+            value = table.get(text)
+            if value is None:
+                value = table.get(specs.norm_key(text))
+            return Bad(hint) if value is None else value
+
+        return compute
+
+    def unit(text):
+        text = nfkc(text)
+        if not text:
+            if default is None:
+                # 更新模式：已有主体不改单位；新增的主体由写库时检查（那时才知道库中有没有）
+                return (None, "") if plan.mode == "upsert" else Bad("所属单位不能为空")
+            return (default.id, default.path)
+        found, reason = units.resolve(text, what="所属单位")
+        if found is None:
+            return Bad(reason)
+        if found.is_department:
+            return Bad("所属单位不能是部门/股室，请填写县（区）局或市场监管所")
+        return (found.id, found.path)
+
+    def region(text):
+        text = nfkc(text).replace(" ", "")
+        if text and not _REGION.match(text):
+            return Bad("行政区划代码应为 6、9 或 12 位数字")
+        return text
+
+    def industry(text):
+        text = nfkc(text).replace(" ", "").upper()
+        if text and not _INDUSTRY.match(text):
+            return Bad(
+                "行业代码应以国民经济行业分类（GB/T 4754）门类字母 A–T 开头，"
+                "后接至多 4 位数字，如 F5211"
+            )
+        return text
+
+    def date(text):
+        text = nfkc(text)
+        if not text:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            return Bad(str(exc))
+
+    def tags(text):
+        text = nfkc(text)
+        if not text:
+            return ""
+        joined = join_tags(split_tags(text))
+        return Bad("重点领域过长（最多 255 字）") if len(joined) > 255 else joined
+
+    return {
+        "entity_type": code_table(
+            specs.ENTITY_TYPES,
+            None,
+            "未知的主体类型（可填：企业、个体工商户、农民专业合作社、外国企业常驻代表机构）",
+        ),
+        "unit": unit,
+        "region_code": region,
+        "industry_code": industry,
+        "status": code_table(
+            specs.ENTITY_STATUSES, "active", "未知的登记状态（可填：存续、注销、吊销、迁出）"
+        ),
+        "established": date,
+        "credit_class": code_table(
+            specs.CREDIT_CLASSES,
+            "U",
+            "未知的信用风险分类（可填：A、B、C、D 或“A类”等写法，空白为未分类）",
+        ),
+        "credit_date": date,
+        "key_tags": tags,
+        "annual_report": code_table(
+            specs.ANNUAL_REPORTS, "", "未知的年报状态（可填：已报送、未报送、无需报送）"
+        ),
+    }
+
+
+# 输出元组中由代码列决定的位置：(列键, 元组下标)
+_MEMO_COLUMNS = (
+    ("entity_type", 2),
+    ("unit", 3),
+    ("region_code", 5),
+    ("industry_code", 6),
+    ("status", 10),
+    ("established", 11),
+    ("credit_class", 12),
+    ("credit_date", 13),
+    ("key_tags", 14),
+    ("annual_report", 15),
+)
+
+
+def validate_entities(rows, plan):
+    """校验逐行数据，按块给出 (行号列表, 行元组列表, 截至目前的错误数)。错误记入 plan.errors。
+
+    行元组的列序见 ENTITY_COLUMNS。代码列（类型、单位、日期……）的取值重复度很高，
+    每个不同的原文只解析一次，其余行查表即可。
+    """
+    errors, counter, labels = plan.errors, plan.counter, plan.labels
+    blank = plan.width  # clean_rows 在每行末尾补的空串的下标：文件里没有的列都指向它
+    pos = {key: plan.positions.get(key, blank) for key in ENTITY_UPDATES.keys() | {"uid"}}
+    rules = _entity_rules(plan)
+    memo_columns = [(key, idx, pos[key], {}, rules[key]) for key, idx in _MEMO_COLUMNS]
+    i_uid, i_name = pos["uid"], pos["name"]
+    name_pending = plan.mode == "upsert" and "name" not in plan.positions
+    i_address, i_legal, i_phone = pos["address"], pos["legal_rep"], pos["phone"]
+    by_prefix = specs.TYPE_BY_PREFIX
+    updated = plan.updated
+    seen = {}
+    setdefault = seen.setdefault
+    miss = _MISS
+    numbers, out = [], []
+
+    def bad(n, key, value, reason):
+        _add(errors, counter, RowError(n, labels.get(key, ""), value, reason))
+
+    for n, c in clean_rows(rows, plan.width, plan.pads, errors, counter):
+        ok = True
+        uid = c[i_uid]
+        if not uid.isascii():
+            uid = nfkc(uid)
+        uid = uid.replace(" ", "").upper()
+        if not uid_valid(uid):
+            bad(n, "uid", c[i_uid], uscc.problem(uid) or "统一社会信用代码不合法")
+            ok = False
+        else:
+            first = setdefault(uid, n)
+            if first != n:
+                bad(n, "uid", uid, f"与第{first}行的统一社会信用代码重复")
+                ok = False
+        name = c[i_name]
+        if not name and name_pending:
+            name = None  # 更新模式、文件没有名称列：已有主体不改名称，新增的写库时报错
+        elif not name or len(name) > 200:
+            bad(
+                n,
+                "name",
+                name[:50],
+                f"名称过长（{len(name)} 字，最多 200 字）" if name else "名称不能为空",
+            )
+            ok = False
+        address, legal, phone = c[i_address], c[i_legal], c[i_phone]
+        if not phone.isascii():
+            phone = nfkc(phone)
+        if len(address) > 255 or len(legal) > 100 or len(phone) > 50:
+            for key, value, limit in (
+                ("address", address, 255),
+                ("legal_rep", legal, 100),
+                ("phone", phone, 50),
+            ):
+                if len(value) > limit:
+                    bad(
+                        n,
+                        key,
+                        value[:50],
+                        f"{specs.ENTITY.column(key).header}过长（最多 {limit} 字）",
+                    )
+            ok = False
+        row = [
+            uid,
+            name,
+            None,
+            None,
+            None,
+            None,
+            None,
+            address,
+            legal,
+            phone,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            updated,
+        ]
+        for key, idx, col, memo, compute in memo_columns:
+            text = c[col]
+            value = memo.get(text, miss)
+            if value is miss:
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                value = memo[text] = compute(text)
+            if value.__class__ is Bad:
+                bad(n, key, text, value)
+                ok = False
+            row[idx] = value
+        if not ok:
+            continue
+        if row[2] is None:
+            row[2] = by_prefix.get(uid[:2], "enterprise")
+        row[3], row[4] = row[3]
+        numbers.append(n)
+        out.append(row)
+        if len(out) >= CHUNK:
+            yield numbers, out, counter[1]
+            numbers, out = [], []
+    if out or not counter[0]:
+        yield numbers, out, counter[1]
+
+
+def _child_validate(send, rows, plan):
+    """子进程：校验并把结果分块送回父进程（不碰数据库）。"""
+    try:
+        for numbers, out, n_errors in validate_entities(rows, plan):
+            send.send(("chunk", numbers, out, n_errors))
+        send.send(("done", plan.errors, plan.counter))
+    except TabularError as exc:
+        send.send(("tabular", exc.message, exc.row, plan.errors, plan.counter))
+    except BaseException:  # noqa: BLE001 - 把任何意外都带回父进程
+        send.send(("crash", traceback.format_exc()))
+    finally:
+        send.close()
+
+
+def _validate_in_child(rows, plan):
+    """在 fork 出的子进程里校验（与父进程写库并行）；接口同 validate_entities。"""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child_validate, args=(send, rows, plan), daemon=True)
+    process.start()
+    send.close()
+    try:
+        while True:
+            try:
+                message = receive.recv()
+            except EOFError:
+                raise RuntimeError("校验子进程意外退出") from None
+            if message[0] == "chunk":
+                yield message[1], message[2], message[3]
+            elif message[0] == "done":
+                plan.errors[:] = message[1]
+                plan.counter[:] = message[2]
+                return
+            elif message[0] == "tabular":
+                plan.errors[:] = message[3]
+                plan.counter[:] = message[4]
+                raise TabularError(message[1], row=message[2])
+            else:
+                raise RuntimeError(f"校验子进程出错：\n{message[1]}")
+    finally:
+        receive.close()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
+
+
+def _use_child(parallel, size):
+    if parallel is not None:
+        return parallel and "fork" in multiprocessing.get_all_start_methods()
+    if not getattr(settings, "IMPORT_PARALLEL", True):
+        return False
+    return (
+        size >= 8 * 1024 * 1024
+        and (os.cpu_count() or 1) >= 2
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+NEW_WITHOUT = "名录库中没有该统一社会信用代码，新增的市场主体须填写"
+
+
+class _EntityWriter:
+    """把校验过的行写入 directory_entity；同时查出与库中已有代码的冲突（带行号）。"""
+
+    def __init__(self, mode, present, target, estimated, labels):
+        self.mode = mode
+        self.target = target
+        self.estimated = estimated
+        self.label = labels["uid"]
+        self.unit_label = labels.get("unit", "所属单位")
+        self.name_label = labels.get("name", "名称")
+        self.errors = []
+        self.error_count = 0
+        self.created = 0
+        self.updated = 0
+        self.copy_cm = None
+        self.update_fields = ["updated"]
+        for key in ENTITY_UPDATES:
+            if key in present:
+                self.update_fields[:0] = ENTITY_UPDATES[key]
+
+    def conflict(self, number, uid, existing_scope):
+        """库中已有该代码：新增模式报错；更新模式下辖区外报错，辖区内计为更新。"""
+        if self.mode == "insert":
+            reason = "名录库中已有该统一社会信用代码（要更新已有主体，请选择“新增并更新已有”）"
+        elif not existing_scope.startswith(self.target.scope_path):
+            reason = "该统一社会信用代码的市场主体属于其他辖区，不能更新"
+        else:
+            self.updated += 1
+            return
+        self.error(RowError(number, self.label, uid, reason))
+
+    def error(self, error):
+        self.error_count += 1
+        if len(self.errors) < ERROR_LIMIT:
+            self.errors.append(error)
+
+    def missing(self, number, name_missing, unit_missing):
+        """更新模式下缺名称或所属单位、而库中又没有该代码（即要新增）的行。"""
+        what = [w for w, m in (("名称", name_missing), ("所属单位", unit_missing)) if m]
+        column = self.name_label if name_missing else self.unit_label
+        self.error(RowError(number, column, "", NEW_WITHOUT + "、".join(what)))
+
+
+class _SqliteEntityWriter(_EntityWriter):
+    """SQLite：一个事务里 executemany；FTS 插入触发器先拿掉、最后整批补索引（快几十倍）。"""
+
+    PRELOAD = 200_000
+
+    def begin(self):
+        self.cursor = connection.cursor()
+        cur = self.cursor
+        cur.execute("PRAGMA cache_size")
+        self.cache_size = cur.fetchone()[0]
+        # 页缓存按行数放大（每行约 1 KB，64 MB 到 1 GB）：百万行的索引都在内存里维护，不中途溢出
+        kib = max(65536, min(1048576, self.estimated))
+        cur.execute(f"PRAGMA cache_size = -{kib}")
+        cur.execute("SELECT COUNT(*) FROM directory_entity")
+        count = cur.fetchone()[0]
+        self.existing = {}
+        self.query_existing = False
+        if count and count <= max(self.PRELOAD, 2 * self.estimated):
+            cur.execute("SELECT uid, scope_path FROM directory_entity")
+            self.existing = dict(cur.fetchall())
+        elif count:
+            self.query_existing = True
+        cur.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'directory_entity_fts_ai'"
+        )
+        row = cur.fetchone()
+        self.fts_trigger = row[0] if row else None
+        if self.fts_trigger:
+            cur.execute("SELECT COALESCE(MAX(id), 0) FROM directory_entity")
+            self.max_id = cur.fetchone()[0]
+            cur.execute("DROP TRIGGER directory_entity_fts_ai")
+        columns = ", ".join(ENTITY_COLUMNS)
+        marks = ", ".join(["?"] * len(ENTITY_COLUMNS))
+        self.sql = f"INSERT INTO directory_entity ({columns}) VALUES ({marks})"
+        # 批量写用 sqlite3 自己的游标（同一连接、同一事务），省去 Django 包装层逐行的开销
+        self.raw = connection.connection.cursor()
+        if self.mode == "upsert":
+            sets = ", ".join(f"{f} = excluded.{f}" for f in self.update_fields)
+            self.sql += f" ON CONFLICT(uid) DO UPDATE SET {sets}"
+
+    def _lookup(self, uids):
+        if self.query_existing:
+            found = {}
+            for i in range(0, len(uids), 900):
+                part = uids[i : i + 900]
+                marks = ", ".join(["%s"] * len(part))
+                self.cursor.execute(
+                    f"SELECT uid, scope_path FROM directory_entity WHERE uid IN ({marks})", part
+                )
+                found.update(self.cursor.fetchall())
+            return found
+        return self.existing
+
+    def write(self, numbers, rows, clean):
+        existing = {}
+        if self.existing or self.query_existing:
+            existing = self._lookup([r[0] for r in rows])
+            for number, row in zip(numbers, rows, strict=True):
+                scope_path = existing.get(row[0])
+                if scope_path is not None:
+                    self.conflict(number, row[0], scope_path)
+        if self.mode == "upsert":
+            for number, row in zip(numbers, rows, strict=True):
+                if row[3] is None or row[1] is None:
+                    if row[0] in existing:
+                        # 只为通过 NOT NULL；冲突后走更新，这两列不在更新之列
+                        row[1] = row[1] or ""
+                        row[3] = row[3] or 0
+                    else:
+                        self.missing(number, row[1] is None, row[3] is None)
+        if clean and not self.error_count:
+            self.raw.executemany(self.sql, rows)
+        self.created += len(rows)
+
+    def finish(self):
+        cur = self.cursor
+        if self.fts_trigger:
+            cur.execute(
+                "INSERT INTO directory_entity_fts(rowid, name) "
+                "SELECT id, name FROM directory_entity WHERE id > %s",
+                [self.max_id],
+            )
+            cur.execute(self.fts_trigger)
+        self.created -= self.updated
+
+    def close(self):
+        try:
+            self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+        finally:
+            if getattr(self, "raw", None) is not None:
+                self.raw.close()
+            self.cursor.close()
+
+
+class _PostgresEntityWriter(_EntityWriter):
+    """PostgreSQL：COPY 与校验并行（服务器在另一个进程里写）。
+
+    - 新增模式且表为空：直接 COPY 进 directory_entity（不可能与库中冲突）。
+    - 其他情况：COPY 进临时表，按行号查出与库中已有代码的冲突，再 INSERT … SELECT
+      （更新模式 ON CONFLICT (uid) DO UPDATE）。
+    - 大批量（≥10 万行且不少于表中已有行数）时，按 PostgreSQL 批量装载的常规做法，先去掉
+      二级索引和外键约束，写完再重建（排序建索引、一次性校验外键，比逐行维护快得多）。
+      这期间表被独占锁住；全部在同一事务里，失败即回滚，索引和约束原样恢复。
+    """
+
+    REBUILD_MIN = 100_000
+
+    def begin(self):
+        self.cursor = connection.cursor()
+        self.raw = self.cursor.cursor  # psycopg 游标
+        cur = self.raw
+        cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cur.execute("SELECT EXISTS (SELECT 1 FROM directory_entity)")
+        empty = not cur.fetchone()[0]
+        self.direct = self.mode == "insert" and empty
+        self.rebuild = []
+        self.foreign_keys = []
+        if self.estimated >= self.REBUILD_MIN:
+            count = 0
+            if not empty:
+                cur.execute("SELECT COUNT(*) FROM directory_entity")
+                count = cur.fetchone()[0]
+            if self.estimated >= count:
+                self._drop_indexes()
+        columns = ", ".join(ENTITY_COLUMNS)
+        if self.direct:
+            sql = f"COPY directory_entity ({columns}) FROM STDIN"
+        else:
+            cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
+            cur.execute(
+                "CREATE TEMP TABLE _entity_import ON COMMIT DROP AS "
+                f"SELECT 0::integer AS row_number, {columns} "
+                "FROM directory_entity WITH NO DATA"
+            )
+            sql = f"COPY _entity_import (row_number, {columns}) FROM STDIN"
+        self.copy_cm = cur.copy(sql)
+        self.copy = self.copy_cm.__enter__()
+
+    def _drop_indexes(self):
+        cur = self.raw
+        cur.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'directory_entity'::regclass "
+            "AND NOT i.indisprimary AND NOT i.indisunique"
+        )
+        self.rebuild = cur.fetchall()
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'directory_entity'::regclass AND contype = 'f'"
+        )
+        self.foreign_keys = cur.fetchall()
+        # 事务里之前的写入可能留有待检查的外键事件，改表结构前先让它们检查掉
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, _ in self.foreign_keys:
+            cur.execute(f'ALTER TABLE directory_entity DROP CONSTRAINT "{name}"')
+        for name, _ in self.rebuild:
+            cur.execute(f'DROP INDEX "{name}"')
+
+    def write(self, numbers, rows, clean):
+        write_row = self.copy.write_row
+        if self.direct:
+            if clean and not self.error_count:
+                for row in rows:
+                    write_row(row)
+        else:  # 临时表：出错后也照写，冲突检查要用到全部行
+            for number, row in zip(numbers, rows, strict=True):
+                write_row((number, *row))
+        self.created += len(rows)
+
+    def finish_copy(self):
+        self.copy_cm.__exit__(None, None, None)
+        self.copy_cm = None
+        if self.direct:
+            return
+        cur = self.raw
+        cur.execute(
+            "SELECT t.row_number, t.uid, e.scope_path FROM _entity_import t "
+            "JOIN directory_entity e ON e.uid = t.uid ORDER BY t.row_number"
+        )
+        for number, uid, scope_path in cur.fetchall():
+            self.conflict(number, uid, scope_path)
+        if self.mode == "upsert":
+            cur.execute(
+                "SELECT t.row_number, t.name IS NULL, t.unit_id IS NULL FROM _entity_import t "
+                "WHERE (t.unit_id IS NULL OR t.name IS NULL) AND NOT EXISTS "
+                "(SELECT 1 FROM directory_entity e WHERE e.uid = t.uid) ORDER BY t.row_number"
+            )
+            for number, name_missing, unit_missing in cur.fetchall():
+                self.missing(number, name_missing, unit_missing)
+
+    def finish(self):
+        cur = self.raw
+        if not self.direct:
+            columns = ", ".join(ENTITY_COLUMNS)
+            # 更新模式下没给名称、单位的行都是已有主体（新增的已报错）：填值只为通过 NOT NULL，不会写入
+            fill = {"unit_id": "COALESCE(unit_id, 0)", "name": "COALESCE(name, '')"}
+            values = ", ".join(fill.get(c, c) for c in ENTITY_COLUMNS)
+            sql = f"INSERT INTO directory_entity ({columns}) SELECT {values} FROM _entity_import"
+            if self.mode == "upsert":
+                sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in self.update_fields)
+                sql += f" ON CONFLICT (uid) DO UPDATE SET {sets}"
+            cur.execute(sql)
+            cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
+        for _, definition in self.rebuild:
+            cur.execute(definition)
+        for name, definition in self.foreign_keys:
+            cur.execute(f'ALTER TABLE directory_entity ADD CONSTRAINT "{name}" {definition}')
+        if self.rebuild or self.foreign_keys:
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")  # 恢复 Django 外键的默认（延迟检查）
+        self.created -= self.updated
+
+    def abort(self):
+        if self.copy_cm is not None:
+            try:
+                self.copy_cm.__exit__(RuntimeError, RuntimeError("导入中止"), None)
+            except Exception:  # noqa: BLE001 - 事务随后回滚
+                pass
+
+    def close(self):
+        self.cursor.close()
+
+
+def import_entities(source, filename="", *, user=None, mode="insert", unit=None, parallel=None):
+    """导入市场主体。`source` 为 bytes、文件路径或文件对象；返回 ImportResult。"""
+    started = time.perf_counter()
+    spec = specs.ENTITY
+    if mode not in MODES:
+        raise ValueError(f"mode 应为 {' 或 '.join(MODES)}")
+    target = resolve_target(spec, user, unit)
+    data, table, digest = _open(source, filename)
+    # 更新模式下可以只给代码和要改的列（如定期导入信用风险分类）；新增的主体仍须有所属单位
+    _, positions, labels, width, ignored = _header(
+        spec, table, target, unit_key="unit" if mode == "insert" else "", key_only=mode == "upsert"
+    )
+    if target.default_unit is not None and target.default_unit.level == UnitLevel.DEPARTMENT:
+        raise _failed("默认所属单位不能是部门/股室")
+    now = timezone.now()
+    plan = EntityPlan(
+        positions=positions,
+        labels=labels,
+        width=width,
+        pads=table.pads_short_rows,
+        units=UnitIndex(target.scope_path),
+        default_unit=target.default_unit,
+        mode=mode,
+        updated=connection.ops.adapt_datetimefield_value(now)
+        if connection.vendor == "sqlite"
+        else now,
+    )
+    estimated = data.count(b"\n") if table.format == "csv" else len(data) // 100
+    if connection.vendor == "sqlite":
+        writer_class = _SqliteEntityWriter
+    elif connection.vendor == "postgresql":
+        writer_class = _PostgresEntityWriter
+    else:  # pragma: no cover
+        raise ImproperlyConfigured("批量导入只支持 SQLite 与 PostgreSQL")
+    writer = writer_class(mode, positions, target, estimated, labels)
+    child = _use_child(parallel, len(data))
+    rows = table.rows
+    del data
+    timings = {"read": time.perf_counter() - started}
+    mark = time.perf_counter
+    try:
+        with transaction.atomic():
+            t = mark()
+            writer.begin()
+            timings["begin"] = mark() - t
+            try:
+                t = mark()
+                chunks = _validate_in_child(rows, plan) if child else validate_entities(rows, plan)
+                for numbers, out, n_errors in chunks:
+                    writer.write(numbers, out, clean=not n_errors)
+                if isinstance(writer, _PostgresEntityWriter):
+                    writer.finish_copy()
+                timings["validate_write"] = mark() - t
+                total = plan.counter[1] + writer.error_count
+                if not plan.counter[0]:
+                    raise _failed("文件只有表头，没有数据行")
+                if total:
+                    raise ImportFailed(plan.errors + writer.errors, total, plan.counter[0])
+                t = mark()
+                writer.finish()
+                timings["finish"] = mark() - t
+            except BaseException:
+                if isinstance(writer, _PostgresEntityWriter):
+                    writer.abort()
+                raise
+            result = ImportResult(
+                kind=spec.kind,
+                filename=filename,
+                mode=mode,
+                rows=plan.counter[0],
+                created=writer.created,
+                updated=writer.updated,
+                sha256=digest,
+                ignored_columns=ignored,
+            )
+            _audit(spec, target, result)
+            t = mark()
+        timings["commit"] = mark() - t
+    except TabularError as exc:
+        raise _failed(exc.message, exc.row) from exc
+    except IntegrityError as exc:
+        raise _failed(
+            f"写入数据库时发生冲突（可能有人同时在导入同一批数据），请重试：{exc}"
+        ) from exc
+    finally:
+        if hasattr(writer, "cursor"):
+            writer.close()
+    result.seconds = time.perf_counter() - started
+    result.timings = {k: round(v, 3) for k, v in timings.items()}
+    result.timings["parallel"] = child
+    return result
+
+
+def _audit(spec, target, result):
+    audit.log(
+        spec.action,
+        actor=target.user,
+        object_type=spec.object_type,
+        object_repr=(result.filename or "（未命名文件）")[:200],
+        scope_path=target.scope_path,
+        after={
+            "file": result.filename,
+            "sha256": result.sha256,
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "mode": result.mode,
+        },
+    )
+
+
+# ---------------------------------------------------------------- 检查人员与抽查事项（经 ORM）
+
+
+class _RowCollector:
+    """小批量导入共用：逐行的值与错误。"""
+
+    def __init__(self, labels):
+        self.labels = labels
+        self.errors = []
+        self.counter = [0, 0]
+
+    def bad(self, number, key, value, reason):
+        _add(self.errors, self.counter, RowError(number, self.labels.get(key, ""), value, reason))
+
+    def model_errors(self, number, exc, field_to_key):
+        for name, messages in exc.message_dict.items():
+            key = field_to_key.get(name, name)
+            for message in messages:
+                self.bad(number, key, "", message)
+
+
+def _cell(cells, positions, key):
+    """文字列：原样（已去首尾空白）。"""
+    index = positions.get(key)
+    return cells[index] if index is not None else ""
+
+
+def _code_cell(cells, positions, key):
+    """代码类的列：全角转半角。"""
+    return nfkc(_cell(cells, positions, key))
+
+
+def import_inspectors(source, filename="", *, user=None, mode="insert", unit=None):
+    """导入检查人员（含申报回避的市场主体）；返回 ImportResult。"""
+    started = time.perf_counter()
+    spec = specs.INSPECTOR
+    if mode not in MODES:
+        raise ValueError(f"mode 应为 {' 或 '.join(MODES)}")
+    target = resolve_target(spec, user, unit)
+    data, table, digest = _open(source, filename)
+    _, pos, labels, width, ignored = _header(spec, table, target)
+    del data
+    units = UnitIndex(target.scope_path)
+    default = units.by_id.get(target.default_unit.id) if target.default_unit else None
+    rowset = _RowCollector(labels)
+    parsed = []
+    seen = {}
+    try:
+        for n, c in clean_rows(
+            table.rows, width, table.pads_short_rows, rowset.errors, rowset.counter
+        ):
+            ok = True
+            values = {}
+            badge = _code_cell(c, pos, "badge_no").replace(" ", "")
+            if not badge:
+                rowset.bad(n, "badge_no", "", "执法证号不能为空")
+                ok = False
+            elif badge in seen:
+                rowset.bad(n, "badge_no", badge, f"与第{seen[badge]}行的执法证号重复")
+                ok = False
+            else:
+                seen[badge] = n
+            values["badge_no"] = badge
+            name = _cell(c, pos, "name")
+            if not name:
+                rowset.bad(n, "name", "", "姓名不能为空")
+                ok = False
+            values["name"] = name
+            text = _code_cell(c, pos, "unit")
+            home = default
+            if text:
+                home, reason = units.resolve(text, what="所在单位")
+                if home is not None and home.is_department:
+                    home, reason = None, "所在单位不能是部门/股室（部门请填在“所属部门”列）"
+                if home is None:
+                    rowset.bad(n, "unit", text, reason)
+                    ok = False
+            elif home is None:
+                rowset.bad(n, "unit", "", "所在单位不能为空")
+                ok = False
+            if home is not None:
+                values["unit_id"] = home.id
+                values["scope_path"] = home.path
+            county = home.county_path if home is not None else target.scope_path
+            if "department" in pos:
+                text = _code_cell(c, pos, "department")
+                values["department_id"] = None
+                if text:
+                    dept, reason = units.resolve(text, within=county, what="所属部门")
+                    if dept is not None and not dept.is_department:
+                        dept, reason = None, "所属部门必须是部门/股室"
+                    if dept is None:
+                        rowset.bad(n, "department", text, reason)
+                        ok = False
+                    else:
+                        values["department_id"] = dept.id
+            if "kind" in pos:
+                text = _code_cell(c, pos, "kind")
+                kind = _code(specs.INSPECTOR_KINDS, text) if text else "officer"
+                if kind is None:
+                    rowset.bad(
+                        n, "kind", text, "未知的人员类别（可填：执法人员、辅助检查人员、专家）"
+                    )
+                    ok = False
+                values["kind"] = kind
+            for key in ("qualifications", "expertise"):
+                if key in pos:
+                    values[key] = join_tags(split_tags(_code_cell(c, pos, key)))
+            if "regions" in pos:
+                codes = []
+                for part in split_list(_code_cell(c, pos, "regions")):
+                    region, reason = units.resolve(part, within=county, what="负责区域")
+                    if region is None:
+                        rowset.bad(n, "regions", part, reason)
+                        ok = False
+                    else:
+                        codes.append(region.code)
+                values["regions"] = join_tags(codes)
+            if "on_duty" in pos:
+                text = _code_cell(c, pos, "on_duty")
+                duty = specs.YES_NO.get(specs.norm_key(text)) if text else True
+                if duty is None:
+                    rowset.bad(n, "on_duty", text, "在岗应填“是”或“否”")
+                    ok = False
+                values["on_duty"] = duty
+            if "phone" in pos:
+                values["phone"] = _code_cell(c, pos, "phone")
+            conflicts = None
+            if "conflicts" in pos:
+                conflicts = []
+                for part in split_list(_code_cell(c, pos, "conflicts")):
+                    code = uscc.normalise(part)
+                    problem = uscc.problem(code)
+                    if problem:
+                        rowset.bad(n, "conflicts", part, problem)
+                        ok = False
+                    else:
+                        conflicts.append(code)
+            parsed.append((n, ok, values, conflicts))
+    except TabularError as exc:
+        raise _failed(exc.message, exc.row) from exc
+    if not rowset.counter[0]:
+        raise _failed("文件只有表头，没有数据行")
+
+    # 申报回避的市场主体：须在本辖区名录库中
+    wanted = {code for _, _, _, conflicts in parsed if conflicts for code in conflicts}
+    entity_ids = {}
+    entities = Entity.objects.all()
+    if target.scope_path:
+        entities = entities.filter(scope.under(target.scope_path))
+    wanted_list = sorted(wanted)
+    for i in range(0, len(wanted_list), 500):
+        entity_ids.update(
+            entities.filter(uid__in=wanted_list[i : i + 500]).values_list("uid", "id")
+        )
+    existing = {}
+    badges = list(seen)
+    for i in range(0, len(badges), 1000):
+        existing.update(
+            (p.badge_no, p) for p in Inspector.objects.filter(badge_no__in=badges[i : i + 1000])
+        )
+    org = _org_units(parsed, ("unit_id", "department_id"))
+    field_to_key = {"unit": "unit", "department": "department", "badge_no": "badge_no"}
+    creates, updates = [], []
+    for n, ok, values, conflicts in parsed:
+        if conflicts:
+            missing = [code for code in conflicts if code not in entity_ids]
+            if missing:
+                rowset.bad(
+                    n, "conflicts", "、".join(missing), "申报回避的市场主体不在本辖区名录库中"
+                )
+                ok = False
+        current = existing.get(values["badge_no"])
+        if current is not None:
+            if mode == "insert":
+                rowset.bad(
+                    n,
+                    "badge_no",
+                    values["badge_no"],
+                    "检查人员名录中已有该执法证号（要更新请选择“新增并更新已有”）",
+                )
+                ok = False
+            elif target.scope_path and not current.scope_path.startswith(target.scope_path):
+                rowset.bad(
+                    n, "badge_no", values["badge_no"], "该执法证号的检查人员属于其他辖区，不能更新"
+                )
+                ok = False
+        if not ok:
+            continue
+        obj = current if current is not None else Inspector()
+        _assign(obj, values, org)
+        try:
+            obj.full_clean(
+                exclude=["user", "unit", "department", "conflicts"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            rowset.model_errors(n, exc, field_to_key)
+            continue
+        ids = [entity_ids[code] for code in conflicts] if conflicts is not None else None
+        (updates if current is not None else creates).append((obj, ids, values))
+    if rowset.counter[1]:
+        raise ImportFailed(rowset.errors, rowset.counter[1], rowset.counter[0])
+
+    result = ImportResult(
+        kind=spec.kind,
+        filename=filename,
+        mode=mode,
+        rows=rowset.counter[0],
+        created=len(creates),
+        updated=len(updates),
+        sha256=digest,
+        ignored_columns=ignored,
+    )
+    through = Inspector.conflicts.through
+    now = timezone.now()
+    with transaction.atomic():
+        made = Inspector.objects.bulk_create([obj for obj, _, _ in creates], batch_size=1000)
+        if updates:
+            fields = sorted({k for _, _, values in updates for k in values} | {"updated"})
+            fields = [f.removesuffix("_id") for f in fields]
+            for obj, _, _ in updates:
+                obj.updated = now
+            Inspector.objects.bulk_update([obj for obj, _, _ in updates], fields, batch_size=500)
+        links = []
+        replaced = []
+        for obj, (_, ids, _) in zip(made, creates, strict=True):
+            links += [through(inspector_id=obj.pk, entity_id=e) for e in ids or []]
+        for obj, ids, _ in updates:
+            if ids is not None:
+                replaced.append(obj.pk)
+                links += [through(inspector_id=obj.pk, entity_id=e) for e in ids]
+        if replaced:
+            through.objects.filter(inspector_id__in=replaced).delete()
+        through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+        _audit(spec, target, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _org_units(parsed, keys):
+    """解析出的单位主键 → OrgUnit 实例（一次查询；full_clean 与 clean() 不再逐行查库）。"""
+    ids = {row[2].get(k) for row in parsed for k in keys} - {None}
+    return OrgUnit.objects.in_bulk(list(ids))
+
+
+def _assign(obj, values, org):
+    for name, value in values.items():
+        if name in ("unit_id", "department_id"):
+            setattr(obj, name.removesuffix("_id"), org.get(value) if value else None)
+        else:
+            setattr(obj, name, value)
+
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_NUMBER = re.compile(r"^(?:不超过|不高于|不大于|最高|最多|≤|<=|<)?\s*(\d+(?:\.\d+)?)$")
+NO_CAP = {"", "不设上限", "不设", "无上限", "不限", "无", "/", "-", "—", "不设比例上限"}
+
+
+def parse_ratio(text):
+    """抽查比例文本 → 比例上限（Decimal，0–1）或 None（不设上限）；无法识别时抛出 ValueError。"""
+    compact = "".join(text.split())
+    if compact in NO_CAP:
+        return None
+    match = _PERCENT.search(compact)
+    if match:
+        value = Decimal(match.group(1)) / 100
+    else:
+        match = _NUMBER.match(compact)
+        if not match:
+            raise ValueError("抽查比例无法识别（如“5%”“不超过5%”；重点事项填“不设上限”或留空）")
+        value = Decimal(match.group(1))
+        if value > 1:
+            value = value / 100
+    if not Decimal(0) <= value <= Decimal(1):
+        raise ValueError("抽查比例应在 0% 到 100% 之间")
+    quantised = value.quantize(Decimal("0.0001"))
+    if quantised != value:
+        raise ValueError("抽查比例最多精确到 0.01%")
+    return quantised
+
+
+def import_items(source, filename="", *, user=None, mode="insert", unit=None):
+    """导入抽查事项清单；制定单位默认为导入人的县（区）局（或 --unit）。返回 ImportResult。"""
+    started = time.perf_counter()
+    spec = specs.ITEM
+    if mode not in MODES:
+        raise ValueError(f"mode 应为 {' 或 '.join(MODES)}")
+    target = resolve_target(spec, user, unit)
+    if target.default_unit is None and user is not None:
+        target.default_unit = scope.root_unit(user)
+    data, table, digest = _open(source, filename)
+    _, pos, labels, width, ignored = _header(spec, table, target, unit_key="")
+    del data
+    units = UnitIndex(target.scope_path)
+    default = units.by_id.get(target.default_unit.id) if target.default_unit else None
+    if "unit" not in pos and default is None:
+        raise _failed("没有指定制定单位：请在文件中加“制定单位”列，或在命令行用 --unit / --user")
+    rowset = _RowCollector(labels)
+    parsed = []
+    seen = {}
+    try:
+        for n, c in clean_rows(
+            table.rows, width, table.pads_short_rows, rowset.errors, rowset.counter
+        ):
+            ok = True
+            values = {}
+            text = _code_cell(c, pos, "unit")
+            home = default
+            if text:
+                home, reason = units.resolve(text, what="制定单位")
+                if home is not None and home.is_department:
+                    home, reason = None, "制定单位不能是部门/股室"
+                if home is None:
+                    rowset.bad(n, "unit", text, reason)
+                    ok = False
+            elif home is None:
+                rowset.bad(n, "unit", "", "制定单位不能为空")
+                ok = False
+            if home is not None:
+                values["unit_id"] = home.id
+                values["scope_path"] = home.path
+            code = _code_cell(c, pos, "code").replace(" ", "")
+            if not code:
+                rowset.bad(n, "code", "", "编号不能为空")
+                ok = False
+            elif home is not None:
+                first = seen.get((home.id, code))
+                if first:
+                    rowset.bad(n, "code", code, f"与第{first}行的编号重复")
+                    ok = False
+                else:
+                    seen[(home.id, code)] = n
+            values["code"] = code
+            name = _cell(c, pos, "name")
+            if not name:
+                rowset.bad(n, "name", "", "抽查事项名称不能为空")
+                ok = False
+            values["name"] = name
+            for key in ("sub_items", "legal_basis", "frequency", "note"):
+                if key in pos:
+                    values[key] = _cell(c, pos, key)
+            if "subject" in pos:
+                text = _cell(c, pos, "subject")
+                values["subject"] = text
+                values["department_id"] = None
+                if text and home is not None:
+                    dept, _ = units.resolve(text, within=home.county_path)
+                    if dept is not None and dept.is_department:
+                        values["department_id"] = dept.id
+            if "object_type" in pos:
+                values["object_type"] = (
+                    "、".join(split_tags(_cell(c, pos, "object_type"))) or "企业"
+                )
+            if "methods" in pos:
+                codes = []
+                for part in split_list(_code_cell(c, pos, "methods")):
+                    method = _code(specs.CHECK_METHODS, part)
+                    if method is None:
+                        rowset.bad(
+                            n,
+                            "methods",
+                            part,
+                            "未知的抽查方式（可填：实地检查、书面检查、行政部门检查结果或专业意见、检验检测、网络监测、委托专业机构辅助，或代码 1–6）",
+                        )
+                        ok = False
+                    elif method not in codes:
+                        codes.append(method)
+                values["methods"] = ",".join(codes)
+            if "inspector_requirements" in pos:
+                values["inspector_requirements"] = join_tags(
+                    split_tags(_code_cell(c, pos, "inspector_requirements"))
+                )
+            ratio_text = _code_cell(c, pos, "ratio")
+            cap = None
+            if "ratio" in pos:
+                try:
+                    cap = parse_ratio(ratio_text)
+                except ValueError as exc:
+                    cap = exc
+            kind_text = _code_cell(c, pos, "kind")
+            if kind_text:
+                kind = _code(specs.ITEM_KINDS, kind_text)
+                if kind is None:
+                    rowset.bad(n, "kind", kind_text, "未知的事项类别（可填：重点、一般）")
+                    ok = False
+            elif "ratio" in pos:
+                kind = "general" if isinstance(cap, Decimal) else "key"
+            else:
+                kind = None
+            if kind == "general":
+                if isinstance(cap, ValueError):
+                    rowset.bad(n, "ratio", ratio_text, str(cap))
+                    ok = False
+                elif cap is None:
+                    rowset.bad(
+                        n, "ratio", ratio_text, "一般检查事项须填写抽查比例上限（如“5%”“不超过5%”）"
+                    )
+                    ok = False
+            elif kind == "key":
+                cap = None  # 重点事项不设上限；文字照录
+            if kind is not None:
+                values["kind"] = kind
+            if "ratio" in pos:
+                values["ratio_cap"] = cap if isinstance(cap, Decimal) else None
+                values["ratio_text"] = ratio_text
+            parsed.append((n, ok, values))
+    except TabularError as exc:
+        raise _failed(exc.message, exc.row) from exc
+    if not rowset.counter[0]:
+        raise _failed("文件只有表头，没有数据行")
+
+    unit_ids = {values["unit_id"] for _, _, values in parsed if "unit_id" in values}
+    codes = sorted({c for _, c in seen})
+    existing = {}
+    for i in range(0, len(codes), 1000):
+        existing.update(
+            ((item.unit_id, item.code), item)
+            for item in InspectionItem.objects.filter(
+                unit_id__in=unit_ids, code__in=codes[i : i + 1000]
+            )
+        )
+    org = _org_units(parsed, ("unit_id", "department_id"))
+    field_to_key = {
+        "ratio_cap": "ratio",
+        "ratio_text": "ratio",
+        "department": "subject",
+        "unit": "unit",
+        "inspector_requirements": "inspector_requirements",
+    }
+    creates, updates = [], []
+    for n, ok, values in parsed:
+        current = existing.get((values.get("unit_id"), values["code"]))
+        if current is not None and mode == "insert":
+            rowset.bad(
+                n,
+                "code",
+                values["code"],
+                "本单位的抽查事项清单中已有该编号（要更新请选择“新增并更新已有”）",
+            )
+            ok = False
+        if not ok:
+            continue
+        obj = current if current is not None else InspectionItem()
+        _assign(obj, values, org)
+        try:
+            obj.full_clean(
+                exclude=["unit", "department"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            rowset.model_errors(n, exc, field_to_key)
+            continue
+        (updates if current is not None else creates).append((obj, values))
+    if rowset.counter[1]:
+        raise ImportFailed(rowset.errors, rowset.counter[1], rowset.counter[0])
+
+    result = ImportResult(
+        kind=spec.kind,
+        filename=filename,
+        mode=mode,
+        rows=rowset.counter[0],
+        created=len(creates),
+        updated=len(updates),
+        sha256=digest,
+        ignored_columns=ignored,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        InspectionItem.objects.bulk_create([obj for obj, _ in creates], batch_size=500)
+        if updates:
+            fields = sorted({k for _, values in updates for k in values} | {"updated"})
+            fields = [f.removesuffix("_id") for f in fields]
+            for obj, _ in updates:
+                obj.updated = now
+            InspectionItem.objects.bulk_update([obj for obj, _ in updates], fields, batch_size=500)
+        _audit(spec, target, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+IMPORTERS = {
+    "entities": import_entities,
+    "inspectors": import_inspectors,
+    "items": import_items,
+}
+
+
+def run_import(kind, source, filename="", *, user=None, mode="insert", unit=None):
+    """按种类分派（页面、命令行、API 共用）。"""
+    if kind not in IMPORTERS:
+        raise ValueError(f"未知的导入种类：{kind}")
+    return IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)

@@ -1,0 +1,84 @@
+"""测试用的表格文件（都在内存里生成）。"""
+
+import csv
+import io
+import zipfile
+
+import openpyxl
+
+from shuangsui.directory import uscc
+from shuangsui.transfer import specs
+
+ENTITY_HEADER = specs.ENTITY.headers
+INSPECTOR_HEADER = specs.INSPECTOR.headers
+ITEM_HEADER = specs.ITEM.headers
+
+
+def uid(body):
+    """由前 17 位生成合法代码。"""
+    return uscc.make(body)
+
+
+def bad_check_digit(code):
+    right = code[17]
+    wrong = next(c for c in uscc.ALPHABET if c != right)
+    return code[:17] + wrong
+
+
+def csv_bytes(rows, header=None, encoding="utf-8", delimiter=","):
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows, header=None):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    if header is not None:
+        sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def xlsx_rows(data):
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def csv_rows(data):
+    text = data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def zip_bomb_xlsx(size=8 * 1024 * 1024):
+    """结构像 XLSX、工作表解压后很大但压缩后极小的文件。"""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        archive.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
+        body = b'<?xml version="1.0"?><worksheet><sheetData>' + b" " * size
+        archive.writestr("xl/worksheets/sheet1.xml", body + b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def replace_in_xlsx(data, member, new_content):
+    """把 XLSX 中的一个部件换成给定内容（用于构造恶意 XML）。"""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = new_content if info.filename == member else source.read(info.filename)
+            archive.writestr(info.filename, content)
+    return out.getvalue()
