@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "shuangsui.inspectors",
     "shuangsui.plans",
     "shuangsui.draws",
+    "shuangsui.inspections",
     "shuangsui.transfer",
     "shuangsui.api",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("transfer/", include("shuangsui.transfer.urls")),
     path("plans/", include("shuangsui.plans.urls")),
     path("draws/", include("shuangsui.draws.urls")),
+    path("inspections/", include("shuangsui.inspections.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

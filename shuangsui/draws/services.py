@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from shuangsui.core import audit, scope
@@ -469,12 +469,19 @@ def _freeze(task, user, written):
             frozen_by=user,
         )
     draw.population_file, _ = _write(draw, FileKind.POPULATION, data, written)
-    pool = []
+    pool = {"inspectors": [], "previous": {}, "neighbours": {}}
     if task.match_inspectors and task.target_kind == TargetKind.ENTITIES:
+        from shuangsui.inspections import services as inspections  # 避免循环导入
+
         people = scope.scoped(Inspector.objects.all(), user, "inspectors.view").filter(
             scope_path__startswith=task.unit.county.path
         )
-        pool = eligibility.pool_snapshot(people.select_related("unit", "department"))
+        people = people.select_related("unit", "department").prefetch_related(
+            Prefetch("conflicts", queryset=Entity.objects.only("id", "uid"))
+        )
+        pool["inspectors"] = eligibility.pool_snapshot(people)
+        # 轮换回避与相邻所也在任何熵之前冻结
+        pool.update(inspections.pool_extras(task, [c.uid for c in population.candidates]))
     pool_bytes = (json.dumps(pool, ensure_ascii=False, indent=1) + "\n").encode()
     draw.pool_file, draw.pool_sha256 = _write(draw, FileKind.POOL, pool_bytes, written)
     draw.save()
@@ -786,12 +793,38 @@ def _run(draw, user, written):
             "reserves": draw.reserve_count,
         },
     )
+    from shuangsui.inspections import services as inspections  # 避免循环导入
+
+    inspections.dispatch(draw, user, record=record)  # 同一事务：检查组、检查对象与指派
     return draw
+
+
+def read_pool(draw):
+    """冻结的检查人员库快照：{"inspectors": [...], "previous": {uid: [证号]},
+    "neighbours": {所代码: [相邻所代码]}}。早期的快照文件只是人员列表。"""
+    empty = {"inspectors": [], "previous": {}, "neighbours": {}}
+    if not draw.pool_file:
+        return empty
+    data = json.loads(read_file(draw, FileKind.POOL))
+    if isinstance(data, list):
+        return {**empty, "inspectors": data}
+    return {
+        "inspectors": data.get("inspectors") or [],
+        "previous": data.get("previous") or {},
+        "neighbours": data.get("neighbours") or {},
+    }
 
 
 def _match(draw, task, seed_hex, uids, entity_ids):
     """检查人员匹配（规范第 5 节）：人员库为冻结时的快照；联合任务每个部门匹配一次。"""
-    pool = json.loads(read_file(draw, FileKind.POOL))
+    frozen = read_pool(draw)
+    pool, rules = (
+        frozen["inspectors"],
+        {
+            "previous": frozen["previous"],
+            "neighbours": frozen["neighbours"],
+        },
+    )
     targets = [{"uid": uid, "station": entity_ids.get(uid, (None, ""))[1] or ""} for uid in uids]
     items = list(task.items.select_related("department"))
     departments = []
@@ -803,13 +836,13 @@ def _match(draw, task, seed_hex, uids, entity_ids):
     n = task.inspectors_per_target
     if len(departments) <= 1:
         required = sorted({t for item in items for t in item.requirement_tags})
-        lists = eligibility.eligible_lists(targets, pool, required)
+        lists = eligibility.eligible_lists(targets, pool, required, **rules)
         return protocol.match_inspectors(seed_hex, uids, lists, n)
     sections = []
     for dept in departments:
         own = [i for i in items if i.department_id == dept.pk] or items
         required = sorted({t for item in own for t in item.requirement_tags})
-        lists = eligibility.eligible_lists(targets, pool, required, department=dept.code)
+        lists = eligibility.eligible_lists(targets, pool, required, department=dept.code, **rules)
         sections.append({"department": dept.code, "per_target": n, "eligible": lists})
     return protocol.match_joint(seed_hex, uids, sections)
 
@@ -947,7 +980,7 @@ def inspector_names(draw):
     if not draw.pool_file:
         return {}
     try:
-        return {p["id"]: p["name"] for p in json.loads(read_file(draw, FileKind.POOL))}
+        return {p["id"]: p["name"] for p in read_pool(draw)["inspectors"]}
     except FileMismatch:
         return {}
 

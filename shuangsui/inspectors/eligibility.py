@@ -4,6 +4,8 @@
 资格名单只是“冻结的人员库 + 抽中的对象”的函数，任何人可据公开的名单复核匹配。
 """
 
+from bisect import bisect_left
+
 from .choices import InspectorKind
 
 
@@ -21,7 +23,7 @@ def pool_snapshot(inspectors):
                 "qualifications": sorted(i.qualification_list),
                 "regions": sorted(i.region_list),
                 "on_duty": bool(i.on_duty),
-                "conflicts": sorted(i.conflicts.values_list("uid", flat=True)),
+                "conflicts": sorted(c.uid for c in i.conflicts.all()),  # 可预取
             }
         )
     rows.sort(key=lambda r: r["id"])
@@ -56,27 +58,55 @@ def why_not(person, target, required, *, department="", neighbours=(), previous=
     return ""
 
 
+def _base_ok(person, required, department):
+    """与对象无关的条件：执法人员、在岗、（联合任务）属于该部门、具备全部资质。"""
+    if person["kind"] != InspectorKind.OFFICER or not person["on_duty"]:
+        return False
+    if department and person["department"] != department:
+        return False
+    quals = person["qualifications"]
+    return all(t in quals for t in required)
+
+
 def eligible_lists(targets, pool, required, *, department="", neighbours=None, previous=None):
     """每个对象的合格执法人员证号列表（按证号排序）。
 
     targets: [{"uid", "station"}]；required: 资质标签；neighbours: {所代码: [相邻所代码]}，
     只在任务允许邻近区域时给出；previous: {uid: [上次检查该对象的证号]}。
+
+    结果与逐人调用 `why_not` 相同；为了 5 万对象 × 2 千人员也能很快算完，先把与对象无关的
+    条件过一遍，按负责的所建索引，同一个所（连同相邻所）的名单只排序一次，再按对象去掉
+    申报回避与轮换回避的人。
     """
     neighbours = neighbours or {}
     previous = previous or {}
+    required = list(required)
+    by_station = {}  # 所代码 → 负责该所的合格人员
+    conflicts = {}  # 对象 uid → 申报回避的人员
+    for p in pool:
+        if not _base_ok(p, required, department):
+            continue
+        for code in set(p["regions"]) or {p["unit"]}:
+            by_station.setdefault(code, []).append(p["id"])
+        for uid in p["conflicts"]:
+            conflicts.setdefault(uid, set()).add(p["id"])
+    per_station = {}
     result = {}
     for target in targets:
-        near = neighbours.get(target["station"], ())
-        result[target["uid"]] = sorted(
-            p["id"]
-            for p in pool
-            if not why_not(
-                p,
-                target,
-                required,
-                department=department,
-                neighbours=near,
-                previous=previous.get(target["uid"], ()),
-            )
-        )
+        station = target["station"]
+        base = per_station.get(station)
+        if base is None:
+            ids = set(by_station.get(station, ()))
+            for code in neighbours.get(station, ()):
+                ids.update(by_station.get(code, ()))
+            base = per_station[station] = sorted(ids)
+        uid = target["uid"]
+        drop = conflicts.get(uid)
+        last = previous.get(uid)
+        ids = list(base)
+        for i in set(drop or ()) | set(last or ()):  # 通常只有几人：在有序列表里二分删除
+            k = bisect_left(ids, i)
+            if k < len(ids) and ids[k] == i:
+                del ids[k]
+        result[uid] = ids
     return result

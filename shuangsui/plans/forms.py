@@ -140,6 +140,11 @@ class TaskForm(forms.Form):
     )
     inspectors_per_target = forms.IntegerField(label="每户检查人员数", min_value=1, initial=2)
     match_inspectors = forms.BooleanField(label="随机匹配检查人员", required=False, initial=True)
+    allow_neighbouring = forms.BooleanField(
+        label="允许跨区域（相邻所）匹配",
+        required=False,
+        help_text="勾选后，同县（区）其他所负责的检查人员也可被随机匹配到本所的对象",
+    )
     batches = forms.IntegerField(
         label="批次", min_value=1, initial=1, help_text="重点事项按抽取名次分批检查"
     )
@@ -190,6 +195,7 @@ class TaskForm(forms.Form):
                 "base_count",
                 "inspectors_per_target",
                 "match_inspectors",
+                "allow_neighbouring",
                 "batches",
                 "start_date",
                 "deadline",
@@ -249,6 +255,8 @@ class TaskForm(forms.Form):
                 "note",
             )
         }
+        if "allow_neighbouring" in services.TASK_FIELDS:  # 服务层接受此字段之后才传入
+            kwargs["allow_neighbouring"] = d["allow_neighbouring"]
         kwargs["industries"] = [p.strip() for p in d["industries"].replace("，", ",").split(",")]
         kwargs["class_ratios"] = {
             label: d[f"ratio_{label}"] for label in CREDIT_STRATA if d[f"ratio_{label}"]

@@ -288,6 +288,11 @@ class Task(models.Model):
         "每户检查人员数", default=2, validators=[MinValueValidator(1)]
     )
     match_inspectors = models.BooleanField("随机匹配检查人员", default=True)
+    allow_neighbouring = models.BooleanField(
+        "允许跨区域（相邻所）匹配",
+        default=False,
+        help_text="勾选后，同县（区）其他所负责的检查人员也可被随机匹配到本所的对象",
+    )
     batches = models.PositiveSmallIntegerField(
         "批次", default=1, validators=[MinValueValidator(1)], help_text="重点事项按抽取名次分批"
     )
