@@ -140,6 +140,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "uploads"  # 上传文件放在静态目录之外，不经 web 直接访问
 DRAW_FILES_ROOT = DATA_DIR / "draws"
+# 轮换回避：不派上次检查过同一对象的执法人员
+INSPECTION_ROTATION = envbool("INSPECTION_ROTATION", True)
 
 # 上传大小上限（导入文件）
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 200 * 1024 * 1024)

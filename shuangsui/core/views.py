@@ -52,6 +52,10 @@ def home(request):
             InspectionItem.objects.filter(active=True), user, "catalog.view"
         ).count(),
     }
+    if scope.can(user, "work.own") or scope.can(user, "work.station"):
+        from shuangsui.inspections.services import worklist
+
+        counts["work"] = worklist(user).count()
     if not scope.capabilities(user):
         messages.warning(request, "您的账号尚未分配单位或角色，请联系系统管理员。")
     return render(request, "core/home.html", {"unit": unit, "counts": counts})

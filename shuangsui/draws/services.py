@@ -910,6 +910,9 @@ def approve_void(draw, user):
             if task.status == TaskStatus.DRAWN:
                 task.status = TaskStatus.APPROVED
                 task.save()
+            from shuangsui.inspections.services import cancel_for_void
+
+            cancelled = cancel_for_void(locked, user)
             audit.log(
                 "draw.voided",
                 locked,
@@ -919,6 +922,7 @@ def approve_void(draw, user):
                     "reason": locked.void_reason,
                     "requested_by": locked.void_requested_by.username,
                     "approved_by": user.username,
+                    "inspections_cancelled": cancelled,
                 },
             )
             return locked

@@ -342,6 +342,14 @@ def visible(user):
     return _base().filter(where)
 
 
+def cancel_for_void(draw, user):
+    """抽取作废后，其检查对象随之取消（记录保留，可查）；返回取消的户数。"""
+    pending = Inspection.objects.filter(
+        draw=draw, status__in=[InspectionStatus.PENDING, InspectionStatus.IN_PROGRESS]
+    )
+    return pending.update(status=InspectionStatus.CANCELLED, needs_action=False)
+
+
 def worklist(user):
     """“我的检查任务”：有效抽取中未完成（待检查、检查中）的检查对象，按完成时限、任务、名次。"""
     return (

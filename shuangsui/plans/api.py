@@ -123,6 +123,7 @@ def task_out(task, user):
         "methods": task.method_list,
         "inspectors_per_target": task.inspectors_per_target,
         "match_inspectors": task.match_inspectors,
+        "allow_neighbouring": task.allow_neighbouring,
         "batches": task.batches,
         "start_date": task.start_date,
         "deadline": task.deadline,
@@ -172,6 +173,7 @@ class TaskIn(Schema):
     methods: list[str] = []
     inspectors_per_target: int = 2
     match_inspectors: bool = True
+    allow_neighbouring: bool = False
     batches: int = 1
     start_date: date
     deadline: date

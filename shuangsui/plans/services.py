@@ -292,6 +292,7 @@ TASK_FIELDS = {
     "methods",
     "inspectors_per_target",
     "match_inspectors",
+    "allow_neighbouring",
     "batches",
     "start_date",
     "deadline",

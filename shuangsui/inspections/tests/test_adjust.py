@@ -182,5 +182,9 @@ class AdjustTests(MatchingTestCase):
         draws.request_void(self.draw, self.planner, "范围设置错误")
         draws.approve_void(self.draw, self.user("admin"))
         self.assertNotIn(i, services.worklist(self.user("inspector")))
+        i.refresh_from_db()
+        self.assertEqual(i.status, "cancelled")
+        voided = AuditEvent.objects.filter(action="draw.voided").latest("id")
+        self.assertEqual(voided.after["inspections_cancelled"], self.draw.inspections.count())
         with self.assertRaisesMessage(ValidationError, "已作废"):
             services.reassign(i, self.planner, member, "因病")
