@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import re
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
@@ -566,7 +567,47 @@ def select(
 # ---------------------------------------------------------------- 检查人员匹配
 
 
-def match_inspectors(seed_hex: str, uids: list[str], eligible: Mapping, per_target: int) -> dict:
+def _order_chunk(payload, start: int, end: int) -> list:
+    """payload = (seed_hex, uids, lists)：对 uids[start:end] 的每个对象，给出其可选人员按
+    ikey 升序（同键按 id）的下标序列。每对 (对象, 人员) 一次 SHA-256：对象前缀只算一次。"""
+    seed_hex, uids, lists = payload
+    head = f"{seed_hex}\ninspector\n".encode()
+    out = []
+    for uid in uids[start:end]:
+        ids = lists[uid]
+        prefix = hashlib.sha256(head + uid.encode() + b"\n")
+        keys = []
+        for j, i in enumerate(ids):
+            h = prefix.copy()
+            h.update(i.encode())
+            keys.append((h.digest(), i, j))
+        keys.sort()
+        out.append(array("I", [k[2] for k in keys]))
+    return out
+
+
+def _inspector_orders(seed_hex, uids, lists, processes, parallel_min) -> list:
+    pairs = sum(len(lists[u]) for u in uids)
+    procs = _processes(processes, pairs, parallel_min)
+    if procs <= 1:
+        return _order_chunk((seed_hex, uids, lists), 0, len(uids))
+    parts = procs * 4
+    bounds = [len(uids) * k // parts for k in range(parts + 1)]
+    jobs = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    with _executor((seed_hex, uids, lists), procs) as run:
+        chunks = run(_order_chunk, jobs)
+    return [order for chunk in chunks for order in chunk]
+
+
+def match_inspectors(
+    seed_hex: str,
+    uids: list[str],
+    eligible: Mapping,
+    per_target: int,
+    *,
+    processes: int | None = None,
+    parallel_min: int = PARALLEL_MIN,
+) -> dict:
     """第 5 节：按名次为每个入选对象匹配 per_target 名检查人员。
 
     uids 为入选对象（按 rank 顺序），eligible 为 uid → 可选检查人员 id 列表。返回记录中的
@@ -592,16 +633,26 @@ def match_inspectors(seed_hex: str, uids: list[str], eligible: Mapping, per_targ
     n, targets = per_target, len(uids)
     pool = len({i for ids in lists.values() for i in ids})
     cap = -((-n * targets) // pool) if pool else 0
+    orders = _inspector_orders(seed_hex, uids, lists, processes, parallel_min)
     load: Counter = Counter()
     assignments = []
-    for uid in uids:
-        order = sorted(lists[uid], key=lambda i, u=uid: (inspector_key(seed_hex, u, i), i))
-        chosen = [i for i in order if load[i] < cap][:n]
+    for uid, order in zip(uids, orders, strict=True):
+        ids = lists[uid]
+        chosen = []
+        for j in order:
+            if load[ids[j]] < cap:
+                chosen.append(ids[j])
+                if len(chosen) == n:
+                    break
         relaxed = len(chosen) < n
         if relaxed:
-            chosen += [i for i in order if i not in chosen][: n - len(chosen)]
+            for j in order:
+                if len(chosen) == n:
+                    break
+                if ids[j] not in chosen:
+                    chosen.append(ids[j])
         load.update(chosen)
-        flags = ["unmatched"] if len(order) < n else ["cap_relaxed"] if relaxed else []
+        flags = ["unmatched"] if len(ids) < n else ["cap_relaxed"] if relaxed else []
         assignments.append({"uid": uid, "inspectors": chosen, "flags": flags})
     return {"per_target": n, "cap": cap, "eligible": lists, "assignments": assignments}
 

@@ -1017,7 +1017,8 @@ def import_entities(source, filename="", *, user=None, mode="insert", unit=None,
         timings["commit"] = mark() - t
     except TabularError as exc:
         raise _failed(exc.message, exc.row) from exc
-    except IntegrityError as exc:
+    except (IntegrityError, connection.Database.IntegrityError) as exc:
+        # 预先查过库中的代码，这里只会是并发导入造成的冲突（批量写用的是数据库驱动自己的游标）
         raise _failed(
             f"写入数据库时发生冲突（可能有人同时在导入同一批数据），请重试：{exc}"
         ) from exc

@@ -647,3 +647,22 @@ def test_uniformity_chi_square():
     assert chi2(hits) < critical
     assert chi2(first_six) > critical  # 对照：有偏的抽法会被发现
     assert min(hits.values()) > 0
+
+
+def test_parallel_matching_equals_single_process():
+    rng = random.Random(5)
+    seed_hex = p.digest(b"matching")
+    uids = [f"U{n:05d}" for n in range(400)]
+    people = [f"ZF{n:03d}" for n in range(60)]
+    eligible = {u: rng.sample(people, rng.randint(0, 12)) for u in uids}
+    single = p.match_inspectors(seed_hex, uids, eligible, 2, processes=1)
+    forked = p.match_inspectors(seed_hex, uids, eligible, 2, processes=2, parallel_min=0)
+    assert single == forked
+    # 与规范逐字对照：每个对象的选择顺序就是 ikey 升序
+    for a in single["assignments"][:50]:
+        order = sorted(
+            eligible[a["uid"]], key=lambda i, u=a["uid"]: p.inspector_key(seed_hex, u, i)
+        )
+        assert all(i in order for i in a["inspectors"])
+        if not a["flags"] and a["inspectors"]:
+            assert order.index(a["inspectors"][0]) <= order.index(a["inspectors"][-1])

@@ -45,6 +45,12 @@ class EntityImportTests(BaseTestCase):
             self.run_import(data, filename, **kwargs)
         self.assertEqual(Entity.objects.count(), before, "失败的导入不应写入任何行")
         self.assertEqual(AuditEvent.objects.count(), events, "失败的导入不应写审计事件")
+        if connection.vendor == "sqlite":  # 回滚后检索索引的插入触发器仍在
+            with connection.cursor() as cur:
+                cur.execute(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'directory_entity_fts_ai'"
+                )
+                self.assertEqual(cur.fetchone()[0], 1)
         return [(e.row, e.column, e.reason) for e in caught.exception.errors]
 
     def assertError(self, errors, row, column, fragment):
@@ -217,6 +223,19 @@ class EntityImportTests(BaseTestCase):
         self.assertEqual(errors, [(3, "名称", services.NEW_WITHOUT + "名称、所属单位")])
         errors = self.failure(data, mode="insert")
         self.assertError(errors, 1, "表头", "缺少必需的列：名称、所属单位")
+
+    def test_concurrent_duplicate_is_reported_not_crashing(self):
+        """库中冲突预先查不到时（如两人同时导入），数据库的唯一约束兜底，给出中文错误。"""
+        from unittest import mock
+
+        for mode in ("insert", "upsert"):
+            with mock.patch.object(services._EntityWriter, "conflict", lambda *a: None):
+                data = csv_bytes([row(self.entity.uid, "并发")], HEADER)
+                if mode == "upsert":
+                    self.run_import(data, mode=mode)  # 更新模式下唯一约束冲突即更新，不报错
+                    continue
+                errors = self.failure(data, mode=mode)
+            self.assertIn("写入数据库时发生冲突", errors[0][2])
 
     def test_system_import_from_command_line_has_whole_database_scope(self):
         data = csv_bytes([row(uid("91350502MA0000010"), "鲤城系统导入商行", "35050201")], HEADER)

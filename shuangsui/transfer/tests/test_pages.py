@@ -1,5 +1,7 @@
 """导入页面与 API：上传、结果页、错误表与错误报告下载、大小上限、权限。"""
 
+import tempfile
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -20,6 +22,13 @@ def upload(data, name="主体.csv"):
 
 
 class ImportPageTests(BaseTestCase):
+    def setUp(self):
+        self.media = tempfile.TemporaryDirectory()  # 错误报告写到临时目录
+        override = override_settings(MEDIA_ROOT=self.media.name)
+        override.enable()
+        self.addCleanup(override.disable)
+        self.addCleanup(self.media.cleanup)
+
     def test_form_shows_expected_columns_and_templates(self):
         self.login("planner")
         response = self.client.get(reverse("import", args=["inspectors"]))
@@ -129,6 +138,11 @@ class ImportPageTests(BaseTestCase):
 
 class ImportApiTests(BaseTestCase):
     def setUp(self):
+        media = tempfile.TemporaryDirectory()
+        override = override_settings(MEDIA_ROOT=media.name)
+        override.enable()
+        self.addCleanup(override.disable)
+        self.addCleanup(media.cleanup)
         _, self.token = ApiToken.issue(self.user("planner"), "测试")
 
     def post(self, kind, data, token=None, **fields):

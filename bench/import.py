@@ -1,0 +1,308 @@
+"""导入基准：百万行市场主体 CSV 导入 SQLite 与 PostgreSQL 的速度，与裸装载对比。
+
+    .venv/bin/python bench/import.py --rows 1000000
+
+生成一个合法代码的 CSV（uscc.make），然后分别：
+- SQLite：新建临时库并 migrate，`shuangsui import entities` 同样的流程（系统身份）；
+  对照：sqlite3 命令行 `.import` 同一文件进一张无索引的普通表。
+- PostgreSQL（DATABASE_URL，默认 postgres://postgres@127.0.0.1:5432/shuangsui_bench，
+  没有就建）：同上；对照：COPY 同一文件进一张无索引的普通表。
+每种数据库另测“只校验”（读文件 + 逐行校验，不写库）的速度。Django 在启动时按环境变量选库，
+所以每个库在一个子进程里跑（--worker）。
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = "postgres://postgres@127.0.0.1:5432/shuangsui_bench"
+
+HEADER = [
+    "统一社会信用代码",
+    "名称",
+    "主体类型",
+    "所属单位",
+    "行政区划代码",
+    "行业代码",
+    "住所",
+    "法定代表人",
+    "联系电话",
+    "登记状态",
+    "成立日期",
+    "信用风险分类",
+    "分类日期",
+    "重点领域",
+    "年报状态",
+]
+TRADE = "鑫源 恒达 宏远 华泰 东方 盛世 金海 清源 泉丰 闽南 海丝 刺桐 福瑞 嘉禾 永盛 兴隆".split()
+BUSINESS = [
+    ("F5211", "贸易有限公司", "企业", "91"),
+    ("H6210", "小吃店", "个体工商户", "92"),
+    ("C1811", "鞋服有限公司", "企业", "91"),
+    ("A0111", "种植专业合作社", "农民专业合作社", "93"),
+    ("I6510", "网络科技有限公司", "企业", "91"),
+]
+STATIONS = [f"3505030{i}" for i in range(1, 9)]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+STREETS = ["东海大街", "泉秀路", "丰泽街", "刺桐路", "田安路", "津淮街"]
+
+
+def generate(path, rows, seed=1):
+    """写一个 rows 行的 CSV（UTF-8），代码互不相同且校验位正确。"""
+    from shuangsui.directory import uscc
+
+    rng = random.Random(seed)
+    letters = uscc.ALPHABET
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        batch = []
+        for i in range(rows):
+            industry, suffix, kind, prefix = BUSINESS[i % len(BUSINESS)]
+            # 第 9–17 位用 i 的 31 进制，保证唯一
+            n, body = i, []
+            for _ in range(9):
+                n, r = divmod(n, 31)
+                body.append(letters[r])
+            uid = uscc.make(f"{prefix}350503{''.join(reversed(body))}")
+            established = datetime.date(2000, 1, 1) + datetime.timedelta(days=rng.randrange(9000))
+            credit = rng.choice("ABBBCD")
+            batch.append(
+                [
+                    uid,
+                    f"泉州{rng.choice(TRADE)}{rng.choice(TRADE)}{i}{suffix}",
+                    kind,
+                    STATIONS[i % len(STATIONS)],
+                    "350503",
+                    industry,
+                    f"福建省泉州市丰泽区{rng.choice(STREETS)}{rng.randrange(1, 999)}号",
+                    rng.choice(SURNAMES) + "某",
+                    f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                    "存续",
+                    established.isoformat(),
+                    credit,
+                    "2025-01-01",
+                    "食品" if industry == "H6210" else "",
+                    "已报送",
+                ]
+            )
+            if len(batch) >= 10000:
+                writer.writerows(batch)
+                batch = []
+        writer.writerows(batch)
+
+
+# ---------------------------------------------------------------- 子进程：在选定的库里导入
+
+
+def worker(args):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuangsui.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from shuangsui.core import demo
+    from shuangsui.directory.models import Entity
+    from shuangsui.directory.search import search_entities
+    from shuangsui.lib.tabular import read_table
+    from shuangsui.transfer import services, specs
+    from shuangsui.transfer.units import UnitIndex
+
+    demo.build_org()
+    with connection.cursor() as cur:  # 重复运行时清空上一次的数据
+        if connection.vendor == "postgresql":
+            cur.execute("TRUNCATE directory_entity CASCADE")
+        else:
+            cur.execute("DELETE FROM directory_entity")
+    out = {"vendor": connection.vendor}
+
+    # 只校验：读文件 + 逐行校验，不写库
+    started = time.perf_counter()
+    data = Path(args.csv).read_bytes()
+    table = read_table(None, args.csv, data=data)
+    _, cells = table.take_header()
+    positions, labels, _, _ = specs.match_header(specs.ENTITY, cells)
+    plan = services.EntityPlan(
+        positions=positions,
+        labels=labels,
+        width=len(cells),
+        pads=False,
+        units=UnitIndex(""),
+        default_unit=None,
+        updated="2025-01-01 00:00:00",
+    )
+    valid = sum(len(out) for _, out, _ in services.validate_entities(table.rows, plan))
+    seconds = time.perf_counter() - started
+    out["validate_rows"] = valid
+    out["validate_seconds"] = seconds
+    out["validate_errors"] = plan.counter[1]
+    del data, table
+
+    # 完整导入（事务内写库 + 审计）
+    result = services.import_entities(
+        Path(args.csv), Path(args.csv).name, mode="insert", parallel=args.parallel
+    )
+    out["import_rows"] = result.rows
+    out["import_seconds"] = result.seconds
+    out["created"] = result.created
+    out["timings"] = result.timings
+    # 正确性：能按名称检索到导入的主体
+    out["count"] = Entity.objects.count()
+    out["search_hits"] = search_entities(Entity.objects.all(), "泉州鑫源").count() > 0
+    print(json.dumps(out))
+
+
+# ---------------------------------------------------------------- 裸装载对照
+
+
+def raw_sqlite(csv_path, workdir):
+    db = workdir / "raw.sqlite3"
+    columns = ", ".join(f"c{i} TEXT" for i in range(len(HEADER)))
+    started = time.perf_counter()
+    subprocess.run(
+        ["sqlite3", str(db)],
+        input=f"CREATE TABLE plain ({columns});\n.mode csv\n.import --skip 1 {csv_path} plain\n",
+        text=True,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    return seconds
+
+
+def raw_postgres(csv_path, url):
+    import psycopg
+
+    columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
+    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_plain")
+        conn.execute(f"CREATE TABLE bench_plain ({columns})")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            with cur.copy("COPY bench_plain FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                with open(csv_path, "rb") as fh:
+                    while block := fh.read(1 << 20):
+                        copy.write(block)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_plain")
+        conn.commit()
+    return seconds
+
+
+def ensure_pg_database(url):
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def run_worker(env, csv_path, rows, parallel):
+    command = [sys.executable, __file__, "--worker", "--csv", str(csv_path), "--rows", str(rows)]
+    if parallel is not None:
+        command += ["--parallel", "yes" if parallel else "no"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        print(done.stdout, done.stderr, file=sys.stderr)
+        raise SystemExit(f"worker failed ({env.get('DATABASE_URL') or 'sqlite'})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def migrate(env):
+    subprocess.run(
+        [sys.executable, "-m", "shuangsui.cli", "migrate", "-v0"], env=env, check=True, cwd=ROOT
+    )
+
+
+def report(name, result, raw_seconds, rows):
+    validate = result["validate_rows"] / result["validate_seconds"]
+    imported = result["import_rows"] / result["import_seconds"]
+    raw = rows / raw_seconds
+    print(f"\n== {name} ==")
+    print(
+        f"只校验（读文件 + 逐行校验）：{result['validate_rows']:>9,} 行 "
+        f"{result['validate_seconds']:6.2f} 秒  {validate:>9,.0f} 行/秒"
+    )
+    print(
+        f"完整导入（校验 + 写库 + 索引）：{result['import_rows']:>9,} 行 "
+        f"{result['import_seconds']:6.2f} 秒  {imported:>9,.0f} 行/秒"
+    )
+    print(f"裸装载（无索引普通表）：      {rows:>9,} 行 {raw_seconds:6.2f} 秒  {raw:>9,.0f} 行/秒")
+    print(f"完整导入 / 裸装载 = {imported / raw:.2f}；只校验 / 裸装载 = {validate / raw:.2f}")
+    t = result.get("timings", {})
+    print(
+        f"完整导入各阶段（秒）：读文件 {t.get('read')}，校验并写入 {t.get('validate_write')}，"
+        f"收尾（检索索引/重建索引）{t.get('finish')}，提交 {t.get('commit')}；"
+        f"校验子进程：{'是' if t.get('parallel') else '否'}"
+    )
+    print(
+        f"库中 {result['count']:,} 行；按名称检索到导入的主体：{'是' if result['search_hits'] else '否'}"
+    )
+    return {"validate": validate, "import": imported, "raw": raw}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_URL))
+    parser.add_argument("--parallel", choices=["yes", "no", "auto"], default="auto")
+    parser.add_argument("--keep", action="store_true", help="保留临时目录")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.parallel = {"yes": True, "no": False}.get(args.parallel)
+    if args.worker:
+        return worker(args)
+
+    workdir = Path(tempfile.mkdtemp(prefix="shuangsui-bench-import-"))
+    try:
+        csv_path = workdir / "entities.csv"
+        started = time.perf_counter()
+        generate(csv_path, args.rows)
+        size = csv_path.stat().st_size
+        print(
+            f"生成 {args.rows:,} 行 CSV（{size / 1024 / 1024:.1f} MB）用时 "
+            f"{time.perf_counter() - started:.1f} 秒：{csv_path}"
+        )
+        summary = {}
+        base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
+        if not args.skip_sqlite:
+            env = dict(base_env, SQLITE_PATH=str(workdir / "bench.sqlite3"))
+            migrate(env)
+            result = run_worker(env, csv_path, args.rows, args.parallel)
+            raw = raw_sqlite(csv_path, workdir)
+            summary["sqlite"] = report("SQLite", result, raw, args.rows)
+        if not args.skip_postgres:
+            ensure_pg_database(args.pg_url)
+            env = dict(base_env, DATABASE_URL=args.pg_url)
+            migrate(env)
+            result = run_worker(env, csv_path, args.rows, args.parallel)
+            raw = raw_postgres(csv_path, args.pg_url)
+            summary["postgresql"] = report("PostgreSQL", result, raw, args.rows)
+        print("\n" + json.dumps(summary))
+    finally:
+        if args.keep:
+            print(f"临时目录保留在 {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
