@@ -13,20 +13,23 @@ class Entity(models.Model):
     """市场主体，以统一社会信用代码（18 位）为唯一标识。"""
 
     uid = models.CharField("统一社会信用代码", max_length=18, unique=True)
-    name = models.CharField("名称", max_length=200, db_index=True)
+    name = models.CharField("名称", max_length=200)
     entity_type = models.CharField(
         "主体类型",
         max_length=16,
         choices=EntityType.choices,
         default=EntityType.ENTERPRISE,
-        db_index=True,
     )
     unit = models.ForeignKey(
-        OrgUnit, verbose_name="登记/管辖单位", on_delete=models.PROTECT, related_name="entities"
+        OrgUnit,
+        verbose_name="登记/管辖单位",
+        on_delete=models.PROTECT,
+        related_name="entities",
+        db_index=False,  # 辖区查询走 (scope_path, …) 复合索引
     )
-    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    scope_path = models.CharField("辖区路径", max_length=255, editable=False)
     region_code = models.CharField("行政区划代码", max_length=12, blank=True)
-    industry_code = models.CharField("行业代码", max_length=8, blank=True, db_index=True)
+    industry_code = models.CharField("行业代码", max_length=8, blank=True)
     address = models.CharField("住所（经营场所）", max_length=255, blank=True)
     legal_rep = models.CharField("法定代表人（负责人）", max_length=100, blank=True)
     phone = models.CharField("联系电话", max_length=50, blank=True)
@@ -35,7 +38,6 @@ class Entity(models.Model):
         max_length=12,
         choices=EntityStatus.choices,
         default=EntityStatus.ACTIVE,
-        db_index=True,
     )
     established = models.DateField("成立日期", null=True, blank=True)
     credit_class = models.CharField(
@@ -43,7 +45,6 @@ class Entity(models.Model):
         max_length=1,
         choices=CreditClass.choices,
         default=CreditClass.U,
-        db_index=True,
     )
     credit_date = models.DateField("分类日期", null=True, blank=True)
     key_tags = models.CharField("重点领域", max_length=255, blank=True)

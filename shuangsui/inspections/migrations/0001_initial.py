@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0001_initial'),
-        ('directory', '0003_entity_scope_uid_index'),
+        ('directory', '0002_search_index'),
         ('draws', '0001_initial'),
         ('inspectors', '0001_initial'),
         ('plans', '0002_task_allow_neighbouring'),

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0003_result_codes'),
         ('core', '0001_initial'),
-        ('directory', '0003_entity_scope_uid_index'),
+        ('directory', '0002_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
