@@ -107,3 +107,17 @@ class AccessMatrixTests(BaseTestCase):
         response = self.client.get("/api/openapi.json")
         self.assertEqual(response.status_code, 200)
         self.assertIn("/api/directory/entities", response.json()["paths"])
+
+
+class ErrorPageTests(BaseTestCase):
+    def test_missing_and_forbidden_pages_are_chinese_with_a_way_home(self):
+        from django.test import override_settings
+
+        with override_settings(DEBUG=False):
+            self.login("inspector")
+            missing = self.client.get(reverse("entity-detail", args=[self.other_entity.uid]))
+            self.assertEqual(missing.status_code, 404)
+            self.assertContains(missing, "找不到这个页面", status_code=404)
+            self.assertContains(missing, "回到工作台", status_code=404)
+            forbidden = self.client.get(reverse("inspector-list"))
+            self.assertContains(forbidden, "没有权限", status_code=403)
