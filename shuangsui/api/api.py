@@ -1,13 +1,13 @@
 """JSON API：与页面同一套服务和辖区范围。OpenAPI 在 /api/openapi.json，文档在 /api/docs。"""
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from ninja import NinjaAPI, Router
 
 from shuangsui.catalog.filters import ItemFilterSet
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import scope
+from shuangsui.core.paging import CountCachingPaginator
 from shuangsui.directory.filters import EntityFilterSet
 from shuangsui.directory.models import Entity
 from shuangsui.inspectors.filters import InspectorFilterSet
@@ -40,7 +40,7 @@ def page_of(request, queryset, serialise, per_page=50):
         per_page = min(500, max(1, int(request.GET.get("per_page", per_page))))
     except ValueError:
         number = 1
-    paginator = Paginator(queryset, per_page)
+    paginator = CountCachingPaginator(queryset, per_page)
     page = paginator.get_page(number)
     return {
         "count": paginator.count,

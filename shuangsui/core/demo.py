@@ -14,6 +14,7 @@ from shuangsui.catalog.models import InspectionItem
 from shuangsui.directory import uscc
 from shuangsui.directory.models import Entity
 from shuangsui.inspectors.models import Inspector
+from shuangsui.plans.models import Task
 
 from . import audit
 from .choices import Role, UnitLevel
@@ -451,25 +452,90 @@ def generate_inspectors(county, m, rng):
     return len(made)
 
 
+def seed_tasks(county, planner):
+    """演示用的年度计划（已备案）与一项已批准的抽查任务，用户可直接冻结名单、走抽取仪式。
+
+    任务：企业公示信息的抽查（FJSC-001），对本县（区）的企业与农民专业合作社按信用风险分类
+    差异化抽查（B 类 3%、C 类 5%、D 类 10%，B 类备选 2 户），完成时限约两个月后。不执行抽取。
+    规则检查不通过（如演示主体太少）时任务留作草稿，任务页上会列出原因。返回 (计划, 任务)。
+    """
+    from django.core.exceptions import ValidationError
+
+    from shuangsui.plans import services
+    from shuangsui.plans.choices import PlanKind, QuotaMode, Stratify, TargetKind
+
+    today = services.today()
+    year = today.year
+    item = InspectionItem.objects.get(unit=county, code="FJSC-001")
+    credit_dept = OrgUnit.objects.get(code=f"{county.code}D01")
+    region = county.short_name or county.name
+    plan = services.create_plan(
+        planner,
+        unit=county,
+        kind=PlanKind.ANNUAL,
+        year=year,
+        name=f"{region}{year}年度“双随机、一公开”抽查计划",
+        lead_department=credit_dept,
+        departments=[credit_dept],
+        items=[item],
+        target_scope="辖区内登记的企业、农民专业合作社（A类主体无事不扰）",
+        ratio=Decimal("0.05"),
+        batches=1,
+        deadline=datetime.date(year, 12, 31),
+        note="演示数据",
+    )
+    plan = services.file_plan(plan, planner, on=min(today, datetime.date(year, 1, 20)))
+    task = services.create_task(
+        planner,
+        unit=county,
+        plan=plan,
+        year=year,
+        items=[item],
+        lead_department=credit_dept,
+        target_kind=TargetKind.ENTITIES,
+        entity_types=["enterprise", "coop"],
+        statuses=["active"],
+        stratify=Stratify.CREDIT,
+        quota_mode=QuotaMode.CLASS_RATIO,
+        class_ratios={"B": "0.03", "C": "0.05", "D": "0.10"},
+        reserves={"B": 2},
+        methods=item.method_list,
+        inspectors_per_target=2,
+        start_date=today,
+        deadline=today + datetime.timedelta(days=61),
+        note="演示任务：已批准，可预览并冻结名单，由任务执行方与监督见证方完成抽取仪式。",
+    )
+    try:
+        task = services.approve_task(task, planner)
+    except ValidationError:
+        pass  # 留作草稿：任务页的“批准前检查”会说明原因
+    return plan, task
+
+
 def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1):
     """生成演示数据（可重复运行：组织、事项、账号已有则跳过，市场主体和人员追加）。"""
     rng = random.Random(seed)
     with transaction.atomic():
         counties = build_org()
-        users = []
+        users, planners = [], {}
         for county in counties.values():
             build_items(county)
-            users += build_users(county)
+            made = build_users(county)
+            users += made
+            planners[county.code] = next(u for u in made if u.role == Role.PLANNER)
         main, other = counties["350503"], counties["350502"]
         n_other = int(entities * other_county_share)
         written = generate_entities(main, entities - n_other, rng)
         written += generate_entities(other, n_other, rng)
         people = generate_inspectors(main, inspectors, rng)
         people += generate_inspectors(other, max(4, inspectors // 5), rng) if inspectors else 0
+        task = None
+        if entities > 0 and not Task.objects.exists():
+            _plan, task = seed_tasks(main, planners[main.code])
         audit.log(
             "demo.loaded",
             object_type="core.demo",
             object_repr="演示数据",
             after={"entities": written, "inspectors": people, "seed": seed},
         )
-    return {"entities": written, "inspectors": people, "users": users}
+    return {"entities": written, "inspectors": people, "users": users, "task": task}

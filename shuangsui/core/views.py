@@ -12,6 +12,7 @@ from shuangsui.inspectors.models import Inspector
 from . import scope, throttle
 from .forms import LoginForm
 from .models import AuditEvent
+from .paging import CountCachingPaginator
 
 
 def login_view(request):
@@ -41,12 +42,16 @@ def logout_view(request):
     return redirect("login")
 
 
+def _cached_count(queryset):
+    return CountCachingPaginator(queryset, 1).count
+
+
 @login_required
 def home(request):
     user = request.user
     unit = scope.root_unit(user)
     counts = {
-        "entities": scope.scoped(Entity.objects.all(), user, "directory.view").count(),
+        "entities": _cached_count(scope.scoped(Entity.objects.all(), user, "directory.view")),
         "inspectors": scope.scoped(Inspector.objects.all(), user, "inspectors.view").count(),
         "items": scope.visible_shared(
             InspectionItem.objects.filter(active=True), user, "catalog.view"

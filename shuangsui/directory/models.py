@@ -62,7 +62,6 @@ class Entity(models.Model):
         indexes = [
             # 名录按“所、代码”排序分页：范围 + 顺序都走这个索引，百万行也无需排序
             models.Index(fields=["scope_path", "uid"], name="entity_scope_uid"),
-            models.Index(fields=["scope_path", "credit_class"], name="entity_scope_credit"),
         ]
 
     def __str__(self):

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '市场主体',
                 'verbose_name_plural': '市场主体',
                 'ordering': ['uid'],
-                'indexes': [models.Index(fields=['scope_path', 'uid'], name='entity_scope_uid'), models.Index(fields=['scope_path', 'credit_class'], name='entity_scope_credit')],
+                'indexes': [models.Index(fields=['scope_path', 'uid'], name='entity_scope_uid')],
             },
         ),
         migrations.CreateModel(

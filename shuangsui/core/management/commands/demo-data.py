@@ -27,6 +27,12 @@ class Command(BaseCommand):
                 f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人。"
             )
             users = result["users"]
+            task = result.get("task")
+            if task is not None:
+                self.stdout.write(
+                    f"演示抽查任务：{task.code} {task.name}（{task.get_status_display()}），"
+                    "可在“抽查任务”中打开、冻结名单并走抽取仪式。"
+                )
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for user in users:
             self.stdout.write(
