@@ -198,6 +198,7 @@ def test_two_users_run_a_whole_ceremony_through_the_pages(
         expected == hashlib.sha256(f"shuangsui-commit-v1\noperator\n{secret}".encode()).hexdigest()
     )
     shot(page, "33-commit-computed")
+    page.check("#id_secret_saved")
     with page.expect_request(lambda r: r.method == "POST" and "/commit/" in r.url) as sent:
         click_and_wait(page, "#btn-commit")
     posted = sent.value.post_data or ""
@@ -226,6 +227,7 @@ def test_two_users_run_a_whole_ceremony_through_the_pages(
         expect(witness.locator("#commit-label")).to_have_text("witness")
         witness.locator("#id_commit_value").fill(WITNESS_SECRET)
         shot(witness, "35-witness-commit")
+        witness.check("#id_secret_saved")
         click_and_wait(witness, "#btn-commit")
         expect_message(witness, "承诺已记录（witness）")
         theirs = DrawParty.objects.get(draw=draw, label="witness")
