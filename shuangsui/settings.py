@@ -28,6 +28,10 @@ def envlist(name, default):
 
 
 DATA_DIR = Path(os.environ.get("SHUANGSUI_DATA_DIR", BASE_DIR / "var"))
+try:  # 数据目录（SQLite 库、上传、抽取文件）不存在时建立，新克隆的仓库即可运行
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
