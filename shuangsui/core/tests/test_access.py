@@ -121,3 +121,35 @@ class ErrorPageTests(BaseTestCase):
             self.assertContains(missing, "回到工作台", status_code=404)
             forbidden = self.client.get(reverse("inspector-list"))
             self.assertContains(forbidden, "没有权限", status_code=403)
+
+
+class ExportScopeTests(BaseTestCase):
+    def test_exports_never_carry_another_countys_rows(self):
+        for role in ROLES:
+            self.login(role)
+            for kind in ("entities", "inspectors", "items"):
+                for query in ("", f"?unit={self.other_station.pk}", f"?q={self.other_entity.uid}"):
+                    response = self.client.get(
+                        reverse("export", args=[kind])
+                        + query
+                        + ("&" if query else "?")
+                        + "format=csv"
+                    )
+                    if response.status_code != 200:
+                        continue
+                    body = (
+                        b"".join(response.streaming_content)
+                        if response.streaming
+                        else response.content
+                    )
+                    text = body.decode("utf-8-sig")
+                    self.assertNotIn(self.other_entity.uid, text, f"{role} {kind} {query}")
+                    self.assertNotIn(self.other_inspector.badge_no, text, f"{role} {kind} {query}")
+            self.client.logout()
+
+    def test_planner_export_contains_own_rows(self):
+        self.login("planner")
+        response = self.client.get(reverse("export", args=["entities"]) + "?format=csv")
+        self.assertEqual(response.status_code, 200)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        self.assertIn(self.entity.uid, body.decode("utf-8-sig"))
