@@ -38,7 +38,13 @@ def entity_detail(request, uid):
     entity = scope.get_scoped(
         Entity.objects.select_related("unit"), request.user, "directory.view", uid=uid
     )
-    history = []
+    from shuangsui.inspections.models import Inspection
+
+    history = (
+        scope.scoped(Inspection.objects.filter(entity=entity), request.user)
+        .select_related("task", "draw", "group")
+        .order_by("-draw__completed_at")
+    )
     draws = []
     try:  # 抽查记录与抽取记录由后续模块提供
         from shuangsui.draws.services import draws_for_entity

@@ -260,8 +260,26 @@ class EntityImportTests(BaseTestCase):
         result = self.run_import(csv_bytes(rows[:-1], HEADER), parallel=True)
         self.assertEqual(result.created, 200)
 
+    def test_parallel_validation_finds_duplicates_across_parts(self):
+        """并行校验把行分段交给几个子进程：跨段的重复代码由父进程查出，报在靠后的那一行。"""
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.skipTest("没有 fork")
+        rows = [row(uid(f"91350503MA0005{i:03d}"), f"分段{i}有限公司") for i in range(200)]
+        rows.append(row(rows[0][0], "与第一行重复"))  # 第 202 行，与第 2 行（另一段）重复
+        rows.append(row(rows[1][0], ""))  # 第 203 行：名称为空，代码又与第 3 行重复
+        errors = self.failure(csv_bytes(rows, HEADER), parallel=True)
+        self.assertEqual(
+            errors,
+            [
+                (202, "统一社会信用代码", "与第2行的统一社会信用代码重复"),
+                (203, "名称", "名称不能为空"),
+                (203, "统一社会信用代码", "与第3行的统一社会信用代码重复"),
+            ],
+        )
+        self.assertEqual(errors, self.failure(csv_bytes(rows, HEADER), parallel=False))
+
     def test_bulk_path_restores_indexes_constraints_and_triggers(self):
-        """大批量的写法（PostgreSQL 去掉索引与外键再重建；SQLite 整批补检索索引）结束后结构原样。"""
+        """大批量的写法（PostgreSQL 去掉索引与外键再重建；SQLite 去掉二级索引再重建、整批补检索索引）结束后结构原样。"""
 
         def structure():
             with connection.cursor() as cur:
@@ -282,7 +300,9 @@ class EntityImportTests(BaseTestCase):
         Entity.objects.all().delete()  # 空表上新增：PostgreSQL 直接 COPY 进正式表
         rows = [row(uid(f"91350503MA0003{i:03d}"), f"批量{i}号有限公司") for i in range(50)]
         original = services._PostgresEntityWriter.REBUILD_MIN
+        original_sqlite = services._SqliteEntityWriter.REBUILD_MIN
         services._PostgresEntityWriter.REBUILD_MIN = 10
+        services._SqliteEntityWriter.REBUILD_MIN = 10
         try:
             result = self.run_import(csv_bytes(rows, HEADER))
             self.assertEqual(result.created, 50)
@@ -294,6 +314,7 @@ class EntityImportTests(BaseTestCase):
             self.assertEqual(structure(), before)
         finally:
             services._PostgresEntityWriter.REBUILD_MIN = original
+            services._SqliteEntityWriter.REBUILD_MIN = original_sqlite
         self.assertEqual(Entity.objects.get(uid=rows[0][0]).unit, self.station2)
         self.assertEqual(search_entities(Entity.objects.all(), "再批量59号").count(), 1)
         self.assertEqual(search_entities(Entity.objects.all(), "更新已有").count(), 1)
