@@ -1356,21 +1356,19 @@ def import_inspectors(source, filename="", *, user=None, mode="insert", unit=Non
                 rowset.bad(n, "name", "", "姓名不能为空")
                 ok = False
             values["name"] = name
-            text = _code_cell(c, pos, "unit")
-            home = default
-            if text:
-                home, reason = units.resolve(text, what="所在单位")
-                if home is not None and home.is_department:
-                    home, reason = None, "所在单位不能是部门/股室（部门请填在“所属部门”列）"
-                if home is None:
-                    rowset.bad(n, "unit", text, reason)
-                    ok = False
-            elif home is None:
-                rowset.bad(n, "unit", "", "所在单位不能为空")
-                ok = False
-            if home is not None:
-                values["unit_id"] = home.id
-                values["scope_path"] = home.path
+            home = _home_unit(
+                c,
+                pos,
+                n,
+                rowset,
+                units,
+                default,
+                values,
+                "所在单位",
+                "所在单位不能是部门/股室（部门请填在“所属部门”列）",
+            )
+            ok = ok and home is not _BAD
+            home = None if home is _BAD else home
             county = home.county_path if home is not None else target.scope_path
             if "department" in pos:
                 text = _code_cell(c, pos, "department")
@@ -1596,21 +1594,11 @@ def import_items(source, filename="", *, user=None, mode="insert", unit=None):
         ):
             ok = True
             values = {}
-            text = _code_cell(c, pos, "unit")
-            home = default
-            if text:
-                home, reason = units.resolve(text, what="制定单位")
-                if home is not None and home.is_department:
-                    home, reason = None, "制定单位不能是部门/股室"
-                if home is None:
-                    rowset.bad(n, "unit", text, reason)
-                    ok = False
-            elif home is None:
-                rowset.bad(n, "unit", "", "制定单位不能为空")
-                ok = False
-            if home is not None:
-                values["unit_id"] = home.id
-                values["scope_path"] = home.path
+            home = _home_unit(
+                c, pos, n, rowset, units, default, values, "制定单位", "制定单位不能是部门/股室"
+            )
+            ok = home is not _BAD
+            home = None if home is _BAD else home
             code = _code_cell(c, pos, "code").replace(" ", "")
             if not code:
                 rowset.bad(n, "code", "", "编号不能为空")
@@ -1781,3 +1769,25 @@ def run_import(kind, source, filename="", *, user=None, mode="insert", unit=None
     if kind not in IMPORTERS:
         raise ValueError(f"未知的导入种类：{kind}")
     return IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)
+
+
+_BAD = object()
+
+
+def _home_unit(c, pos, n, rowset, units, default, values, label, department_reason):
+    """所在/制定单位列：按代码或名称找单位（不能是部门），记入 values；出错时记录错误并返回 _BAD。"""
+    text = _code_cell(c, pos, "unit")
+    home, reason = default, ""
+    if text:
+        home, reason = units.resolve(text, what=label)
+        if home is not None and home.is_department:
+            home, reason = None, department_reason
+        if home is None:
+            rowset.bad(n, "unit", text, reason)
+            return _BAD
+    elif home is None:
+        rowset.bad(n, "unit", "", f"{label}不能为空")
+        return _BAD
+    values["unit_id"] = home.id
+    values["scope_path"] = home.path
+    return home
