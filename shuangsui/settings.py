@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "shuangsui.inspections",
     "shuangsui.transfer",
     "shuangsui.api",
+    "shuangsui.demo",
 ]
 
 MIDDLEWARE = [
