@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.directory.models import Entity
+from shuangsui.inspections.services import worklist
 from shuangsui.inspectors.models import Inspector
 
 from . import scope, throttle
@@ -58,8 +59,6 @@ def home(request):
         ).count(),
     }
     if scope.can(user, "work.own") or scope.can(user, "work.station"):
-        from shuangsui.inspections.services import worklist
-
         counts["work"] = worklist(user).count()
     if not scope.capabilities(user):
         messages.warning(request, "您的账号尚未分配单位或角色，请联系系统管理员。")
