@@ -195,3 +195,42 @@ class AuditEvent(models.Model):
 
     def compute_hash(self):
         return hashlib.sha256(self.payload().encode()).hexdigest()
+
+
+class AuditCheckpoint(models.Model):
+    """审计链的签名检查点：某一时刻链头（行号与哈希）由库外保存的 Ed25519 私钥签名。
+
+    只有握有私钥的人能写出有效检查点；只能改数据库的人删去链尾或改写历史后重算哈希，
+    都会与已签名的检查点对不上。公钥可以公开，外部据此核验（如证书透明度日志）。
+    """
+
+    at = models.DateTimeField("签名时间")
+    event_id = models.PositiveBigIntegerField("链头行号")
+    head_hash = models.CharField("链头哈希", max_length=64)
+    reason = models.CharField("原因", max_length=100)
+    key_id = models.CharField("公钥指纹", max_length=16)
+    signature = models.CharField("签名", max_length=128)
+
+    class Meta:
+        verbose_name = "审计检查点"
+        verbose_name_plural = "审计检查点"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"检查点 #{self.pk}：至第 {self.event_id} 行"
+
+    def message(self):
+        """被签名的内容（规范 JSON）。"""
+        return json.dumps(
+            {
+                "v": 1,
+                "at": self.at.isoformat(),
+                "event_id": self.event_id,
+                "head_hash": self.head_hash,
+                "reason": self.reason,
+                "key_id": self.key_id,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
