@@ -379,8 +379,8 @@ class ApiAndCommandTests(PlansTestCase):
         self.assertEqual(response.status_code, 200, response.content)
         code = response.json()["code"]
         self.assertEqual(response.json()["name"], "丰泽区2026年度食品销售者抽查方案")
-        response = self.client.post(
-            f"/api/plans/tasks/{code}/approve", {}, content_type="application/json", **op
+        response = self.client.post(  # 另一人批准（职责分离）
+            f"/api/plans/tasks/{code}/approve", {}, content_type="application/json", **admin
         )
         self.assertEqual(response.status_code, 200, response.content)
         draw_id = self.client.post(f"/api/draws/tasks/{code}/freeze", **op).json()["id"]
