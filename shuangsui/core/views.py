@@ -13,6 +13,7 @@ from shuangsui.inspectors.models import Inspector
 from . import scope, services, throttle
 from .forms import LoginForm, TokenForm
 from .models import AuditEvent
+from .nexturl import safe_next
 from .paging import CountCachingPaginator
 
 
@@ -33,7 +34,7 @@ def login_view(request):
             else:
                 throttle.succeeded(username, ip)
                 login(request, user)
-                return redirect(request.GET.get("next") or "home")
+                return redirect(safe_next(request, request.GET.get("next"), "home"))
     return render(request, "core/login.html", {"form": form})
 
 
