@@ -795,6 +795,7 @@ def _run(draw, user, written):
     )
     # 同一事务：检查实施阶段据此派发检查组、检查对象与指派
     signals.draw_completed.send(sender=Draw, draw=draw, user=user, record=record)
+    audit.checkpoint(f"抽取完成 {task.code}")  # 签名锚定链头：此后截断或改写都能发现
     return draw
 
 
