@@ -113,7 +113,7 @@ def worker(args):
     django.setup()
     from django.db import connection
 
-    from shuangsui.core import demo
+    from shuangsui.demo import data as demo
     from shuangsui.directory.models import Entity
     from shuangsui.directory.search import search_entities
     from shuangsui.lib.tabular import read_table
