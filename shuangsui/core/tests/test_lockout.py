@@ -64,6 +64,9 @@ class LockoutTests(LockoutMixin, BaseTestCase):
         # 锁在用户名上：换个地址也不行
         self.assert_refused("admin", ip=Y, path=ADMIN_LOGIN)
 
+    def test_logins_without_a_request_still_work(self):  # 脚本与测试的 client.login
+        self.assertTrue(self.client.login(username="planner", password=PASSWORD))
+
     def test_one_counter_covers_every_login_path(self):
         self.fail("admin", 3, path=ADMIN_LOGIN)
         self.fail("admin", 2)
