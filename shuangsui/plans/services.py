@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shuangsui.catalog.choices import CheckMethod, ItemKind
@@ -758,6 +759,25 @@ def plan_progress(plan, user):
     if plan.base_count and plan.ratio is not None:
         target = quota_from_ratio(plan.base_count, ratio_str(plan.ratio))
     return PlanProgress(base=plan.base_count, ratio=plan.ratio, target=target, drawn=drawn)
+
+
+def participating_tasks(departments):
+    """`departments` 发起或参与的任务（联合部门的可见范围，见 core.scope）。"""
+    return Task.objects.filter(Q(lead_department__in=departments) | Q(departments__in=departments))
+
+
+def task_participation(departments):
+    return Q(pk__in=participating_tasks(departments).values("pk"))
+
+
+def plan_participation(departments):
+    """牵头或参与的计划，以及含本部门参与的任务的计划。"""
+    joined = AnnualPlan.objects.filter(
+        Q(lead_department__in=departments) | Q(departments__in=departments)
+    )
+    return Q(pk__in=joined.values("pk")) | Q(
+        pk__in=participating_tasks(departments).values("plan_id")
+    )
 
 
 def tasks_for(user):
