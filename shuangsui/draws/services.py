@@ -31,7 +31,7 @@ from shuangsui.inspectors import eligibility
 from shuangsui.inspectors.models import Inspector
 from shuangsui.plans.choices import ALL_STRATUM, QuotaMode, Stratify, TargetKind, TaskStatus
 from shuangsui.plans.models import Task
-from shuangsui.plans.services import ratio_str, rules_for
+from shuangsui.plans.services import participating_tasks, ratio_str, rules_for
 
 from . import protocol, signals
 from .choices import DrawStatus, ExclusionCode, FileKind, PartyRole, TargetRole
@@ -360,6 +360,25 @@ def _apportion(total, sizes):
 
 
 # ---------------------------------------------------------------- 查询与权限
+
+
+def draw_participation(departments):
+    """联合部门可见的抽取：本部门参与的任务的抽取（见 core.scope）。"""
+    return Q(task__in=participating_tasks(departments).values("pk"))
+
+
+def draw_row_participation(departments):
+    return Q(draw__task__in=participating_tasks(departments).values("pk"))
+
+
+def entity_participation(departments):
+    """联合部门在名录库里可见的主体：本部门参与的任务的有效抽取抽中（含备选）的对象。"""
+    targets = (
+        DrawnTarget.objects.filter(draw__task__in=participating_tasks(departments).values("pk"))
+        .exclude(draw__status=DrawStatus.VOIDED)
+        .filter(entity__isnull=False)
+    )
+    return Q(pk__in=targets.values("entity_id"))
 
 
 def draws_for(user):

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shuangsui.catalog.choices import CheckMethod, ItemKind
@@ -670,6 +671,25 @@ def reopen_task(task, user):
 
 
 # ---------------------------------------------------------------- 查询与选项
+
+
+def participating_tasks(departments):
+    """`departments` 发起或参与的任务（联合部门的可见范围，见 core.scope）。"""
+    return Task.objects.filter(Q(lead_department__in=departments) | Q(departments__in=departments))
+
+
+def task_participation(departments):
+    return Q(pk__in=participating_tasks(departments).values("pk"))
+
+
+def plan_participation(departments):
+    """牵头或参与的计划，以及含本部门参与的任务的计划。"""
+    joined = AnnualPlan.objects.filter(
+        Q(lead_department__in=departments) | Q(departments__in=departments)
+    )
+    return Q(pk__in=joined.values("pk")) | Q(
+        pk__in=participating_tasks(departments).values("plan_id")
+    )
 
 
 def tasks_for(user):
