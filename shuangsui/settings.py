@@ -58,7 +58,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "shuangsui.core",
+    "shuangsui.jobs",
     "shuangsui.catalog",
     "shuangsui.directory",
     "shuangsui.inspectors",
@@ -170,6 +173,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# 后台任务（django-tasks，数据库后端：SQLite 也无需别的服务；工作进程 `shuangsui jobs_worker`）
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# 任务目录：上传待导入的文件、进度、导出的文件（网页与工作进程须共用此目录）
+JOBS_DIR = Path(os.environ.get("SHUANGSUI_JOBS_DIR", DATA_DIR / "jobs"))
 MEDIA_ROOT = DATA_DIR / "uploads"  # 上传文件放在静态目录之外，不经 web 直接访问
 DRAW_FILES_ROOT = DATA_DIR / "draws"
 # 审计检查点的 Ed25519 签名私钥：放在数据库之外（PEM 文本的环境变量，或数据目录中的 0600 文件）

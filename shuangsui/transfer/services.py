@@ -40,8 +40,15 @@ IMPORTERS = {
 }
 
 
-def run_import(kind, source, filename="", *, user=None, mode="insert", unit=None):
-    """按种类分派（页面、命令行、API 共用）。"""
+def run_import(kind, source, filename="", *, user=None, mode="insert", unit=None, progress=None):
+    """按种类分派（页面、命令行、API、后台任务共用）。`progress(done, total, stage)` 报告进度。"""
     if kind not in IMPORTERS:
         raise ValueError(f"未知的导入种类：{kind}")
-    return IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)
+    if kind == "entities":
+        return import_entities(source, filename, user=user, mode=mode, unit=unit, progress=progress)
+    if progress:
+        progress(0, 0, "读取、校验并写入")
+    result = IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)
+    if progress:
+        progress(result.rows, result.rows, "完成")
+    return result
