@@ -10,6 +10,7 @@ from django.conf import settings
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from shuangsui.api.schemas import ErrorOut, InvalidOut
 from shuangsui.lib.tabular import human_size
 
 from . import services
@@ -85,7 +86,7 @@ def _run(request, kind, file, mode, unit):
 
 
 Mode = Literal["insert", "upsert"]
-RESPONSES = {200: ImportOut, 400: ImportFailedOut}
+RESPONSES = {200: ImportOut, 400: ImportFailedOut, 401: ErrorOut, 403: ErrorOut, 422: InvalidOut}
 
 
 @router.post("/entities", response=RESPONSES, summary="批量导入市场主体（CSV 或 XLSX）")
