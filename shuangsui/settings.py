@@ -1,9 +1,12 @@
 """shuangsui 的设置：全部从环境变量读取，未设置时为本机演示用的安全默认值。"""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+
+from shuangsui import secretkey
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -33,7 +36,15 @@ try:  # 数据目录（SQLite 库、上传、抽取文件）不存在时建立�
 except OSError:
     pass
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+# 密钥：环境变量 SECRET_KEY，否则数据目录里的密钥文件；DEBUG 时没有就生成一份留在那里。
+# DEBUG=0 且两处都没有时为空：wsgi 拒绝启动，check --deploy 报错（shuangsui.core.checks）。
+SECRET_KEY_FILE = DATA_DIR / secretkey.FILENAME
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or secretkey.read(SECRET_KEY_FILE)
+if not SECRET_KEY and DEBUG:
+    try:
+        SECRET_KEY = secretkey.ensure(SECRET_KEY_FILE)[0]
+    except OSError:  # 数据目录不可写：本进程用一次性的随机密钥
+        SECRET_KEY = secretkey.new_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "双随机一公开监管平台")
@@ -56,6 +67,8 @@ INSTALLED_APPS = [
     "shuangsui.inspections",
     "shuangsui.transfer",
     "shuangsui.api",
+    "shuangsui.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shuangsui.core.middleware.ActorMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shuangsui.urls"
@@ -130,9 +144,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# 登录限速：同一用户名或同一地址在窗口期内失败次数上限
-LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
-LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 900)
+# 登录限速（django-axes，见 shuangsui/core/lockout.py）：用户名、来源地址分别计数，覆盖所有登录入口
+AUTHENTICATION_BACKENDS = [
+    "shuangsui.core.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # 两个独立的计数，不是组合
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)  # 同一用户名
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = envint("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)  # 同一来源地址
+AXES_COOLOFF_TIME = timedelta(seconds=envint("LOGIN_COOLOFF_SECONDS", 900))
+AXES_RESET_ON_SUCCESS = True  # 只清该用户名的计数
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 被拒的尝试不累加
+AXES_HANDLER = "shuangsui.core.lockout.DatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "shuangsui.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "shuangsui.core.lockout.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # 登录、登出已记在审计链里
+# 反向代理：只有直接连来的地址在此列表（地址或网段）中，才采信 X-Forwarded-For
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -145,6 +173,9 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "uploads"  # 上传文件放在静态目录之外，不经 web 直接访问
 DRAW_FILES_ROOT = DATA_DIR / "draws"
+# 审计检查点的 Ed25519 签名私钥：放在数据库之外（PEM 文本的环境变量，或数据目录中的 0600 文件）
+AUDIT_KEY = os.environ.get("SHUANGSUI_AUDIT_KEY", "")
+AUDIT_KEY_FILE = Path(os.environ.get("SHUANGSUI_AUDIT_KEY_FILE", DATA_DIR / "audit-ed25519.key"))
 # 轮换回避：不派上次检查过同一对象的执法人员
 INSPECTION_ROTATION = envbool("INSPECTION_ROTATION", True)
 
@@ -171,7 +202,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("CACHE_DIR"):
+if os.environ.get("REDIS_URL"):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    AXES_HANDLER = "shuangsui.core.lockout.CacheHandler"
+elif os.environ.get("CACHE_DIR"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -1,17 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.directory.models import Entity
+from shuangsui.inspections.services import worklist
 from shuangsui.inspectors.models import Inspector
 
-from . import scope, throttle
-from .forms import LoginForm
+from . import scope, services
+from .forms import LoginForm, TokenForm
 from .models import AuditEvent
+from .nexturl import safe_next
 from .paging import CountCachingPaginator
 
 
@@ -20,19 +23,18 @@ def login_view(request):
         return redirect("home")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        username = form.cleaned_data["username"]
-        ip = request.META.get("REMOTE_ADDR")
-        if throttle.blocked(username, ip):
-            form.add_error(None, "登录失败次数过多，请 15 分钟后再试")
+        # 限速在认证后端里（django-axes，core/lockout.py）：被锁时 authenticate 返回 None，
+        # 中间件把回应换成带中文说明的登录页（HTTP 429）
+        user = authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if user is None:
+            form.add_error(None, "用户名或密码错误")
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
-                throttle.failed(username, ip)
-                form.add_error(None, "用户名或密码错误")
-            else:
-                throttle.succeeded(username, ip)
-                login(request, user)
-                return redirect(request.GET.get("next") or "home")
+            login(request, user)
+            return redirect(safe_next(request, request.GET.get("next"), "home"))
     return render(request, "core/login.html", {"form": form})
 
 
@@ -58,8 +60,6 @@ def home(request):
         ).count(),
     }
     if scope.can(user, "work.own") or scope.can(user, "work.station"):
-        from shuangsui.inspections.services import worklist
-
         counts["work"] = worklist(user).count()
     if not scope.capabilities(user):
         messages.warning(request, "您的账号尚未分配单位或角色，请联系系统管理员。")
@@ -75,3 +75,45 @@ def audit_list(request):
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"page": page, "action": action})
+
+
+@login_required
+def token_list(request):
+    """API 令牌：生成（明文只显示这一次）、查看、停用自己的；系统管理员另见本辖区所有人的。"""
+    form = TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_token(
+                request.user,
+                request.user,
+                form.cleaned_data["name"],
+                expires=form.cleaned_data["expires"],
+            )
+        except ValidationError as exc:
+            form.add_error("expires" if form.cleaned_data["expires"] else None, exc)
+        else:
+            form = TokenForm()
+    tokens = services.tokens_for(request.user).order_by("-created", "-id")
+    response = render(
+        request,
+        "core/tokens.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "new": created[0] if created else None,
+            "raw": created[1] if created else None,
+            "manager": scope.can(request.user, "users.manage"),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(services.tokens_for(request.user), pk=pk)
+    services.revoke_token(request.user, token)
+    messages.success(request, f"已停用令牌“{token.name}”（{token.prefix}…）")
+    return redirect("token-list")

@@ -12,6 +12,7 @@ from shuangsui.api.schemas import InSchema, responses
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import scope
 from shuangsui.directory.models import ObjectLibrary
+from shuangsui.draws import reports
 from shuangsui.lib import ranges
 
 from . import services
@@ -341,7 +342,7 @@ def share(request, query: Query[ShareQuery]):
     year = query.year
     user = request.auth
     scope.require(user, "plans.view")
-    report = services.differentiated_share(user, year=year)
+    report = reports.differentiated_share(user, year=year)
     return {
         "year": year,
         "total": report.total,

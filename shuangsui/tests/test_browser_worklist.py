@@ -19,8 +19,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from shuangsui.catalog.models import InspectionItem
-from shuangsui.core import demo
 from shuangsui.core.models import OrgUnit, User
+from shuangsui.demo import data as demo
 from shuangsui.directory.models import Entity
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus
@@ -116,7 +116,7 @@ def drawn_and_revealed(station):
         lead_department=OrgUnit.objects.get(code="350503D01"),
         note="浏览器测试：检查人员的工作清单",
     )
-    task = plans.approve_task(task, planner)
+    task = plans.approve_task(task, User.objects.get(username="leader"))
     draw = draws.freeze(task, planner)
     for user in (planner, witness):
         draws.commit(draw, user, value=SECRETS[user.username])

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import TransactionTestCase
 
-from shuangsui.core import demo
 from shuangsui.core.models import AuditEvent, OrgUnit, User
 from shuangsui.core.tests.base import make_entity
+from shuangsui.demo import data as demo
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus
 from shuangsui.draws.models import Draw, DrawnTarget
@@ -63,7 +63,7 @@ class RaceTests(DrawFilesMixin, TransactionTestCase):
             ("FJSC-011",),
             class_ratios={"B": "0.5", "C": "0.5", "D": "0.5"},
         )
-        self.task = plans.approve_task(task, self.planner)
+        self.task = plans.approve_task(task, User.objects.get(username="leader"))
 
     def ready_draw(self):
         draw = draws.freeze(self.task, self.planner)

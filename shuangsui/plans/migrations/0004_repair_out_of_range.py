@@ -1,4 +1,4 @@
-"""加范围约束（0004）之前修正已有的越界值；单独一个迁移，PostgreSQL 上数据修改与加约束不在同一事务。"""
+"""加范围约束（0005）之前修正已有的越界值；单独一个迁移，PostgreSQL 上数据修改与加约束不在同一事务。"""
 
 import datetime
 from decimal import Decimal
@@ -51,7 +51,7 @@ def repair_out_of_range(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("plans", "0002_task_allow_neighbouring"),
+        ("plans", "0003_task_updated_by"),
     ]
 
     operations = [
