@@ -6,6 +6,7 @@ class DrawsConfig(AppConfig):
     verbose_name = "随机抽取"
 
     def ready(self):
+        from . import receivers  # noqa: F401  接收计划阶段的事件
         from shuangsui.core import scope
         from shuangsui.directory.models import Entity
 

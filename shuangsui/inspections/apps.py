@@ -6,6 +6,7 @@ class InspectionsConfig(AppConfig):
     verbose_name = "检查实施"
 
     def ready(self):
+        from . import receivers  # noqa: F401  接收抽取阶段的事件
         from django.db.models import Q
 
         from shuangsui.core import scope
