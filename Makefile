@@ -23,6 +23,9 @@ demo: install
 	$(BIN)/shuangsui migrate --noinput -v0
 	$(BIN)/shuangsui demo-data --if-empty --entities $(DEMO_ENTITIES) --inspectors $(DEMO_INSPECTORS)
 	@echo "演示账号见上（或 README）；密码均为 Shuangsui#2026。打开 http://$(HOST):$(PORT)/"
+	@# 后台任务的工作进程与网站一同启动、一同停止（导入、导出等在后台运行）
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/shuangsui jobs_worker --no-reload -v0 & worker=$$!; \
 	DEBUG=1 $(BIN)/shuangsui runserver $(HOST):$(PORT)
 
 test: install

@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from shuangsui.lib import exporters
 from shuangsui.lib.tabular import human_size
 
 from . import exports, services, specs, uploads
+from . import jobs as transfer_jobs
 from .reports import report_dir as _report_dir
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -177,5 +179,15 @@ def export_download(request, kind):
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
     exporter = exports.build_exporter(kind, user=request.user, params=request.GET)
+    queryset = getattr(exporter, "queryset", None)
+    if queryset is not None and queryset.count() > settings.EXPORT_BACKGROUND_ROWS:
+        # 大列表在后台写成文件：任务页显示进度，写完给下载链接
+        job = job_services.start(
+            "transfer.export",
+            request.user,
+            f"导出{spec.label}（{fmt.upper()}）",
+            params={"kind": kind, "format": fmt, "query": transfer_jobs.query_params(request.GET)},
+        )
+        return redirect("job-detail", job.pk)
     stamp = datetime.date.today().strftime("%Y%m%d")
     return exporters.http_response(exporter, fmt, f"{spec.filename_stem}-{stamp}.{fmt}")

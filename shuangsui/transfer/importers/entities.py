@@ -923,7 +923,7 @@ def import_entities(
         else now,
     )
     estimated = data.count(b"\n") if table.format == "csv" else len(data) // 100
-    progress(0, estimated, "校验并写入")
+    progress(0, max(1, estimated - 1), "校验并写入")  # 行数的估计（减去表头）
     if connection.vendor == "sqlite":
         writer_class = _SqliteEntityWriter
     elif connection.vendor == "postgresql":
@@ -960,8 +960,7 @@ def import_entities(
                 for numbers, out, n_errors in chunks:
                     writer.write(numbers, out, clean=not n_errors)
                     done += len(numbers)
-                    estimated = max(estimated, done)
-                    progress(done, estimated, "校验并写入")
+                    progress(done, max(estimated - 1, done), "校验并写入")
                 if isinstance(writer, _PostgresEntityWriter):
                     writer.finish_copy()
                 timings["validate_write"] = mark() - t
