@@ -513,6 +513,19 @@ def task_base(task):
     return None
 
 
+def base_source_text(task):
+    """任务所用基数的来历（页面说明用）。"""
+    if task.base_count:
+        return "任务中填写"
+    plan = task.plan if task.plan_id else None
+    if plan is None or not plan.base:
+        return ""
+    if plan.base_count is not None:
+        source = f"，{plan.base_source}" if plan.base_source else ""
+        return f"所属计划的官方实有数{source}"
+    return f"所属计划按名录统计的 {plan.base_date:%Y年%-m月%-d日} 存续企业数（含未年报）"
+
+
 def _save_task(task, items, departments, regions):
     if uses_class_weights(task) and not task.class_weights:
         # 未设定权重：把本地区的默认权重写进任务，批准、抽取所用的权重一目了然且不再随规则变动
