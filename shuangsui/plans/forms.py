@@ -122,7 +122,9 @@ class TaskForm(forms.Form):
         label="主体类型", choices=EntityType.choices, required=False, widget=CHECKS
     )
     industries = forms.CharField(
-        label="行业", required=False, help_text="行业门类或代码前缀，以逗号分隔，如 F,H62"
+        label="行业",
+        required=False,
+        help_text="国民经济行业分类（GB/T 4754-2017）门类或大类代码，以逗号分隔，如 F,H62（H62 餐饮业）",
     )
     statuses = forms.MultipleChoiceField(
         label="登记状态", choices=EntityStatus.choices, widget=CHECKS, initial=["active"]

@@ -15,6 +15,7 @@ from shuangsui.catalog.choices import CheckMethod, ItemKind
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
+from shuangsui.directory import industry
 from shuangsui.directory.choices import EntityStatus, EntityType
 
 from .choices import (
@@ -472,6 +473,14 @@ def validate_task(task, items, departments=(), regions=()):
     bad = [t for t in task.entity_type_list if t not in EntityType.values]
     if bad:
         problems.append(f"未知的主体类型：{'、'.join(bad)}")
+    bad = [c for c in task.industry_list if not industry.is_valid(c)]
+    if bad:
+        problems.append(
+            Problem(
+                f"行业代码“{'、'.join(bad)}”不在 GB/T 4754-2017 中（门类字母或门类加大类，如 F、H62）",
+                "industries",
+            )
+        )
     bad = [s for s in task.status_list if s not in EntityStatus.values]
     if bad:
         problems.append(f"未知的登记状态：{'、'.join(bad)}")
