@@ -199,7 +199,7 @@ def test_seed_000_quota_is_3_5_percent_of_the_base_split_by_weight(
     approver.context.set_default_timeout(TIMEOUT_MS)
     approver.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        login(approver, server, "admin")
+        login(approver, server, "leader")
         task_path = reverse("task-detail", args=[task.pk])
         visit(approver, server, task_path)
         # 取消：什么也不发生
