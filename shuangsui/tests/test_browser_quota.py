@@ -2,7 +2,7 @@
 
 “按去年末企业实有总数 3.5% 比例进行抽取”，并按企业信用风险分类差异化抽查：planner 在计划页填写基数
 日期（名录统计基数）与官方实有数，在任务页选“基数比例”、填 3.5（即 3.5%）与各类权重；批准前的
-检查列出各类户数与比例，总数恰为基数 × 3.5%，按“人数 × 权重”分配。另一位有批准权限的用户（admin）
+检查列出各类户数与比例，总数恰为基数 × 3.5%，按“人数 × 权重”分配。另一位有批准权限的用户（leader，职责分离）
 批准、冻结、执行抽取，每一步都先弹出确认；抽取完成的页面顶部是摘要，入选名单分页。
 截图（1366 与 390 像素宽）存在 test-artifacts/。
 """
@@ -224,10 +224,10 @@ def test_seed_000_quota_is_3_5_percent_of_the_base_split_by_weight(
         assert sum(draw.quotas.values()) == total
 
         # 双方承诺、揭示（服务层），页面上执行抽取（确认）
-        admin, witness = draw.frozen_by, task.created_by.__class__.objects.get(username="witness")
-        draws.commit(draw, admin, value="admin-秘密值-000")
+        operator, witness = draw.frozen_by, task.created_by.__class__.objects.get(username="witness")
+        draws.commit(draw, operator, value="leader-秘密值-000")
         draws.commit(draw, witness, value="witness-秘密值-000")
-        draws.reveal(draw, admin, "admin-秘密值-000")
+        draws.reveal(draw, operator, "leader-秘密值-000")
         draws.reveal(draw, witness, "witness-秘密值-000")
         visit(approver, server, task_path)
         confirm_and_wait(approver, "#btn-run", "执行抽取")
