@@ -80,6 +80,9 @@ def plan_out(plan):
         "target_scope": plan.target_scope,
         "ratio": str(plan.ratio) if plan.ratio is not None else None,
         "base_count": plan.base_count,
+        "base_source": plan.base_source,
+        "base_date": plan.base_date,
+        "base_snapshot": plan.base_snapshot,
         "batches": plan.batches,
         "deadline": plan.deadline,
         "status": plan.status,
@@ -118,6 +121,7 @@ def task_out(task, user):
         "ratio": str(task.ratio) if task.ratio is not None else None,
         "base_count": task.base_count,
         "class_ratios": task.class_ratios if show_credit else None,
+        "class_weights": task.class_weights if show_credit else None,
         "class_counts": task.class_counts if show_credit else None,
         "reserves": task.reserves if show_credit else None,
         "methods": task.method_list,
@@ -142,7 +146,9 @@ class PlanIn(Schema):
     items: list[str] = []
     target_scope: str = ""
     ratio: str | None = None
-    base_count: int | None = None
+    base_count: int | None = None  # 官方实有数
+    base_source: str = ""
+    base_date: date | None = None  # 填写后由名录统计基数（base_snapshot）
     batches: int = 1
     deadline: date | None = None
     note: str = ""
@@ -168,6 +174,7 @@ class TaskIn(Schema):
     ratio: str | None = None
     base_count: int | None = None
     class_ratios: dict[str, str] = {}
+    class_weights: dict[str, str] = {}  # 基数比例方式：信用分类 → 权重；空时用本地区默认权重
     class_counts: dict[str, int] = {}
     reserves: dict[str, int] = {}
     methods: list[str] = []
@@ -293,6 +300,14 @@ def check_task(request, code: str):
         "duplicates": [t.code for t in check.duplicates],
         "ratio": str(check.ratio) if check.ratio is not None else None,
         "cap": str(check.cap) if check.cap is not None else None,
+        "base": check.base,
+        "total": check.total,
+        "classes": [
+            {"label": c.label, "size": c.size, "weight": c.weight, "quota": c.quota}
+            for c in check.classes
+        ]
+        if scope.can(user, "credit.view")
+        else None,
     }
 
 

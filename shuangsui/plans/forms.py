@@ -64,6 +64,7 @@ class PlanForm(forms.ModelForm):
         self.fields["kind"].initial = PlanKind.ANNUAL
         depts = services.department_choices(user)
         self.fields["lead_department"].queryset = depts
+        self.fields["lead_department"].empty_label = "（不指定）"
         self.fields["departments"].queryset = depts
         self.fields["items"].queryset = _items(user)
         self.fields["ratio"].help_text = "百分数，如 3.5 表示 3.5%"
@@ -179,6 +180,9 @@ class TaskForm(forms.Form):
         self.fields["departments"].queryset = depts
         self.fields["regions"].queryset = services.region_choices(user)
         self.fields["library"].queryset = scope.scoped(ObjectLibrary.objects.all(), user)
+        self.fields["plan"].empty_label = "（不属于计划）"
+        self.fields["lead_department"].empty_label = "（不指定）"
+        self.fields["library"].empty_label = "（不选）"
         if not self.is_bound and "year" not in self.initial:
             self.initial["year"] = services.today().year
         weights = services.rules_for(user.unit).class_weights()

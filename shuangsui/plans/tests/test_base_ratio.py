@@ -161,3 +161,43 @@ class BaseRatioTests(PlansTestCase):
         # 修改页把小数显示回百分数
         form = client.get(reverse("task-edit", args=[task.pk])).content.decode()
         self.assertIn('name="ratio" value="3.5"', form)
+
+    def test_api_takes_decimals_and_weights(self):
+        from shuangsui.core.models import ApiToken
+
+        _, raw = ApiToken.issue(self.user("planner"), "test")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        response = self.client.post(
+            "/api/plans/plans",
+            {
+                "year": 2026,
+                "ratio": "0.035",  # 接口里比例仍是小数
+                "base_count": 1000,
+                "base_source": "统计年报",
+                "base_date": "2025-12-31",
+            },
+            content_type="application/json",
+            **auth,
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        plan = response.json()
+        self.assertEqual((plan["base_count"], plan["base_snapshot"]), (1000, 66))
+        body = {
+            "plan": plan["id"],
+            "items": ["FJSC-011"],
+            "quota_mode": "base_ratio",
+            "ratio": "0.035",
+            "class_weights": {"B": "1", "C": "3", "D": "5"},
+            "start_date": "2026-04-01",
+            "deadline": "2026-06-30",
+        }
+        response = self.client.post(
+            "/api/plans/tasks", body, content_type="application/json", **auth
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        task = response.json()
+        self.assertEqual(task["class_weights"], {"B": "1", "C": "3", "D": "5"})
+        check = self.client.get(f"/api/plans/tasks/{task['code']}/check", **auth).json()
+        self.assertEqual((check["base"], check["total"]), (1000, 35))
+        quotas = {c["label"]: c["quota"] for c in check["classes"]}
+        self.assertEqual(quotas, {"B": 13, "C": 18, "D": 4, "U": 0})
