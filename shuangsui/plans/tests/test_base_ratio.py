@@ -83,7 +83,7 @@ class BaseRatioTests(PlansTestCase):
         # 名单 68 户：B 41、C 20、D 4 与未分类 3 户（未设权重即 0，不抽）
         self.assertEqual(check.population_ratio_text, "51.47%")
         self.assertEqual(check.problems, [])
-        task = services.approve_task(task, self.user("planner"))
+        task = services.approve_task(task, self.user("leader"))  # 职责分离
         draw = full_ceremony(task, self.user("planner"), self.user("witness"))
         self.assertEqual(draw.quotas, {"B": 13, "C": 18, "D": 4, "U": 0})
         self.assertEqual(draw.quota_rule, {})
