@@ -17,10 +17,3 @@ def percent(value):
         return value
     return f"{(number * 100).quantize(Decimal('0.01')).normalize():f}%"
 
-
-@register.filter
-def industry(code):
-    """行业代码 → “F52 零售业”（GB/T 4754-2017）。"""
-    from shuangsui.directory.industry import label
-
-    return label(code)

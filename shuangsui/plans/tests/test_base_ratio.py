@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from shuangsui.core.tests.base import make_entity
+from shuangsui.draws import reports
 from shuangsui.draws.choices import TargetRole
 from shuangsui.plans import services
 from shuangsui.plans.choices import PlanKind
@@ -91,7 +92,7 @@ class BaseRatioTests(PlansTestCase):
         for t in draw.targets.filter(role=TargetRole.SELECTED):
             got[t.stratum] = got.get(t.stratum, 0) + 1
         self.assertEqual(got, {"B": 13, "C": 18, "D": 4})
-        share = services.differentiated_share(self.user("planner"), year=2026)
+        share = reports.differentiated_share(self.user("planner"), year=2026)
         self.assertEqual((share.total, share.differentiated), (35, 35))
 
     def test_it_takes_region_default_weights_when_the_planner_sets_none(self):
