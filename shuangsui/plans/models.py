@@ -1,16 +1,19 @@
 """抽查计划（年度计划、部门联合计划）、抽查任务（抽查方案）与各地区的抽查规则。"""
 
+import calendar
 import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from shuangsui.catalog.models import InspectionItem, join_tags
 from shuangsui.core.models import OrgUnit
 from shuangsui.directory.models import ObjectLibrary
+from shuangsui.lib import ranges
 
 from .choices import (
     ALL_STRATUM,
@@ -23,8 +26,9 @@ from .choices import (
     TaskStatus,
 )
 
-RATIO_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
-WEIGHT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+RATIO_VALIDATORS = ranges.ratio()
+MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "应为“月-日”，如 01-31")
+WEIGHT_VALIDATORS = ranges.between(Decimal("0"), Decimal("100"), "权重应在 0 到 100 之间")
 # 各地区未设定时的信用分类权重：A 类低比例，B 类常规，C 类提高，D 类重点
 DEFAULT_CLASS_WEIGHTS = {"A": "0.5", "B": "1", "C": "3", "D": "5", "U": "1"}
 
@@ -58,31 +62,57 @@ class RegionRules(models.Model):
         "A类无事不扰", default=True, help_text="任务未明确纳入A类时，A类主体不进入抽取名单"
     )
     cap_a = models.PositiveSmallIntegerField(
-        "A类年度上限（一般领域，明确纳入时）", null=True, blank=True, default=1
+        "A类年度上限（一般领域，明确纳入时）",
+        null=True,
+        blank=True,
+        default=1,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
     cap_b = models.PositiveSmallIntegerField(
-        "B类年度上限（一般领域）", null=True, blank=True, default=1
+        "B类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        default=1,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
     cap_c = models.PositiveSmallIntegerField(
-        "C类年度上限（一般领域）", null=True, blank=True, default=2
+        "C类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        default=2,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
     cap_d = models.PositiveSmallIntegerField(
-        "D类年度上限（一般领域）", null=True, blank=True, help_text="空表示根据监管实际需要确定"
+        "D类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        help_text="空表示根据监管实际需要确定",
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
-    cap_u = models.PositiveSmallIntegerField("未分类年度上限（一般领域）", null=True, blank=True)
+    cap_u = models.PositiveSmallIntegerField(
+        "未分类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
+    )
     cap_key = models.PositiveSmallIntegerField(
         "重点领域年度上限",
         null=True,
         blank=True,
         help_text="按法律法规规定的法定检查次数；空表示不在此处限制",
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
+    )
+    annual_plan_due = models.CharField(
+        "年度计划备案截止（月-日）", max_length=5, default="01-31", validators=[MONTH_DAY]
+    )
+    joint_plan_due = models.CharField(
+        "联合计划备案截止（月-日）", max_length=5, default="03-31", validators=[MONTH_DAY]
     )
     weight_a = _weight_field("A", "A类")
     weight_b = _weight_field("B", "B类")
     weight_c = _weight_field("C", "C类")
     weight_d = _weight_field("D", "D类")
     weight_u = _weight_field("U", "未分类")
-    annual_plan_due = models.CharField("年度计划备案截止（月-日）", max_length=5, default="01-31")
-    joint_plan_due = models.CharField("联合计划备案截止（月-日）", max_length=5, default="03-31")
     min_yearly_ratio = models.DecimalField(
         "全年企业抽查比例下限",
         max_digits=6,
@@ -103,9 +133,21 @@ class RegionRules(models.Model):
     class Meta:
         verbose_name = "抽查规则"
         verbose_name_plural = "抽查规则"
+        constraints = [
+            ranges.ratio_check("rules", "min_yearly_ratio", "全年企业抽查比例下限"),
+            ranges.ratio_check("rules", "differentiated_share_min", "差异化抽查户数占比下限"),
+        ]
 
     def __str__(self):
         return f"{self.unit.name if self.unit_id else '默认'}抽查规则"
+
+    def clean(self):
+        for name in ("annual_plan_due", "joint_plan_due"):
+            try:
+                self._due(getattr(self, name), 2024)  # 闰年：02-29 可用
+            except ValueError:
+                label = self._meta.get_field(name).verbose_name
+                raise ValidationError({name: f"{label}不是有效的日期"}) from None
 
     def save(self, *args, **kwargs):
         self.scope_path = self.unit.path
@@ -133,12 +175,18 @@ class RegionRules(models.Model):
     @staticmethod
     def _due(text, year):
         month, day = (int(p) for p in text.split("-"))
+        if (month, day) == (2, 29) and not calendar.isleap(year):
+            day = 28
         return datetime.date(year, month, day)
 
     def plan_due(self, kind, year):
-        return self._due(
-            self.joint_plan_due if kind == PlanKind.JOINT else self.annual_plan_due, year
-        )
+        """计划的备案截止日；年度或“月-日”无效（库里的旧数据）时为 None，页面不因此出错。"""
+        try:
+            return self._due(
+                self.joint_plan_due if kind == PlanKind.JOINT else self.annual_plan_due, year
+            )
+        except (TypeError, ValueError, OverflowError):
+            return None
 
 
 class AnnualPlan(models.Model):
@@ -149,7 +197,7 @@ class AnnualPlan(models.Model):
     )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     kind = models.CharField("计划类别", max_length=10, choices=PlanKind.choices)
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField("年度", validators=ranges.year())
     name = models.CharField("计划名称", max_length=200)
     lead_department = models.ForeignKey(
         OrgUnit,
@@ -180,12 +228,17 @@ class AnnualPlan(models.Model):
         null=True,
         blank=True,
         help_text="统计部门或上级通报的上年末企业实有数（含未年报）；填写后以此为比例基数",
+        validators=ranges.count("官方实有数"),
     )
     base_source = models.CharField(
         "实有数来源", max_length=200, blank=True, help_text="如“泉州市市场监管局2025年底企业统计”"
     )
     base_date = models.DateField(
-        "基数日期", null=True, blank=True, help_text="如上年末 12 月 31 日；据此从名录统计基数"
+        "基数日期",
+        null=True,
+        blank=True,
+        help_text="如上年末 12 月 31 日；据此从名录统计基数",
+        validators=ranges.date("基数日期"),
     )
     base_snapshot = models.PositiveIntegerField(
         "名录统计数（户）",
@@ -195,12 +248,18 @@ class AnnualPlan(models.Model):
         help_text="基数日期时名录中存续的企业（含未年报）",
     )
     base_snapshot_at = models.DateTimeField("统计时间", null=True, blank=True, editable=False)
-    batches = models.PositiveSmallIntegerField("批次", default=1)
-    deadline = models.DateField("完成时限", null=True, blank=True)
+    batches = models.PositiveSmallIntegerField(
+        "批次", default=1, validators=ranges.count("批次", 1, ranges.MAX_BATCHES)
+    )
+    deadline = models.DateField(
+        "完成时限", null=True, blank=True, validators=ranges.date("完成时限")
+    )
     status = models.CharField(
         "状态", max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
-    filed_on = models.DateField("备案日期", null=True, blank=True)
+    filed_on = models.DateField(
+        "备案日期", null=True, blank=True, validators=ranges.date("备案日期")
+    )
     note = models.TextField("备注", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -224,7 +283,14 @@ class AnnualPlan(models.Model):
                 fields=["unit", "kind", "year", "name"],
                 name="plan_name_unique_per_unit_year",
                 violation_error_message="同一单位同一年度已有同名的同类计划",
+                violation_error_code="unique",
             ),
+            ranges.year_check("plan"),
+            ranges.ratio_check("plan", "ratio", null=True),
+            ranges.count_check("plan", "base_count", "比例基数", null=True),
+            ranges.count_check("plan", "batches", "批次", 1, ranges.MAX_BATCHES),
+            ranges.date_check("plan", "deadline", "完成时限", null=True),
+            ranges.date_check("plan", "filed_on", "备案日期", null=True),
         ]
 
     def __str__(self):
@@ -266,7 +332,7 @@ class Task(models.Model):
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     code = models.CharField("任务编号", max_length=40)
     name = models.CharField("方案名称", max_length=200)
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField("年度", validators=ranges.year())
     items = models.ManyToManyField(InspectionItem, verbose_name="抽查事项", related_name="tasks")
     lead_department = models.ForeignKey(
         OrgUnit,
@@ -324,7 +390,11 @@ class Task(models.Model):
         help_text="统一比例或基数比例，如 0.035",
     )
     base_count = models.PositiveIntegerField(
-        "比例基数（户）", null=True, blank=True, help_text="如上年末企业实有数"
+        "比例基数（户）",
+        null=True,
+        blank=True,
+        help_text="如上年末企业实有数",
+        validators=ranges.count("比例基数"),
     )
     class_ratios = models.JSONField(
         "分类比例", default=dict, blank=True, help_text="信用分类 → 比例字符串"
@@ -341,7 +411,9 @@ class Task(models.Model):
     reserves = models.JSONField("备选户数", default=dict, blank=True, help_text="层 → 备选户数")
     methods = models.CharField("检查方式", max_length=40, blank=True)
     inspectors_per_target = models.PositiveSmallIntegerField(
-        "每户检查人员数", default=2, validators=[MinValueValidator(1)]
+        "每户检查人员数",
+        default=2,
+        validators=ranges.count("每户检查人员数", 1, ranges.MAX_PER_TARGET),
     )
     match_inspectors = models.BooleanField("随机匹配检查人员", default=True)
     allow_neighbouring = models.BooleanField(
@@ -350,10 +422,13 @@ class Task(models.Model):
         help_text="勾选后，同县（区）其他所负责的检查人员也可被随机匹配到本所的对象",
     )
     batches = models.PositiveSmallIntegerField(
-        "批次", default=1, validators=[MinValueValidator(1)], help_text="重点事项按抽取名次分批"
+        "批次",
+        default=1,
+        validators=ranges.count("批次", 1, ranges.MAX_BATCHES),
+        help_text="重点事项按抽取名次分批",
     )
-    start_date = models.DateField("开始日期")
-    deadline = models.DateField("完成时限")
+    start_date = models.DateField("开始日期", validators=ranges.date("开始日期"))
+    deadline = models.DateField("完成时限", validators=ranges.date("完成时限"))
     note = models.TextField("备注", blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=TaskStatus.choices, default=TaskStatus.DRAFT
@@ -402,10 +477,41 @@ class Task(models.Model):
                 name="task_deadline_after_start",
                 violation_error_message="完成时限不能早于开始日期",
             ),
+            ranges.year_check("task"),
+            ranges.ratio_check("task", "ratio", null=True),
+            ranges.count_check("task", "base_count", "比例基数", null=True),
+            ranges.count_check("task", "batches", "批次", 1, ranges.MAX_BATCHES),
+            ranges.count_check(
+                "task", "inspectors_per_target", "每户检查人员数", 1, ranges.MAX_PER_TARGET
+            ),
+            ranges.date_check("task", "start_date", "开始日期"),
+            ranges.date_check("task", "deadline", "完成时限"),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        """分类比例在 0–1 之间；分类户数、备选户数为不超过上限的非负整数。"""
+        errors = {}
+        for label, value in (self.class_ratios or {}).items():
+            try:
+                number = Decimal(str(value))
+            except (ArithmeticError, ValueError):
+                number = None
+            if number is None or not number.is_finite() or not 0 <= number <= 1:
+                errors.setdefault("class_ratios", []).append(
+                    f"{label}类比例“{value}”应在 0 到 1 之间（即 0 到 100%）"
+                )
+        for name, what in (("class_counts", "户数"), ("reserves", "备选户数")):
+            for label, value in (getattr(self, name) or {}).items():
+                ok = isinstance(value, int) and not isinstance(value, bool)
+                if not ok or not 0 <= value <= ranges.MAX_COUNT:
+                    errors.setdefault(name, []).append(
+                        f"{label} 的{what}“{value}”应为 0 到 {ranges.MAX_COUNT} 之间的整数"
+                    )
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         self.scope_path = self.unit.path

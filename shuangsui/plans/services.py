@@ -295,6 +295,8 @@ def plan_due(plan):
 def filing_warning(plan, today=None):
     """逾期备案的提示文字；按期或未到期时为 None。"""
     due = plan_due(plan)
+    if due is None:  # 年度无效的旧数据：不给期限提示，页面照常显示
+        return None
     what = "部门联合抽查计划" if plan.kind == PlanKind.JOINT else "年度抽查计划"
     if plan.filed_on:
         if plan.filed_on > due:

@@ -10,6 +10,7 @@ from shuangsui.core import scope
 from shuangsui.core.paging import paginate
 from shuangsui.draws import reports
 from shuangsui.draws.views import ceremony_context
+from shuangsui.lib import ranges
 
 from . import services
 from .choices import PlanKind, TaskStatus
@@ -47,8 +48,8 @@ def _get_task(user, pk):
 
 
 def _year(request):
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() else None
+    """?year= 的年度；不是 2000–2100 之间的 ASCII 整数（如“²”、10**30）时不筛选。"""
+    return ranges.parse_year(request.GET.get("year", ""))
 
 
 # ---------------------------------------------------------------- 计划
@@ -223,8 +224,9 @@ def task_form(request, pk=None):
         messages.error(request, f"任务{task.get_status_display()}，只有草稿可以修改")
         return redirect("task-detail", pk=task.pk)
     initial = TaskForm.initial_from(task) if task else {}
-    if task is None and request.GET.get("plan", "").isdigit():
-        plan = services.plans_for(user).filter(pk=request.GET["plan"]).first()
+    plan_id = ranges.parse_int(request.GET.get("plan", ""), 1, ranges.MAX_ID)
+    if task is None and plan_id is not None:
+        plan = services.plans_for(user).filter(pk=plan_id).first()
         if plan:
             initial = {"plan": plan, "year": plan.year, "items": list(plan.items.all())}
     form = TaskForm(request.POST or None, initial=initial, user=user)
