@@ -180,6 +180,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 JOBS_DIR = Path(os.environ.get("SHUANGSUI_JOBS_DIR", DATA_DIR / "jobs"))
 # 导出超过这么多行时在后台写成文件（任务页给进度和下载链接），否则直接边查边发
 EXPORT_BACKGROUND_ROWS = envint("EXPORT_BACKGROUND_ROWS", 50_000)
+# 名单超过这么多户时，“执行抽取”交给后台工作进程（任务页显示进度，完成后回到抽取页）
+DRAW_BACKGROUND_POPULATION = envint("DRAW_BACKGROUND_POPULATION", 500_000)
 MEDIA_ROOT = DATA_DIR / "uploads"  # 上传文件放在静态目录之外，不经 web 直接访问
 DRAW_FILES_ROOT = DATA_DIR / "draws"
 # 审计检查点的 Ed25519 签名私钥：放在数据库之外（PEM 文本的环境变量，或数据目录中的 0600 文件）

@@ -11,10 +11,13 @@ from django.urls import reverse
 
 from shuangsui.core.tests.base import BaseTestCase
 from shuangsui.directory.models import Entity
+from shuangsui.draws import services as draws
+from shuangsui.draws.choices import DrawStatus
 from shuangsui.jobs import progress, services
 from shuangsui.jobs.choices import JobState
 from shuangsui.jobs.models import Job
 from shuangsui.jobs.testing import run_queued
+from shuangsui.plans.tests.helpers import SECRETS, PlansTestCase, populate
 from shuangsui.transfer.tests.helpers import bad_check_digit, csv_bytes, uid
 
 HEADER = ["统一社会信用代码", "名称", "所属单位"]
@@ -203,3 +206,40 @@ class ExportJobTests(BaseTestCase):
         response = self.client.get(reverse("export", args=["entities"]))
         self.assertEqual(response.status_code, 200)
         self.assertFalse(Job.objects.exists())
+
+
+class DrawJobTests(PlansTestCase):
+    codes = ("FJSC-011",)
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        populate(cls.station, 60, "BBBBCCD")
+
+    @override_settings(DRAW_BACKGROUND_POPULATION=0)
+    def test_it_runs_a_large_draw_in_the_background_and_returns_to_the_draw(self):
+        planner, witness = self.user("planner"), self.user("witness")
+        task = self.approved(class_ratios={"B": "0.2", "C": "0.3", "D": "0.5"})
+        draw = draws.freeze(task, planner)
+        draws.commit(draw, planner, value=SECRETS["planner"])
+        draws.commit(draw, witness, value=SECRETS["witness"])
+        draws.reveal(draw, planner, SECRETS["planner"])
+        draws.reveal(draw, witness, SECRETS["witness"])
+        draw.refresh_from_db()
+        self.assertEqual((draw.status, draw.population_count > 0), (DrawStatus.READY, True))
+        self.login("planner")
+        response = self.client.post(reverse("draw-run", args=[draw.pk]))
+        self.assertEqual(response.status_code, 302)
+        self.assertIn("/jobs/", response["Location"])
+        draw.refresh_from_db()
+        self.assertEqual(draw.status, DrawStatus.READY)  # 还没算：在队列里
+        run_queued()
+        draw.refresh_from_db()
+        self.assertEqual(draw.status, DrawStatus.COMPLETED)
+        job = Job.objects.get(kind="draws.run")
+        self.assertEqual(job.state, JobState.DONE, job.error)
+        self.assertRedirects(
+            self.client.get(response["Location"]),
+            reverse("task-detail", args=[task.pk]) + "#draw",
+            fetch_redirect_response=False,
+        )
