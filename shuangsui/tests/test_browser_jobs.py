@@ -39,7 +39,11 @@ def worker_env():
 
 
 @pytest.fixture
-def worker(seeded_live_server):
+def worker(seeded_live_server, settings, tmp_path):
+    """`shuangsui jobs_worker` 子进程；上传目录（错误报告）与 live_server 共用 tmp_path/uploads。"""
+    env = worker_env()
+    env["SHUANGSUI_DATA_DIR"] = str(tmp_path)
+    settings.MEDIA_ROOT = tmp_path / "uploads"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -50,7 +54,7 @@ def worker(seeded_live_server):
             "--interval",
             "0.2",
         ],
-        env=worker_env(),
+        env=env,
         cwd=ROOT,
     )
     try:

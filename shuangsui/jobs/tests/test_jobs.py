@@ -138,7 +138,7 @@ class JobTests(BaseTestCase):
             state=JobState.RUNNING, worker=f"{services.socket.gethostname()}:1"
         )  # 进程 1 还活着：不动
         out = io.StringIO()
-        call_command("jobs_worker", "--batch", "--no-reload", "--no-startup-delay", stdout=out)
+        call_command("jobs_worker", "--only-recover", stdout=out)
         job.refresh_from_db()
         self.assertEqual(job.state, JobState.FAILED)
         self.assertIn("后台进程中途退出", job.error)

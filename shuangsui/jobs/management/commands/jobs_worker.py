@@ -9,8 +9,18 @@ class Command(DbWorkerCommand):
         "启动时先把本机上已退出的工作进程留下的“进行中”任务记为失败。"
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--only-recover",
+            action="store_true",
+            help="只把中断的任务记为失败，不运行任务",
+        )
+
+    def handle(self, *args, only_recover=False, **options):
         count = services.fail_orphans()
         if count and options.get("verbosity", 1):
             self.stdout.write(f"已把 {count} 个中断的后台任务记为失败")
+        if only_recover:
+            return None
         return super().handle(*args, **options)
