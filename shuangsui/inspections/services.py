@@ -29,6 +29,7 @@ from shuangsui.catalog.choices import CheckMethod
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
 from shuangsui.core.models import OrgUnit
+from shuangsui.core.signals import own_event
 from shuangsui.draws import protocol
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, TargetRole
@@ -455,6 +456,7 @@ def _refresh(inspection, info):
     key = ",".join(sorted({b for b, _ in officers}))
     group = inspection.group
     old = group
+    created = False
     if not key:
         group = None
     elif group is None or group.member_key != key:
@@ -466,14 +468,16 @@ def _refresh(inspection, info):
                 )["n"]
                 or 0
             ) + 1
-            group = InspectionGroup.objects.create(
-                draw_id=inspection.draw_id,
-                task_id=inspection.task_id,
-                number=n,
-                name=f"第{n}检查组",
-                member_key=key,
-                scope_path=inspection.scope_path,
-            )
+            with own_event(InspectionGroup):  # 组的增删记在调用方的事件里（group 一项）
+                group = InspectionGroup.objects.create(
+                    draw_id=inspection.draw_id,
+                    task_id=inspection.task_id,
+                    number=n,
+                    name=f"第{n}检查组",
+                    member_key=key,
+                    scope_path=inspection.scope_path,
+                )
+            created = True
         else:
             path = _common_path([group.scope_path, inspection.scope_path])
             if path != group.scope_path:
@@ -482,8 +486,20 @@ def _refresh(inspection, info):
         group=group, problems=problems, needs_action=bool(problems), updated_at=timezone.now()
     )
     inspection.group, inspection.problems, inspection.needs_action = group, problems, bool(problems)
-    if old is not None and old != group and not old.inspections.exists():
-        old.delete()  # 空组不再保留（组的增删有自动留痕）
+    removed = old is not None and old != group and not old.inspections.exists()
+    if removed:
+        with own_event(InspectionGroup):
+            old.delete()  # 空组不再保留
+    inspection.group_change = (
+        {
+            "from": old.name if old else None,
+            "to": group.name if group else None,
+            "created": created,
+            "removed_empty": removed,
+        }
+        if old != group
+        else None
+    )
     return rows
 
 
@@ -661,6 +677,7 @@ def assign_directly(inspection, user, inspector_ids, reason):
                 "reason": reason,
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return inspection
@@ -726,6 +743,7 @@ def match_cross_region(inspection, user):
                 "added": [p.badge_no for p in chosen],
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return inspection
@@ -793,6 +811,7 @@ def reassign(inspection, user, inspector, reason):
                 "reason": reason,
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return replacement
