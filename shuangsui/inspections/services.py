@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
-from django.http import Http404
 from django.utils import timezone
 
 from shuangsui.catalog.choices import CheckMethod
@@ -366,7 +365,17 @@ def worklist(user):
 def get_inspection(user, pk):
     obj = visible(user).filter(pk=pk).first()
     if obj is None:
-        raise Http404("记录不存在或不在您的辖区内")
+        found = Inspection.objects.filter(pk=pk).values_list("scope_path", flat=True).first()
+        caps = scope.capabilities(user)
+        mine_only = "work.own" in caps and not ({"work.station", "draws.view"} & caps)
+        reason = (
+            "这户不是指派给您的检查对象"
+            if found is not None
+            and mine_only
+            and found.startswith(scope.root_unit(user).county.path)
+            else None
+        )
+        scope.refuse_existing(found is not None, user, reason=reason)
     return obj
 
 

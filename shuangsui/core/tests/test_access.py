@@ -65,9 +65,9 @@ class AccessMatrixTests(BaseTestCase):
         self.assertEqual(
             self.client.get(reverse("entity-detail", args=[self.entity.uid])).status_code, 200
         )
-        self.assertEqual(
-            self.client.get(reverse("entity-detail", args=[self.entity2.uid])).status_code, 404
-        )
+        self.assertRefused(self.client.get(reverse("entity-detail", args=[self.entity2.uid])))
+        missing = self.client.get(reverse("entity-detail", args=["91350503000000000X"]))
+        self.assertEqual(missing.status_code, 404)
 
     def test_inspector_role_cannot_browse_inspector_directory(self):
         self.login("inspector")
@@ -95,7 +95,9 @@ class AccessMatrixTests(BaseTestCase):
         self.assertEqual(ok.status_code, 200)
         self.assertEqual(ok.json()["name"], "泉州鑫源贸易有限公司")
         foreign = self.client.get(f"/api/directory/entities/{self.other_entity.uid}", **auth)
-        self.assertEqual(foreign.status_code, 404)
+        self.assertRefused(foreign)
+        missing = self.client.get("/api/directory/entities/91350503000000000X", **auth)
+        self.assertEqual(missing.status_code, 404)
         listing = self.client.get("/api/directory/entities", **auth).json()
         self.assertEqual(
             {e["uid"] for e in listing["results"]}, {self.entity.uid, self.entity2.uid}
@@ -115,12 +117,17 @@ class ErrorPageTests(BaseTestCase):
 
         with override_settings(DEBUG=False):
             self.login("inspector")
-            missing = self.client.get(reverse("entity-detail", args=[self.other_entity.uid]))
+            missing = self.client.get(reverse("entity-detail", args=["91350503000000000X"]))
             self.assertEqual(missing.status_code, 404)
             self.assertContains(missing, "找不到这个页面", status_code=404)
             self.assertContains(missing, "回到工作台", status_code=404)
             forbidden = self.client.get(reverse("inspector-list"))
             self.assertContains(forbidden, "没有权限", status_code=403)
+            # 存在但不在辖区内：403，说明原因，而不是“找不到”
+            other = self.client.get(reverse("entity-detail", args=[self.other_entity.uid]))
+            self.assertContains(other, "没有权限", status_code=403)
+            self.assertContains(other, "这条记录不在您的辖区内", status_code=403)
+            self.assertNotContains(other, "找不到", status_code=403)
 
 
 class ExportScopeTests(BaseTestCase):
