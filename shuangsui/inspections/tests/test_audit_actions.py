@@ -17,6 +17,7 @@ class OneActionOneEventTests(MatchingTestCase):
     def setUp(self):
         self.planner = self.user("planner")
         self.witness = self.user("witness")
+        self.leader = self.user("leader")  # 职责分离：批准的是另一人
         self.mark = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
     def since(self):
@@ -43,11 +44,11 @@ class OneActionOneEventTests(MatchingTestCase):
         task = plans.update_task(task, self.planner, note="补充说明")
         self.assertEqual(self.actions(), ["task.edited"])
         approve = dict(allow_duplicates=True, duplicate_note="测试用的另一任务")
-        task = plans.approve_task(task, self.planner, **approve)
+        task = plans.approve_task(task, self.leader, **approve)
         self.assertEqual(self.actions(), ["task.approved"])
         task = plans.reopen_task(task, self.planner)
         self.assertEqual(self.actions(), ["task.reopened"])
-        task = plans.approve_task(task, self.planner, **approve)
+        task = plans.approve_task(task, self.leader, **approve)
         self.assertEqual(self.actions(), ["task.approved"])
 
         draw = draws.freeze(task, self.planner)
@@ -76,13 +77,13 @@ class OneActionOneEventTests(MatchingTestCase):
         task = self.new_task(approve=False)
         self.since()
         task = plans.approve_task(
-            task, self.planner, allow_duplicates=True, duplicate_note="测试用的另一任务"
+            task, self.leader, allow_duplicates=True, duplicate_note="测试用的另一任务"
         )
         (event,) = self.since()
         self.assertEqual(event.before["status"], "draft")
         self.assertIsNone(event.before["approved_by_id"])
         self.assertEqual(event.after["status"], "approved")
-        self.assertEqual(event.after["approved_by_id"], self.planner.pk)
+        self.assertEqual(event.after["approved_by_id"], self.leader.pk)
         self.assertIsNotNone(event.after["approved_at"])
         self.assertEqual(event.after["duplicate_note"], "测试用的另一任务")
         self.assertIn("updated", event.after)  # 自动更新时间也算改动
@@ -90,11 +91,11 @@ class OneActionOneEventTests(MatchingTestCase):
 
         plans.reopen_task(task, self.planner)
         (event,) = self.since()
-        self.assertEqual(event.before["approved_by_id"], self.planner.pk)
+        self.assertEqual(event.before["approved_by_id"], self.leader.pk)
         self.assertEqual(event.after, {**event.after, "status": "draft", "approved_by_id": None})
 
         task = plans.approve_task(
-            task, self.planner, allow_duplicates=True, duplicate_note="测试用的另一任务"
+            task, self.leader, allow_duplicates=True, duplicate_note="测试用的另一任务"
         )
         draw = draws.freeze(task, self.planner)
         draws.commit(draw, self.planner, value=SECRETS["planner"])
