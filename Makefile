@@ -18,9 +18,15 @@ $(BIN)/shuangsui: pyproject.toml requirements.lock
 	@set -e; uv="$(UV)"; \
 	if [ -n "$$uv" ]; then \
 	  [ -x $(BIN)/python ] || "$$uv" venv -q --python $(PYTHON) $(VENV); \
+	elif [ -x $(BIN)/uv ]; then \
+	  uv=$(BIN)/uv; \
 	else \
-	  [ -x $(BIN)/pip ] || $(PYTHON) -m venv $(VENV); \
-	  if [ -x $(BIN)/uv ] || $(BIN)/pip install -q --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
+	  [ -x $(BIN)/python ] || $(PYTHON) -m venv --without-pip $(VENV); \
+	  if $(PYTHON) -m pip --python $(BIN)/python install -q --disable-pip-version-check uv; then \
+	    uv=$(BIN)/uv; \
+	  else \
+	    $(PYTHON) -m venv $(VENV); \
+	  fi; \
 	fi; \
 	if [ -n "$$uv" ]; then \
 	  echo "用 uv 安装依赖（requirements.lock）"; \
