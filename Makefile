@@ -49,11 +49,10 @@ install: $(BIN)/shuangsui
 demo: install
 	$(BIN)/shuangsui secret-key --ensure
 	$(BIN)/shuangsui migrate --noinput -v0
-	$(BIN)/shuangsui collectstatic --noinput -v0
 	$(BIN)/shuangsui demo-data --if-empty --entities $(DEMO_ENTITIES) --inspectors $(DEMO_INSPECTORS)
 	@echo "演示账号见上（或 README）；密码均为 Shuangsui#2026。打开 http://$(HOST):$(PORT)/"
 	@# 与生产一样：DEBUG 关闭，gunicorn 提供页面，WhiteNoise 提供静态文件，出错时是中文的 404/403/500 页
-	$(BIN)/gunicorn shuangsui.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	$(BIN)/gunicorn shuangsui.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --preload --access-logfile -
 
 test: install
 	$(BIN)/pytest -q

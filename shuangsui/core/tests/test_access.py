@@ -160,3 +160,36 @@ class ExportScopeTests(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         self.assertIn(self.entity.uid, body.decode("utf-8-sig"))
+
+
+class ProductionLikeTests(BaseTestCase):
+    """`make demo` 与生产一样：DEBUG 关闭，静态文件由 WhiteNoise 提供，出错时是中文页面。"""
+
+    def test_static_files_are_served_with_debug_off(self):
+        from django.test import override_settings
+
+        with override_settings(DEBUG=False):
+            response = self.client.get("/static/shuangsui/site.css")
+            self.assertEqual(response.status_code, 200)
+            self.assertIn(b"table.list", b"".join(response.streaming_content))
+
+    def test_a_server_error_shows_the_chinese_500_page(self):
+        from django.test import Client, override_settings
+
+        with override_settings(DEBUG=False, ROOT_URLCONF="shuangsui.core.tests.urls_boom"):
+            client = Client(raise_request_exception=False)
+            client.force_login(self.user("planner"))
+            response = client.get("/boom/")
+        self.assertEqual(response.status_code, 500)
+        self.assertContains(response, "服务器出错了", status_code=500)
+        self.assertNotContains(response, "Traceback", status_code=500)
+        self.assertNotContains(response, "RuntimeError", status_code=500)
+
+    def test_the_demo_runs_with_debug_off(self):
+        from pathlib import Path
+
+        makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text(encoding="utf-8")
+        recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+        self.assertNotIn("DEBUG=1", recipe)
+        self.assertNotIn("runserver", recipe)
+        self.assertIn("gunicorn", recipe)
