@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # 静态文件（DEBUG 关闭时也由本进程提供）
+    "shuangsui.core.middleware.NulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,4 +234,3 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
-FILTERS_NULL_CHOICE_LABEL = "（空）"

@@ -13,6 +13,7 @@ from shuangsui.core.models import OrgUnit
 from shuangsui.directory.models import Entity, TargetObject
 from shuangsui.draws.models import Draw, DrawnTarget
 from shuangsui.inspectors.models import Inspector
+from shuangsui.lib import ranges
 from shuangsui.plans.models import Task
 
 from .choices import MATCH_FLAGS, AssignmentSource, InspectionStatus, Problem
@@ -31,8 +32,16 @@ class Dispatch(models.Model):
         Task, verbose_name="抽查任务", on_delete=models.PROTECT, related_name="dispatches"
     )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
-    per_target = models.PositiveSmallIntegerField("每户（每部门）检查人员数", default=0)
-    min_officers = models.PositiveSmallIntegerField("每户至少执法人员数", default=2)
+    per_target = models.PositiveSmallIntegerField(
+        "每户（每部门）检查人员数",
+        default=0,
+        validators=ranges.count("每户检查人员数", 0, ranges.MAX_PER_TARGET),
+    )
+    min_officers = models.PositiveSmallIntegerField(
+        "每户至少执法人员数",
+        default=2,
+        validators=ranges.count("每户至少执法人员数", 0, ranges.MAX_PER_TARGET),
+    )
     departments = models.JSONField(
         "联合检查部门", default=list, blank=True, help_text="联合任务按方案顺序列出部门代码"
     )
@@ -53,6 +62,14 @@ class Dispatch(models.Model):
         verbose_name = "检查派发"
         verbose_name_plural = "检查派发"
         ordering = ["-dispatched_at"]
+        constraints = [
+            ranges.count_check(
+                "dispatch", "per_target", "每户检查人员数", 0, ranges.MAX_PER_TARGET
+            ),
+            ranges.count_check(
+                "dispatch", "min_officers", "每户至少执法人员数", 0, ranges.MAX_PER_TARGET
+            ),
+        ]
 
     def __str__(self):
         return f"{self.draw}的派发"
@@ -166,7 +183,7 @@ class Inspection(models.Model):
         related_name="inspections",
     )
     rank = models.PositiveIntegerField("名次")
-    deadline = models.DateField("完成时限")
+    deadline = models.DateField("完成时限", validators=ranges.date("完成时限"))
     status = models.CharField(
         "状态", max_length=12, choices=InspectionStatus.choices, default=InspectionStatus.PENDING
     )
