@@ -17,6 +17,7 @@ class TaskStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     APPROVED = "approved", "已批准"
     DRAWN = "drawn", "已抽取"
+    COMPLETED = "completed", "已完成"
 
 
 class TargetKind(models.TextChoices):
@@ -39,3 +40,8 @@ class QuotaMode(models.TextChoices):
 # 任务不分层时唯一的层标签
 ALL_STRATUM = "ALL"
 CREDIT_STRATA = ["A", "B", "C", "D", "U"]
+
+
+class PublicationStart(models.TextChoices):
+    CHECK_END = "check_end", "对象检查结束之日"
+    TASK_DONE = "task_done", "抽查任务完成之日"
