@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "shuangsui.plans",
     "shuangsui.draws",
     "shuangsui.inspections",
+    "shuangsui.results",
     "shuangsui.transfer",
     "shuangsui.api",
 ]
