@@ -19,6 +19,7 @@ $(BIN)/shuangsui: pyproject.toml
 install: $(BIN)/shuangsui
 
 demo: install
+	$(BIN)/shuangsui secret-key --ensure
 	$(BIN)/shuangsui migrate --noinput -v0
 	$(BIN)/shuangsui demo-data --if-empty --entities $(DEMO_ENTITIES) --inspectors $(DEMO_INSPECTORS)
 	@echo "演示账号见上（或 README）；密码均为 Shuangsui#2026。打开 http://$(HOST):$(PORT)/"

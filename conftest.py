@@ -1,4 +1,7 @@
-"""测试全局设置：快速口令哈希（生产用 Argon2，测试不必付出它的代价）。"""
+"""测试全局设置：快速口令哈希（生产用 Argon2，测试不必付出它的代价）；测试运行自己的 SECRET_KEY。"""
+
+import os
+import secrets
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -8,5 +11,8 @@ def pytest_configure(config):
 
     try:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        # 没有环境变量 SECRET_KEY 时（CI），本次运行用一次性的随机密钥；子进程经环境变量继承
+        os.environ.setdefault("SECRET_KEY", "test-run-" + secrets.token_urlsafe(40))
+        settings.SECRET_KEY = os.environ["SECRET_KEY"]
     except ImproperlyConfigured:  # 以 -p no:django 运行纯函数测试时
         pass

@@ -113,11 +113,12 @@ def worker(args):
     django.setup()
     from django.db import connection
 
-    from shuangsui.core import demo
+    from shuangsui.demo import data as demo
     from shuangsui.directory.models import Entity
     from shuangsui.directory.search import search_entities
     from shuangsui.lib.tabular import read_table
-    from shuangsui.transfer import services, specs
+    from shuangsui.transfer import specs
+    from shuangsui.transfer.importers import entities
     from shuangsui.transfer.units import UnitIndex
 
     demo.build_org()
@@ -134,7 +135,7 @@ def worker(args):
     table = read_table(None, args.csv, data=data)
     _, cells = table.take_header()
     positions, labels, _, _ = specs.match_header(specs.ENTITY, cells)
-    plan = services.EntityPlan(
+    plan = entities.EntityPlan(
         positions=positions,
         labels=labels,
         width=len(cells),
@@ -143,7 +144,7 @@ def worker(args):
         default_unit=None,
         updated="2025-01-01 00:00:00",
     )
-    valid = sum(len(out) for _, out, _ in services.validate_entities(table.rows, plan))
+    valid = sum(len(out) for _, out, _ in entities.validate_entities(table.rows, plan))
     seconds = time.perf_counter() - started
     out["validate_rows"] = valid
     out["validate_seconds"] = seconds
@@ -151,7 +152,7 @@ def worker(args):
     del data, table
 
     # 完整导入（事务内写库 + 审计）
-    result = services.import_entities(
+    result = entities.import_entities(
         Path(args.csv), Path(args.csv).name, mode="insert", parallel=args.parallel
     )
     out["import_rows"] = result.rows

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from shuangsui import secretkey
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -33,7 +35,15 @@ try:  # 数据目录（SQLite 库、上传、抽取文件）不存在时建立�
 except OSError:
     pass
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+# 密钥：环境变量 SECRET_KEY，否则数据目录里的密钥文件；DEBUG 时没有就生成一份留在那里。
+# DEBUG=0 且两处都没有时为空：wsgi 拒绝启动，check --deploy 报错（shuangsui.core.checks）。
+SECRET_KEY_FILE = DATA_DIR / secretkey.FILENAME
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or secretkey.read(SECRET_KEY_FILE)
+if not SECRET_KEY and DEBUG:
+    try:
+        SECRET_KEY = secretkey.ensure(SECRET_KEY_FILE)[0]
+    except OSError:  # 数据目录不可写：本进程用一次性的随机密钥
+        SECRET_KEY = secretkey.new_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "双随机一公开监管平台")
@@ -57,6 +67,7 @@ INSTALLED_APPS = [
     "shuangsui.results",
     "shuangsui.transfer",
     "shuangsui.api",
+    "shuangsui.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "组织与权限"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

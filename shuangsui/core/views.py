@@ -12,6 +12,7 @@ from shuangsui.inspectors.models import Inspector
 from . import scope, throttle
 from .forms import LoginForm
 from .models import AuditEvent
+from .nexturl import safe_next
 from .paging import CountCachingPaginator
 
 
@@ -32,7 +33,7 @@ def login_view(request):
             else:
                 throttle.succeeded(username, ip)
                 login(request, user)
-                return redirect(request.GET.get("next") or "home")
+                return redirect(safe_next(request, request.GET.get("next"), "home"))
     return render(request, "core/login.html", {"form": form})
 
 

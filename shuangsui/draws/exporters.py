@@ -1,31 +1,33 @@
-"""抽中名单的 XLSX 导出（openpyxl）。"""
+"""抽中名单的 XLSX：入选名单与备选名单两张表（经 lib.exporters 写出，公式一律中和）。"""
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from shuangsui.lib.exporters import Exporter, to_bytes
 
 from .choices import TargetRole
 from .services import batch_of, describe_inspectors, drawn_targets, inspector_names
 
 
-def drawn_list_xlsx(draw, show_credit):
-    """入选名单（按名次，即批次顺序）与备选名单两张表；show_credit 为假时不含信用分类。"""
-    task = draw.task
-    names = inspector_names(draw)
-    wb = Workbook()
-    sheets = [(wb.active, "入选名单", TargetRole.SELECTED), (None, "备选名单", TargetRole.RESERVE)]
-    for sheet, title, role in sheets:
-        ws = sheet or wb.create_sheet()
-        ws.title = title
-        header = ["名次", "批次", "对象标识", "名称", "所属单位", "住所"]
+class DrawnListExporter(Exporter):
+    """一个抽取的入选或备选名单（按名次，即批次顺序）；show_credit 为假时不含信用分类。"""
+
+    widths = {"C": 22, "D": 30}
+
+    def __init__(self, draw, role, show_credit, names):
+        self.draw = draw
+        self.role = role
+        self.show_credit = show_credit
+        self.names = names
+        self.sheet_title = "入选名单" if role == TargetRole.SELECTED else "备选名单"
+        task = draw.task
+        self.caption = f"{task.code} {task.name}（第{draw.number}次抽取，{self.sheet_title}）"
+        self.columns = ["名次", "批次", "对象标识", "名称", "所属单位", "住所"]
         if show_credit:
-            header.append("层（信用分类）")
-        header += ["检查人员", "匹配标记", "键"]
-        ws.append([f"{task.code} {task.name}（第{draw.number}次抽取，{title}）"])
-        ws["A1"].font = Font(bold=True)
-        ws.append(header)
-        for t in drawn_targets(draw, role).select_related("target_object").iterator():
+            self.columns.append("层（信用分类）")
+        self.columns += ["检查人员", "匹配标记", "键"]
+
+    def rows(self):
+        draw, role, task = self.draw, self.role, self.draw.task
+        targets = drawn_targets(draw, role).select_related("target_object")
+        for t in targets.iterator():
             entity = t.entity
             obj = t.target_object
             row = [
@@ -38,12 +40,17 @@ def drawn_list_xlsx(draw, show_credit):
                 entity.unit.name if entity else "",
                 entity.address if entity else "",
             ]
-            if show_credit:
+            if self.show_credit:
                 row.append(t.stratum)
-            row += [describe_inspectors(t.inspectors, names), "、".join(t.flags), t.key]
-            ws.append(row)
-        ws.column_dimensions["C"].width = 22
-        ws.column_dimensions["D"].width = 30
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            row += [describe_inspectors(t.inspectors, self.names), "、".join(t.flags), t.key]
+            yield row
+
+
+def drawn_list_xlsx(draw, show_credit):
+    """入选名单与备选名单两张表的 XLSX（bytes）。"""
+    names = inspector_names(draw)
+    sheets = [
+        DrawnListExporter(draw, role, show_credit, names)
+        for role in (TargetRole.SELECTED, TargetRole.RESERVE)
+    ]
+    return to_bytes(sheets, "xlsx")

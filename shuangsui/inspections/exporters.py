@@ -1,30 +1,14 @@
-"""检查组名单的 XLSX（openpyxl）：检查前向被检查对象“两单”告知——检查事项清单与检查人员名单。"""
+"""检查组名单的 XLSX：检查前向被检查对象“两单”告知——检查事项清单与检查人员名单。
 
-import io
+三张表各一个导出器，经 lib.exporters 写出（只写模式，5 万户也只占少量内存；公式一律中和）。
+"""
+
 from collections import defaultdict
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from shuangsui.lib.exporters import XLSX_TYPE as XLSX_TYPE  # 视图用
+from shuangsui.lib.exporters import Exporter, to_bytes
 
 from .models import Assignment, Inspection
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _title(ws, text, header, widths):
-    """只写模式的表头：列宽须在写第一行之前设定。"""
-    for col, width in widths.items():
-        ws.column_dimensions[col].width = width
-    bold = Font(bold=True)
-    ws.append([_cell(ws, text, bold)])
-    ws.append([_cell(ws, h, bold) for h in header])
-
-
-def _cell(ws, value, font):
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = font
-    return cell
 
 
 def _members(draw):
@@ -44,41 +28,37 @@ def _who(a):
     return f"{a.inspector.name}（{a.inspector.badge_no}）"
 
 
-def groups_xlsx(draw):
-    """三张表：检查组与对象（含执法证号）、检查人员名单、检查事项清单。"""
-    task = draw.task
-    members = _members(draw)
-    inspections = list(
-        Inspection.objects.filter(draw=draw)
-        .select_related("group", "entity", "station", "target_object")
-        .order_by("group__number", "rank")
-    )
-    wb = Workbook(write_only=True)  # 5 万户也只占少量内存
-    ws = wb.create_sheet("检查组名单")
-    _title(
-        ws,
-        f"{task.code} {task.name} 检查组名单（第{draw.number}次抽取）",
-        [
-            "检查组",
-            "名次",
-            "对象标识",
-            "名称",
-            "住所（经营场所）",
-            "法定代表人（负责人）",
-            "联系电话",
-            "所属单位",
-            "执法人员（执法证号）",
-            "辅助人员、专家",
-            "完成时限",
-            "待处理",
-        ],
-        {"C": 22, "D": 30, "E": 36, "I": 44, "J": 24},
-    )
-    for i in inspections:
-        people = members.get(i.pk, [])
-        entity = i.entity
-        ws.append(
-            [
+class GroupListExporter(Exporter):
+    """检查组与对象（含执法证号）。"""
+
+    sheet_title = "检查组名单"
+    columns = [
+        "检查组",
+        "名次",
+        "对象标识",
+        "名称",
+        "住所（经营场所）",
+        "法定代表人（负责人）",
+        "联系电话",
+        "所属单位",
+        "执法人员（执法证号）",
+        "辅助人员、专家",
+        "完成时限",
+        "待处理",
+    ]
+    widths = {"C": 22, "D": 30, "E": 36, "I": 44, "J": 24}
+
+    def __init__(self, draw, inspections, members):
+        task = draw.task
+        self.caption = f"{task.code} {task.name} 检查组名单（第{draw.number}次抽取）"
+        self.inspections = inspections
+        self.members = members
+
+    def rows(self):
+        for i in self.inspections:
+            people = self.members.get(i.pk, [])
+            entity = i.entity
+            yield [
                 i.group.name if i.group else "未组成检查组",
                 i.rank,
                 i.uid,
@@ -92,35 +72,40 @@ def groups_xlsx(draw):
                 i.deadline.isoformat(),
                 "；".join(i.problem_labels),
             ]
-        )
 
-    ws = wb.create_sheet("检查人员名单")
-    _title(
-        ws,
-        f"{task.code} 检查人员名单",
-        [
-            "检查组",
-            "姓名",
-            "执法证号/人员编号",
-            "人员类别",
-            "所在单位",
-            "所属部门",
-            "计入执法人员",
-            "来源",
-        ],
-        {"B": 12, "C": 20, "E": 24, "F": 20},
-    )
-    seen = set()
-    for i in inspections:
-        label = i.group.name if i.group else f"第{i.rank}名 {i.name}"
-        for a in members.get(i.pk, []):
-            key = (label, a.inspector_id)
-            if key in seen:
-                continue
-            seen.add(key)
-            p = a.inspector
-            ws.append(
-                [
+
+class GroupPeopleExporter(Exporter):
+    """检查人员名单（每个检查组的成员）。"""
+
+    sheet_title = "检查人员名单"
+    columns = [
+        "检查组",
+        "姓名",
+        "执法证号/人员编号",
+        "人员类别",
+        "所在单位",
+        "所属部门",
+        "计入执法人员",
+        "来源",
+    ]
+    widths = {"B": 12, "C": 20, "E": 24, "F": 20}
+
+    def __init__(self, draw, inspections, members):
+        self.caption = f"{draw.task.code} 检查人员名单"
+        self.inspections = inspections
+        self.members = members
+
+    def rows(self):
+        seen = set()
+        for i in self.inspections:
+            label = i.group.name if i.group else f"第{i.rank}名 {i.name}"
+            for a in self.members.get(i.pk, []):
+                key = (label, a.inspector_id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                p = a.inspector
+                yield [
                     label,
                     p.name,
                     p.badge_no,
@@ -130,18 +115,22 @@ def groups_xlsx(draw):
                     "是" if a.counts_as_officer else "否",
                     a.get_source_display(),
                 ]
-            )
 
-    ws = wb.create_sheet("检查事项清单")
-    _title(
-        ws,
-        f"{task.code} 检查事项清单",
-        ["编号", "抽查事项", "检查要点（抽查子项）", "检查方式", "抽查依据", "抽查主体"],
-        {"B": 28, "C": 36, "D": 24, "E": 40},
-    )
-    for item in task.items.select_related("department").order_by("code"):
-        ws.append(
-            [
+
+class TaskItemsExporter(Exporter):
+    """检查事项清单。"""
+
+    sheet_title = "检查事项清单"
+    columns = ["编号", "抽查事项", "检查要点（抽查子项）", "检查方式", "抽查依据", "抽查主体"]
+    widths = {"B": 28, "C": 36, "D": 24, "E": 40}
+
+    def __init__(self, task):
+        self.caption = f"{task.code} 检查事项清单"
+        self.task = task
+
+    def rows(self):
+        for item in self.task.items.select_related("department").order_by("code"):
+            yield [
                 item.code,
                 item.name,
                 "\n".join(item.sub_item_list),
@@ -149,7 +138,19 @@ def groups_xlsx(draw):
                 item.legal_basis,
                 item.subject or (item.department.name if item.department else ""),
             ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+
+
+def groups_xlsx(draw):
+    """三张表：检查组与对象（含执法证号）、检查人员名单、检查事项清单（XLSX 的 bytes）。"""
+    members = _members(draw)
+    inspections = list(
+        Inspection.objects.filter(draw=draw)
+        .select_related("group", "entity", "station", "target_object")
+        .order_by("group__number", "rank")
+    )
+    sheets = [
+        GroupListExporter(draw, inspections, members),
+        GroupPeopleExporter(draw, inspections, members),
+        TaskItemsExporter(draw.task),
+    ]
+    return to_bytes(sheets, "xlsx")

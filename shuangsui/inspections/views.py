@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shuangsui.core import scope
 from shuangsui.core.models import OrgUnit
+from shuangsui.core.nexturl import safe_next
 from shuangsui.core.paging import paginate
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind
@@ -29,10 +30,8 @@ def _report(request, exc):
 
 
 def _back(request, inspection):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("inspection-detail", pk=inspection.pk)
+    fallback = reverse("inspection-detail", kwargs={"pk": inspection.pk})
+    return redirect(safe_next(request, request.POST.get("next", ""), fallback))
 
 
 def _items_by_task(inspections):

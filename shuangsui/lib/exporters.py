@@ -1,31 +1,51 @@
-"""导出：一个导出器给出表头和逐行数据，写成 CSV（UTF-8 带 BOM，Excel 直接打开）或 XLSX。
+"""平台写出的每一份表格（CSV、XLSX）都经过这里：导出器给出表头和逐行数据，这里写成文件。
 
-页面下载与命令行用同一个导出器。所有单元格都做“公式中和”：以 = + - @ 制表符或回车开头的
-文本前面加一个单引号，表格软件就不会把它当公式执行（CSV 注入）。导入时会去掉这个单引号，
-所以导出的文件可以原样再导入。
+CSV 为 UTF-8 带 BOM（Excel 直接打开）；XLSX 每个导出器一张工作表（可带一行加粗的标题）。
+页面下载与命令行用同一个导出器。所有文本单元格都做“公式中和”（防 CSV/公式注入）：以
+= + - @ 制表符、回车、换行开头的文本，或去掉开头空格后以 = + - @（含全角 ＝＋－＠）开头的
+文本，前面加一个单引号，表格软件就不会把它当公式执行。数字（int、float、Decimal）照写为数字；
+纯数字的文本（如“-5”）不是公式，也照写。导入时会去掉这个单引号，导出的文件可以原样再导入。
+别的模块不要自己建 openpyxl 的 Workbook 或 csv.writer 写输出（有测试检查）。
 """
 
 import csv
 import io
+import re
 import tempfile
+from decimal import Decimal
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")  # 含全角 ＝＋－＠
+_CONTROL_START = frozenset("\t\r\n")
+_LEADING_SPACE = " \u3000\xa0"
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+NUMBER_TYPES = (int, float, Decimal)
 CSV_BATCH = 2000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def formula_like(text):
+    """表格软件可能把这段文本当公式（或 DDE 命令）执行吗？"""
+    if not text:
+        return False
+    if text[0] in _CONTROL_START:
+        return True
+    rest = text.lstrip(_LEADING_SPACE)
+    return bool(rest) and rest[0] in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(rest)
 
 
 def neutralise(value):
-    """单元格文本；以公式字符开头的前面加单引号。"""
+    """单元格文本；可能被当作公式的前面加单引号。数字写成数字的文本，不加。"""
     if value is None:
         return ""
+    if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
+        return str(value)
     text = value if isinstance(value, str) else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    return "'" + text if formula_like(text) else text
 
 
 def unneutralise(text):
     """导入时的逆操作：去掉导出时加在公式字符前面的单引号。"""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+    if len(text) > 1 and text[0] == "'" and formula_like(text[1:]):
         return text[1:]
     return text
 
@@ -36,6 +56,9 @@ class Exporter:
     columns: list = []
     sheet_title = "导出"
     filename_stem = "export"
+    # XLSX：表头上方加粗的一行标题（如“任务编号 名称（第1次抽取）”），有标题时表头也加粗
+    caption = ""
+    widths: dict = {}  # XLSX：列宽，如 {"C": 22}；未给的列按表头长度
 
     def header(self):
         return list(self.columns)
@@ -94,29 +117,53 @@ def write_csv(exporter, fh):
     return max(count, 0)
 
 
-def write_xlsx(exporter, fh):
-    """用 openpyxl 的只写模式写入二进制文件对象，返回数据行数。"""
+def write_xlsx(exporters, fh):
+    """用 openpyxl 的只写模式写入二进制文件对象，每个导出器一张工作表；返回数据行数（合计）。"""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    if isinstance(exporters, Exporter):
+        exporters = [exporters]
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(exporter.sheet_title[:31] or "Sheet1")
-    header = exporter.header()
-    for i, title in enumerate(header, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(title) * 3))
+    bold = Font(bold=True)
 
     def cell(value):
-        if type(value) in (int, float):  # 数字照写（如错误报告的行号）
-            return value
-        return ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+        if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
+            return value  # 数字照写（如名次、错误报告的行号）
+        text = "" if value is None else value if isinstance(value, str) else str(value)
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
 
-    count = -1
-    for row in exporter:
-        count += 1
-        sheet.append([cell(v) for v in row])
+    def strong(sheet, value):
+        out = WriteOnlyCell(sheet, value=cell(value))
+        out.font = bold
+        return out
+
+    count = 0
+    for exporter in exporters:
+        sheet = book.create_sheet(exporter.sheet_title[:31] or "Sheet1")
+        header = exporter.header()
+        widths = {
+            get_column_letter(i): max(12, min(40, len(str(title)) * 3))
+            for i, title in enumerate(header, 1)
+        }
+        widths.update(exporter.widths)
+        for letter, width in widths.items():  # 只写模式：列宽须在写第一行之前设定
+            sheet.column_dimensions[letter].width = width
+        rows = iter(exporter)
+        next(rows)  # 表头（同 header()）
+        if exporter.caption:
+            sheet.append([strong(sheet, exporter.caption)])
+            sheet.append([strong(sheet, v) for v in header])
+        else:
+            sheet.append([cell(v) for v in header])
+        for row in rows:
+            count += 1
+            sheet.append([cell(v) for v in row])
     book.save(fh)
-    return max(count, 0)
+    return count
 
 
 def write(exporter, fh, fmt):
@@ -132,6 +179,7 @@ def write_path(exporter, path):
 
 
 def to_bytes(exporter, fmt):
+    """写成 bytes；XLSX 时 `exporter` 也可以是几个导出器的列表（每个一张工作表）。"""
     buffer = io.BytesIO()
     write(exporter, buffer, fmt)
     return buffer.getvalue()
@@ -150,7 +198,7 @@ def http_response(exporter, fmt, filename):
             spool,
             as_attachment=True,
             filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_TYPE,
         )
     response = StreamingHttpResponse(iter_csv(exporter), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)

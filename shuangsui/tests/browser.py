@@ -265,7 +265,7 @@ def seeded_live_server(live_server, transactional_db):
     鲤城区带 _350502），丰泽区 36 户、鲤城区 6 户市场主体，丰泽区 8 名检查人员。密码 demo.DEMO_PASSWORD。"""
     from django.core.cache import cache
 
-    from shuangsui.core import demo
+    from shuangsui.demo import data as demo
 
     cache.clear()  # 登录失败计数在进程内缓存里，别的测试留下的计数会挡住登录
     counties = demo.build_org()
@@ -296,7 +296,7 @@ def login(page, live_server, username, password=None):
     from django.urls import reverse
     from playwright.sync_api import expect
 
-    from shuangsui.core import demo
+    from shuangsui.demo import data as demo
 
     visit(page, live_server, reverse("login"))
     page.get_by_label("用户名").fill(username)

@@ -19,8 +19,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from shuangsui.catalog.models import InspectionItem
-from shuangsui.core import demo
 from shuangsui.core.models import OrgUnit, User
+from shuangsui.demo import data as demo
 from shuangsui.directory.models import Entity
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus

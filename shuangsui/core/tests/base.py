@@ -4,8 +4,8 @@ import datetime
 
 from django.test import TestCase
 
-from shuangsui.core import demo
 from shuangsui.core.models import OrgUnit
+from shuangsui.demo import data as demo
 from shuangsui.directory import uscc
 from shuangsui.directory.models import Entity
 from shuangsui.inspectors.models import Inspector

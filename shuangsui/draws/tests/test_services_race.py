@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import TransactionTestCase
 
-from shuangsui.core import demo
 from shuangsui.core.models import AuditEvent, OrgUnit, User
 from shuangsui.core.tests.base import make_entity
+from shuangsui.demo import data as demo
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus
 from shuangsui.draws.models import Draw, DrawnTarget

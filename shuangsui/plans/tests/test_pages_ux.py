@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from shuangsui.core import demo
 from shuangsui.core.models import User
+from shuangsui.demo import data as demo
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, TargetRole
 from shuangsui.plans.choices import PlanStatus, TaskStatus

@@ -11,7 +11,7 @@ from shuangsui.core.tests.base import BaseTestCase
 from shuangsui.directory.models import Entity
 from shuangsui.directory.search import search_entities
 from shuangsui.lib import tabular
-from shuangsui.transfer import services
+from shuangsui.transfer.importers import entities
 from shuangsui.transfer.services import ImportFailed, import_entities
 
 from .helpers import (
@@ -220,7 +220,7 @@ class EntityImportTests(BaseTestCase):
         new = uid("91350503MA0000040")
         data = csv_bytes([[self.entity.uid, "D", ""], [new, "B", ""]], header)
         errors = self.failure(data, mode="upsert")
-        self.assertEqual(errors, [(3, "名称", services.NEW_WITHOUT + "名称、所属单位")])
+        self.assertEqual(errors, [(3, "名称", entities.NEW_WITHOUT + "名称、所属单位")])
         errors = self.failure(data, mode="insert")
         self.assertError(errors, 1, "表头", "缺少必需的列：名称、所属单位")
 
@@ -229,7 +229,7 @@ class EntityImportTests(BaseTestCase):
         from unittest import mock
 
         for mode in ("insert", "upsert"):
-            with mock.patch.object(services._EntityWriter, "conflict", lambda *a: None):
+            with mock.patch.object(entities._EntityWriter, "conflict", lambda *a: None):
                 data = csv_bytes([row(self.entity.uid, "并发")], HEADER)
                 if mode == "upsert":
                     self.run_import(data, mode=mode)  # 更新模式下唯一约束冲突即更新，不报错
@@ -299,10 +299,10 @@ class EntityImportTests(BaseTestCase):
         before = structure()
         Entity.objects.all().delete()  # 空表上新增：PostgreSQL 直接 COPY 进正式表
         rows = [row(uid(f"91350503MA0003{i:03d}"), f"批量{i}号有限公司") for i in range(50)]
-        original = services._PostgresEntityWriter.REBUILD_MIN
-        original_sqlite = services._SqliteEntityWriter.REBUILD_MIN
-        services._PostgresEntityWriter.REBUILD_MIN = 10
-        services._SqliteEntityWriter.REBUILD_MIN = 10
+        original = entities._PostgresEntityWriter.REBUILD_MIN
+        original_sqlite = entities._SqliteEntityWriter.REBUILD_MIN
+        entities._PostgresEntityWriter.REBUILD_MIN = 10
+        entities._SqliteEntityWriter.REBUILD_MIN = 10
         try:
             result = self.run_import(csv_bytes(rows, HEADER))
             self.assertEqual(result.created, 50)
@@ -313,8 +313,8 @@ class EntityImportTests(BaseTestCase):
             self.assertEqual((result.created, result.updated), (60, 1))
             self.assertEqual(structure(), before)
         finally:
-            services._PostgresEntityWriter.REBUILD_MIN = original
-            services._SqliteEntityWriter.REBUILD_MIN = original_sqlite
+            entities._PostgresEntityWriter.REBUILD_MIN = original
+            entities._SqliteEntityWriter.REBUILD_MIN = original_sqlite
         self.assertEqual(Entity.objects.get(uid=rows[0][0]).unit, self.station2)
         self.assertEqual(search_entities(Entity.objects.all(), "再批量59号").count(), 1)
         self.assertEqual(search_entities(Entity.objects.all(), "更新已有").count(), 1)
@@ -521,10 +521,10 @@ class EntityImportTests(BaseTestCase):
         for _ in range(3000):
             code = "".join(rng.choice(uscc.ALPHABET) for _ in range(17))
             good = uscc.make(code)
-            self.assertTrue(services.uid_valid(good))
+            self.assertTrue(entities.uid_valid(good))
             wrong = bad_check_digit(good)
-            self.assertEqual(services.uid_valid(wrong), uscc.is_valid(wrong))
-        self.assertFalse(services.uid_valid("91350503MA000001I0"))
+            self.assertEqual(entities.uid_valid(wrong), uscc.is_valid(wrong))
+        self.assertFalse(entities.uid_valid("91350503MA000001I0"))
 
     def test_csv_with_quoted_fields_and_tab_separated_text(self):
         code1, code2 = uid("91350503MA0000030"), uid("91350503MA0000031")

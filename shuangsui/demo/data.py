@@ -7,18 +7,20 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shuangsui.catalog.choices import ItemKind
 from shuangsui.catalog.models import InspectionItem
+from shuangsui.core import audit
+from shuangsui.core.choices import Role, UnitLevel
+from shuangsui.core.models import OrgUnit, User
 from shuangsui.directory import uscc
 from shuangsui.directory.models import Entity
 from shuangsui.inspectors.models import Inspector
+from shuangsui.plans import services
+from shuangsui.plans.choices import PlanKind, QuotaMode, Stratify, TargetKind
 from shuangsui.plans.models import Task
-
-from . import audit
-from .choices import Role, UnitLevel
-from .models import OrgUnit, User
 
 DEMO_PASSWORD = "Shuangsui#2026"
 
@@ -459,11 +461,6 @@ def seed_tasks(county, planner):
     差异化抽查（B 类 3%、C 类 5%、D 类 10%，B 类备选 2 户），完成时限约两个月后。不执行抽取。
     规则检查不通过（如演示主体太少）时任务留作草稿，任务页上会列出原因。返回 (计划, 任务)。
     """
-    from django.core.exceptions import ValidationError
-
-    from shuangsui.plans import services
-    from shuangsui.plans.choices import PlanKind, QuotaMode, Stratify, TargetKind
-
     today = services.today()
     year = today.year
     item = InspectionItem.objects.get(unit=county, code="FJSC-001")

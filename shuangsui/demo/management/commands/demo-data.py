@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from shuangsui.core import demo
 from shuangsui.core.models import OrgUnit, User
+from shuangsui.demo import data as demo
 
 
 class Command(BaseCommand):

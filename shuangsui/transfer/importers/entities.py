@@ -1,0 +1,981 @@
+"""导入市场主体。
+
+市场主体一次可能有上百万行，所以不为每行建表单或模型实例：用预先算好的查找表逐行校验，
+SQLite 上在一个事务里 executemany，PostgreSQL 上 COPY 进临时表再一条 INSERT … SELECT。
+大文件在 fork 出的几个子进程里分段校验，与父进程写库并行。
+"""
+
+import multiprocessing
+import multiprocessing.connection
+import operator
+import os
+import re
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from shuangsui.catalog.models import join_tags, split_tags
+from shuangsui.core.choices import UnitLevel
+from shuangsui.directory import uscc
+from shuangsui.lib.tabular import TabularError
+
+from .. import specs
+from ..units import UnitIndex
+from .core import (
+    ERROR_LIMIT,
+    ImportFailed,
+    ImportResult,
+    RowError,
+    add_error,
+    check_mode,
+    clean_rows,
+    failed,
+    log_import,
+    nfkc,
+    open_table,
+    parse_date,
+    read_header,
+    resolve_target,
+)
+
+CHUNK = 5000
+MAX_CHILDREN = 4  # 并行校验最多几个子进程
+
+# 每一位的“字符 → 字符值 × 权重”表：校验一次只需 17 次查表
+_POSITION_TABLES = [{c: v * w for c, v in uscc.VALUES.items()} for w in uscc.WEIGHTS]
+_ALPHABET = uscc.ALPHABET
+_getitem = dict.__getitem__
+
+
+def uid_valid(code):
+    """GB 32100-2015 校验（与 uscc.problem 为空等价的快速判断）。"""
+    if len(code) != 18:
+        return False
+    try:
+        total = sum(map(_getitem, _POSITION_TABLES, code))  # 只取前 17 位
+    except KeyError:
+        return False
+    return _ALPHABET[-total % 31] == code[17]
+
+
+_INDUSTRY = re.compile(r"^[A-T]\d{0,4}$")
+_REGION = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
+
+ENTITY_COLUMNS = (
+    "uid",
+    "name",
+    "entity_type",
+    "unit_id",
+    "scope_path",
+    "region_code",
+    "industry_code",
+    "address",
+    "legal_rep",
+    "phone",
+    "status",
+    "established",
+    "credit_class",
+    "credit_date",
+    "key_tags",
+    "annual_report",
+    "updated",
+)
+# 文件中的列 → 更新已有主体时改写的字段
+ENTITY_UPDATES = {
+    "name": ("name",),
+    "entity_type": ("entity_type",),
+    "unit": ("unit_id", "scope_path"),
+    "region_code": ("region_code",),
+    "industry_code": ("industry_code",),
+    "address": ("address",),
+    "legal_rep": ("legal_rep",),
+    "phone": ("phone",),
+    "status": ("status",),
+    "established": ("established",),
+    "credit_class": ("credit_class",),
+    "credit_date": ("credit_date",),
+    "key_tags": ("key_tags",),
+    "annual_report": ("annual_report",),
+}
+
+
+@dataclass
+class EntityPlan:
+    """校验市场主体所需的一切（都是普通 Python 对象，可在 fork 出的子进程里用）。"""
+
+    positions: dict
+    labels: dict
+    width: int
+    pads: bool
+    units: UnitIndex
+    default_unit: object
+    updated: object  # 数据库格式的当前时间
+    mode: str = "insert"
+    errors: list = field(default_factory=list)
+    counter: list = field(default_factory=lambda: [0, 0])
+    # 分段并行校验时各段不查重（由父进程跨段查）；代码合法而本行另有错误的 (行号, 代码) 记在 loose
+    dedupe: bool = True
+    loose: list = field(default_factory=list)
+
+
+class Bad(str):
+    """查找表里记下的错误原因（与正常值区分）。"""
+
+    __slots__ = ()
+
+
+_MISS = object()
+MEMO_LIMIT = 200_000  # 每列最多记住这么多个不同的值
+
+
+def _entity_rules(plan):
+    """各代码列的“原文 → 规范值或 Bad(原因)”计算函数。同一个原文只算一次（记在查找表里）。"""
+    units = plan.units
+    default = plan.default_unit
+
+    def code_table(table, blank, hint):
+        def compute(text):
+            text = nfkc(text)
+            if not text:
+                return blank
+            value = table.get(text)
+            if value is None:
+                value = table.get(specs.norm_key(text))
+            return Bad(hint) if value is None else value
+
+        return compute
+
+    def unit(text):
+        text = nfkc(text)
+        if not text:
+            if default is None:
+                # 更新模式：已有主体不改单位；新增的主体由写库时检查（那时才知道库中有没有）
+                return (None, "") if plan.mode == "upsert" else Bad("所属单位不能为空")
+            return (default.id, default.path)
+        found, reason = units.resolve(text, what="所属单位")
+        if found is None:
+            return Bad(reason)
+        if found.is_department:
+            return Bad("所属单位不能是部门/股室，请填写县（区）局或市场监管所")
+        return (found.id, found.path)
+
+    def region(text):
+        text = nfkc(text).replace(" ", "")
+        if text and not _REGION.match(text):
+            return Bad("行政区划代码应为 6、9 或 12 位数字")
+        return text
+
+    def industry(text):
+        text = nfkc(text).replace(" ", "").upper()
+        if text and not _INDUSTRY.match(text):
+            return Bad(
+                "行业代码应以国民经济行业分类（GB/T 4754）门类字母 A–T 开头，"
+                "后接至多 4 位数字，如 F5211"
+            )
+        return text
+
+    def date(text):
+        text = nfkc(text)
+        if not text:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            return Bad(str(exc))
+
+    def tags(text):
+        text = nfkc(text)
+        if not text:
+            return ""
+        joined = join_tags(split_tags(text))
+        return Bad("重点领域过长（最多 255 字）") if len(joined) > 255 else joined
+
+    return {
+        "entity_type": code_table(
+            specs.ENTITY_TYPES,
+            None,
+            "未知的主体类型（可填：企业、个体工商户、农民专业合作社、外国企业常驻代表机构）",
+        ),
+        "unit": unit,
+        "region_code": region,
+        "industry_code": industry,
+        "status": code_table(
+            specs.ENTITY_STATUSES, "active", "未知的登记状态（可填：存续、注销、吊销、迁出）"
+        ),
+        "established": date,
+        "credit_class": code_table(
+            specs.CREDIT_CLASSES,
+            "U",
+            "未知的信用风险分类（可填：A、B、C、D 或“A类”等写法，空白为未分类）",
+        ),
+        "credit_date": date,
+        "key_tags": tags,
+        "annual_report": code_table(
+            specs.ANNUAL_REPORTS, "", "未知的年报状态（可填：已报送、未报送、无需报送）"
+        ),
+    }
+
+
+# 按整组原文记住结果的代码列（顺序即输出元组中的顺序；单位展开为 unit_id、scope_path）
+_GROUP_COLUMNS = (
+    "entity_type",
+    "unit",
+    "region_code",
+    "industry_code",
+    "status",
+    "credit_class",
+    "credit_date",
+    "key_tags",
+    "annual_report",
+)
+
+
+def validate_entities(rows, plan):
+    """校验逐行数据，按块给出 (行号列表, 行元组列表, 截至目前的错误数)。错误记入 plan.errors。
+
+    行元组的列序见 ENTITY_COLUMNS。代码列（类型、单位、日期……）的取值重复度很高，
+    每个不同的原文只解析一次，其余行查表即可；除成立日期外的代码列还按整组原文记住结果
+    （一次取值、一次查表），组合没见过时才逐列查。
+    """
+    errors, counter, labels = plan.errors, plan.counter, plan.labels
+    blank = plan.width  # clean_rows 在每行末尾补的空串的下标：文件里没有的列都指向它
+    pos = {key: plan.positions.get(key, blank) for key in ENTITY_UPDATES.keys() | {"uid"}}
+    rules = _entity_rules(plan)
+    group = [(key, {}, rules[key]) for key in _GROUP_COLUMNS]
+    take_group = operator.itemgetter(*[pos[key] for key in _GROUP_COLUMNS])
+    group_memo = {}
+    i_est, est_memo, est_rule = pos["established"], {}, rules["established"]
+    i_uid, i_name = pos["uid"], pos["name"]
+    name_pending = plan.mode == "upsert" and "name" not in plan.positions
+    i_address, i_legal, i_phone = pos["address"], pos["legal_rep"], pos["phone"]
+    by_prefix = specs.TYPE_BY_PREFIX
+    updated = plan.updated
+    dedupe, loose = plan.dedupe, plan.loose
+    seen = {}
+    setdefault = seen.setdefault
+    miss = _MISS
+    numbers, out = [], []
+    append_number, append_row = numbers.append, out.append
+
+    def bad(n, key, value, reason):
+        add_error(errors, counter, RowError(n, labels.get(key, ""), value, reason))
+
+    for n, c in clean_rows(rows, plan.width, plan.pads, errors, counter):
+        ok = True
+        uid = c[i_uid]
+        if not uid.isascii():
+            uid = nfkc(uid)
+        uid = uid.replace(" ", "").upper()
+        if not uid_valid(uid):
+            bad(n, "uid", c[i_uid], uscc.problem(uid) or "统一社会信用代码不合法")
+            ok = uid = False
+        elif dedupe:
+            first = setdefault(uid, n)
+            if first != n:
+                bad(n, "uid", uid, f"与第{first}行的统一社会信用代码重复")
+                ok = False
+        name = c[i_name]
+        if not name and name_pending:
+            name = None  # 更新模式、文件没有名称列：已有主体不改名称，新增的写库时报错
+        elif not name or len(name) > 200:
+            bad(
+                n,
+                "name",
+                name[:50],
+                f"名称过长（{len(name)} 字，最多 200 字）" if name else "名称不能为空",
+            )
+            ok = False
+        address, legal, phone = c[i_address], c[i_legal], c[i_phone]
+        if not phone.isascii():
+            phone = nfkc(phone)
+        if len(address) > 255 or len(legal) > 100 or len(phone) > 50:
+            for key, value, limit in (
+                ("address", address, 255),
+                ("legal_rep", legal, 100),
+                ("phone", phone, 50),
+            ):
+                if len(value) > limit:
+                    bad(
+                        n,
+                        key,
+                        value[:50],
+                        f"{specs.ENTITY.column(key).header}过长（最多 {limit} 字）",
+                    )
+            ok = False
+        texts = take_group(c)
+        values = group_memo.get(texts)
+        if values is None:
+            values = []
+            good = True
+            for (key, memo, compute), text in zip(group, texts, strict=True):
+                value = memo.get(text, miss)
+                if value is miss:
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    value = memo[text] = compute(text)
+                if value.__class__ is Bad:
+                    bad(n, key, text, value)
+                    good = False
+                values.append(value)
+            if good:
+                entity_type, (unit_id, scope_path), *rest = values
+                values = (entity_type, unit_id, scope_path, *rest)
+                if len(group_memo) >= MEMO_LIMIT:
+                    group_memo.clear()
+                group_memo[texts] = values
+            else:
+                ok = False
+        text = c[i_est]
+        established = est_memo.get(text, miss)
+        if established is miss:
+            if len(est_memo) >= MEMO_LIMIT:
+                est_memo.clear()
+            established = est_memo[text] = est_rule(text)
+        if established.__class__ is Bad:
+            bad(n, "established", text, established)
+            ok = False
+        if not ok:
+            if uid and not dedupe:
+                loose.append((n, uid))
+            continue
+        (
+            entity_type,
+            unit_id,
+            scope_path,
+            region,
+            industry,
+            status,
+            credit,
+            credit_date,
+            tags,
+            annual,
+        ) = values
+        append_number(n)
+        append_row(
+            (
+                uid,
+                name,
+                entity_type or by_prefix.get(uid[:2], "enterprise"),
+                unit_id,
+                scope_path,
+                region,
+                industry,
+                address,
+                legal,
+                phone,
+                status,
+                established,
+                credit,
+                credit_date,
+                tags,
+                annual,
+                updated,
+            )
+        )
+        if len(out) >= CHUNK:
+            yield numbers, out, counter[1]
+            numbers, out = [], []
+            append_number, append_row = numbers.append, out.append
+    if out or not counter[0]:
+        yield numbers, out, counter[1]
+
+
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _copy_escape(text):
+    return _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group()], text)
+
+
+def copy_text(numbers, rows, numbered=False):
+    """行元组 → PostgreSQL COPY 文本格式（制表符分隔，空值 \\N）的 bytes；numbered 时每行前加行号。
+
+    只有名称、住所、法定代表人、电话、重点领域可能含反斜杠或控制字符（其余列都是校验过的代码），
+    先整行判断，极少数需要转义的行才逐列转义。
+    """
+    lines = []
+    append = lines.append
+    search = _COPY_SPECIAL.search
+    NULL = "\\N"  # noqa: N806
+    for number, (
+        uid,
+        name,
+        entity_type,
+        unit_id,
+        scope_path,
+        region,
+        industry,
+        address,
+        legal,
+        phone,
+        status,
+        established,
+        credit,
+        credit_date,
+        tags,
+        annual,
+        updated,
+    ) in zip(numbers, rows, strict=True):
+        if search(f"{name}{address}{legal}{phone}{tags}"):
+            name = None if name is None else _copy_escape(name)
+            address, legal, phone, tags = map(_copy_escape, (address, legal, phone, tags))
+        if name is None or unit_id is None:  # 更新模式下已有主体可不给名称、单位
+            name = NULL if name is None else name
+            unit_id = NULL if unit_id is None else unit_id
+        line = (
+            f"{uid}\t{name}\t{entity_type}\t{unit_id}\t{scope_path}\t{region}\t{industry}\t"
+            f"{address}\t{legal}\t{phone}\t{status}\t{established or NULL}\t{credit}\t"
+            f"{credit_date or NULL}\t{tags}\t{annual}\t{updated}\n"
+        )
+        append(f"{number}\t{line}" if numbered else line)
+    return "".join(lines).encode()
+
+
+def _child_validate(send, rows, plan, fmt):
+    """子进程：校验一段行并把结果分块送回父进程（不碰数据库）。
+
+    fmt 为 None 时送行元组；为 "copy" / "copy_numbered" 时送 COPY 文本（另附代码列表，供父进程查重）。
+    """
+    try:
+        loose = plan.loose
+        for numbers, out, n_errors in validate_entities(rows, plan):
+            if fmt is None:
+                payload, uids = out, None
+            else:
+                payload = copy_text(numbers, out, numbered=fmt == "copy_numbered")
+                uids = [row[0] for row in out]
+            send.send(("chunk", numbers, payload, uids, loose[:], n_errors))
+            loose.clear()
+        send.send(("done", plan.errors, plan.counter, loose))
+    except TabularError as exc:
+        send.send(("tabular", exc.message, exc.row, plan.errors, plan.counter))
+    except BaseException:  # noqa: BLE001 - 把任何意外都带回父进程
+        send.send(("crash", traceback.format_exc()))
+    finally:
+        send.close()
+
+
+class _Duplicates:
+    """父进程跨段查重：各段的代码（含本行另有错误的）都过一遍；重复时报在靠后的那一行。"""
+
+    def __init__(self, plan):
+        self.label = plan.labels.get("uid", "")
+        self.seen = {}
+        self.errors = []
+        self.count = 0
+
+    def check(self, numbers, uids, loose=()):
+        seen = self.seen
+        if not loose:
+            new = dict(zip(uids, numbers, strict=True))
+            if len(new) == len(uids) and seen.keys().isdisjoint(new):
+                seen.update(new)
+                return
+        pairs = [*zip(numbers, uids, strict=True), *loose]
+        for n, uid in pairs:
+            first = seen.setdefault(uid, n)
+            if first != n:
+                if first > n:  # 后一段的行先到了
+                    seen[uid] = n
+                    n, first = first, n
+                self.count += 1
+                if len(self.errors) < ERROR_LIMIT:
+                    self.errors.append(
+                        RowError(n, self.label, uid, f"与第{first}行的统一社会信用代码重复")
+                    )
+
+
+def _validate_in_children(parts, plan, fmt=None):
+    """在 fork 出的几个子进程里分段校验（与父进程写库并行）；给出 (行号列表, 载荷, 截至目前的错误数)。
+
+    `parts` 为各段的行（每段一个子进程）。段内查重在子进程，跨段查重在父进程。结束时把各段的
+    错误与计数合并进 plan。
+    """
+    context = multiprocessing.get_context("fork")
+    children = []
+    several = len(parts) > 1
+    plan.dedupe = not several
+    try:
+        for rows in parts:
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_child_validate, args=(send, rows, plan, fmt), daemon=True
+            )
+            process.start()
+            send.close()
+            children.append((receive, process))
+    finally:
+        plan.dedupe = True
+    duplicates = _Duplicates(plan) if several else None
+    n_errors = dict.fromkeys(range(len(children)), 0)
+    results = {}
+    waiting = {receive: i for i, (receive, _) in enumerate(children)}
+    try:
+        while waiting:
+            for receive in multiprocessing.connection.wait(list(waiting)):
+                i = waiting[receive]
+                try:
+                    message = receive.recv()
+                except EOFError:
+                    raise RuntimeError("校验子进程意外退出") from None
+                kind = message[0]
+                if kind == "chunk":
+                    _, numbers, payload, uids, loose, n_errors[i] = message
+                    if duplicates is not None:
+                        if uids is None:
+                            uids = [row[0] for row in payload]
+                        duplicates.check(numbers, uids, loose)
+                    total = sum(n_errors.values()) + (duplicates.count if duplicates else 0)
+                    yield numbers, payload, total
+                elif kind == "done":
+                    results[i] = message[1:]
+                    if duplicates is not None and message[3]:
+                        duplicates.check((), (), message[3])
+                    del waiting[receive]
+                elif kind == "tabular":
+                    results[i] = message[3:] + ([],)
+                    del waiting[receive]
+                    _merge_results(plan, results, duplicates)
+                    raise TabularError(message[1], row=message[2])
+                else:
+                    raise RuntimeError(f"校验子进程出错：\n{message[1]}")
+        _merge_results(plan, results, duplicates)
+    finally:
+        for receive, _ in children:
+            receive.close()
+        for _, process in children:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+
+
+def _merge_results(plan, results, duplicates):
+    errors, rows, count = [], 0, 0
+    for i in sorted(results):
+        child_errors, counter, _ = results[i]
+        errors += child_errors
+        rows += counter[0]
+        count += counter[1]
+    if duplicates is not None:
+        errors += duplicates.errors
+        count += duplicates.count
+    plan.errors[:] = errors[:ERROR_LIMIT]
+    plan.counter[:] = [rows, count]
+
+
+def _validate_here(rows, plan, fmt=None):
+    """在本进程校验；接口同 _validate_in_children。"""
+    for numbers, out, n_errors in validate_entities(rows, plan):
+        if fmt is not None:
+            out = copy_text(numbers, out, numbered=fmt == "copy_numbered")
+        yield numbers, out, n_errors
+
+
+def _use_child(parallel, size):
+    if parallel is not None:
+        return parallel and "fork" in multiprocessing.get_all_start_methods()
+    if not getattr(settings, "IMPORT_PARALLEL", True):
+        return False
+    return (
+        size >= 8 * 1024 * 1024
+        and (os.cpu_count() or 1) >= 2
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+NEW_WITHOUT = "名录库中没有该统一社会信用代码，新增的市场主体须填写"
+
+
+class _EntityWriter:
+    """把校验过的行写入 directory_entity；同时查出与库中已有代码的冲突（带行号）。"""
+
+    def __init__(self, mode, present, target, estimated, labels):
+        self.mode = mode
+        self.target = target
+        self.estimated = estimated
+        self.label = labels["uid"]
+        self.unit_label = labels.get("unit", "所属单位")
+        self.name_label = labels.get("name", "名称")
+        self.errors = []
+        self.error_count = 0
+        self.created = 0
+        self.updated = 0
+        self.copy_cm = None
+        self.update_fields = ["updated"]
+        for key in ENTITY_UPDATES:
+            if key in present:
+                self.update_fields[:0] = ENTITY_UPDATES[key]
+
+    def conflict(self, number, uid, existing_scope):
+        """库中已有该代码：新增模式报错；更新模式下辖区外报错，辖区内计为更新。"""
+        if self.mode == "insert":
+            reason = "名录库中已有该统一社会信用代码（要更新已有主体，请选择“新增并更新已有”）"
+        elif not existing_scope.startswith(self.target.scope_path):
+            reason = "该统一社会信用代码的市场主体属于其他辖区，不能更新"
+        else:
+            self.updated += 1
+            return
+        self.error(RowError(number, self.label, uid, reason))
+
+    def error(self, error):
+        self.error_count += 1
+        if len(self.errors) < ERROR_LIMIT:
+            self.errors.append(error)
+
+    def missing(self, number, name_missing, unit_missing):
+        """更新模式下缺名称或所属单位、而库中又没有该代码（即要新增）的行。"""
+        what = [w for w, m in (("名称", name_missing), ("所属单位", unit_missing)) if m]
+        column = self.name_label if name_missing else self.unit_label
+        self.error(RowError(number, column, "", NEW_WITHOUT + "、".join(what)))
+
+
+class _SqliteEntityWriter(_EntityWriter):
+    """SQLite：一个事务里 executemany；FTS 插入触发器先拿掉、最后整批补索引（快几十倍）。"""
+
+    PRELOAD = 200_000
+    REBUILD_MIN = 100_000
+    format = None  # 校验结果直接用行元组
+
+    def begin(self):
+        self.cursor = connection.cursor()
+        cur = self.cursor
+        cur.execute("PRAGMA cache_size")
+        self.cache_size = cur.fetchone()[0]
+        # 页缓存按行数放大（每行约 1 KB，64 MB 到 1 GB）：百万行的索引都在内存里维护，不中途溢出
+        kib = max(65536, min(1048576, self.estimated))
+        cur.execute(f"PRAGMA cache_size = -{kib}")
+        cur.execute("SELECT COUNT(*) FROM directory_entity")
+        count = cur.fetchone()[0]
+        self.existing = {}
+        self.query_existing = False
+        if count and count <= max(self.PRELOAD, 2 * self.estimated):
+            cur.execute("SELECT uid, scope_path FROM directory_entity")
+            self.existing = dict(cur.fetchall())
+        elif count:
+            self.query_existing = True
+        # 大批量（≥10 万行且不少于表中已有行数）时先去掉二级索引、写完再建（排序建索引比逐行维护快）；
+        # 代码的唯一索引（SQLite 自动建的，删不掉）留着。都在同一事务里，失败即回滚、索引原样恢复。
+        self.rebuild = []
+        if self.estimated >= self.REBUILD_MIN and self.estimated >= count:
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'directory_entity' AND sql IS NOT NULL ORDER BY name"
+            )
+            self.rebuild = cur.fetchall()
+            for name, _ in self.rebuild:
+                cur.execute(f'DROP INDEX "{name}"')
+        cur.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'directory_entity_fts_ai'"
+        )
+        row = cur.fetchone()
+        self.fts_trigger = row[0] if row else None
+        if self.fts_trigger:
+            cur.execute("SELECT COALESCE(MAX(id), 0) FROM directory_entity")
+            self.max_id = cur.fetchone()[0]
+            cur.execute("DROP TRIGGER directory_entity_fts_ai")
+        columns = ", ".join(ENTITY_COLUMNS)
+        marks = ", ".join(["?"] * len(ENTITY_COLUMNS))
+        self.sql = f"INSERT INTO directory_entity ({columns}) VALUES ({marks})"
+        # 批量写用 sqlite3 自己的游标（同一连接、同一事务），省去 Django 包装层逐行的开销
+        self.raw = connection.connection.cursor()
+        if self.mode == "upsert":
+            sets = ", ".join(f"{f} = excluded.{f}" for f in self.update_fields)
+            self.sql += f" ON CONFLICT(uid) DO UPDATE SET {sets}"
+
+    def _lookup(self, uids):
+        if self.query_existing:
+            found = {}
+            for i in range(0, len(uids), 900):
+                part = uids[i : i + 900]
+                marks = ", ".join(["%s"] * len(part))
+                self.cursor.execute(
+                    f"SELECT uid, scope_path FROM directory_entity WHERE uid IN ({marks})", part
+                )
+                found.update(self.cursor.fetchall())
+            return found
+        return self.existing
+
+    def write(self, numbers, rows, clean):
+        existing = {}
+        if self.existing or self.query_existing:
+            existing = self._lookup([r[0] for r in rows])
+            for number, row in zip(numbers, rows, strict=True):
+                scope_path = existing.get(row[0])
+                if scope_path is not None:
+                    self.conflict(number, row[0], scope_path)
+        if self.mode == "upsert":
+            for i, (number, row) in enumerate(zip(numbers, rows, strict=True)):
+                if row[3] is None or row[1] is None:
+                    if row[0] in existing:
+                        # 只为通过 NOT NULL；冲突后走更新，这两列不在更新之列
+                        rows[i] = (row[0], row[1] or "", row[2], row[3] or 0, *row[4:])
+                    else:
+                        self.missing(number, row[1] is None, row[3] is None)
+        if clean and not self.error_count:
+            self.raw.executemany(self.sql, rows)
+        self.created += len(rows)
+
+    def finish(self):
+        cur = self.cursor
+        for _, definition in self.rebuild:
+            cur.execute(definition)
+        if self.fts_trigger:
+            cur.execute(
+                "INSERT INTO directory_entity_fts(rowid, name) "
+                "SELECT id, name FROM directory_entity WHERE id > %s",
+                [self.max_id],
+            )
+            cur.execute(self.fts_trigger)
+        self.created -= self.updated
+
+    def close(self):
+        try:
+            self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+        finally:
+            if getattr(self, "raw", None) is not None:
+                self.raw.close()
+            self.cursor.close()
+
+
+class _PostgresEntityWriter(_EntityWriter):
+    """PostgreSQL：COPY 与校验并行（服务器在另一个进程里写）。
+
+    - 新增模式且表为空：直接 COPY 进 directory_entity（不可能与库中冲突）。
+    - 其他情况：COPY 进临时表，按行号查出与库中已有代码的冲突，再 INSERT … SELECT
+      （更新模式 ON CONFLICT (uid) DO UPDATE）。
+    - 大批量（≥10 万行且不少于表中已有行数）时，按 PostgreSQL 批量装载的常规做法，先去掉
+      二级索引和外键约束，写完再重建（排序建索引、一次性校验外键，比逐行维护快得多）。
+      这期间表被独占锁住；全部在同一事务里，失败即回滚，索引和约束原样恢复。
+    """
+
+    REBUILD_MIN = 100_000
+
+    def begin(self):
+        self.cursor = connection.cursor()
+        self.raw = self.cursor.cursor  # psycopg 游标
+        cur = self.raw
+        # 重建索引（尤其是名称的 GIN 三元组索引）时多给内存，少分批
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cur.execute("SELECT EXISTS (SELECT 1 FROM directory_entity)")
+        empty = not cur.fetchone()[0]
+        self.direct = self.mode == "insert" and empty
+        self.rebuild = []
+        self.foreign_keys = []
+        if self.estimated >= self.REBUILD_MIN:
+            count = 0
+            if not empty:
+                cur.execute("SELECT COUNT(*) FROM directory_entity")
+                count = cur.fetchone()[0]
+            if self.estimated >= count:
+                self._drop_indexes()
+        columns = ", ".join(ENTITY_COLUMNS)
+        if self.direct:
+            sql = f"COPY directory_entity ({columns}) FROM STDIN"
+        else:
+            cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
+            cur.execute(
+                "CREATE TEMP TABLE _entity_import ON COMMIT DROP AS "
+                f"SELECT 0::integer AS row_number, {columns} "
+                "FROM directory_entity WITH NO DATA"
+            )
+            sql = f"COPY _entity_import (row_number, {columns}) FROM STDIN"
+        self.copy_cm = cur.copy(sql)
+        self.copy = self.copy_cm.__enter__()
+
+    def _drop_indexes(self):
+        cur = self.raw
+        cur.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'directory_entity'::regclass "
+            "AND NOT i.indisprimary AND NOT i.indisunique"
+        )
+        self.rebuild = cur.fetchall()
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'directory_entity'::regclass AND contype = 'f'"
+        )
+        self.foreign_keys = cur.fetchall()
+        # 事务里之前的写入可能留有待检查的外键事件，改表结构前先让它们检查掉
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, _ in self.foreign_keys:
+            cur.execute(f'ALTER TABLE directory_entity DROP CONSTRAINT "{name}"')
+        for name, _ in self.rebuild:
+            cur.execute(f'DROP INDEX "{name}"')
+
+    @property
+    def format(self):
+        """校验结果的形式：COPY 文本（临时表的每行前带行号）。"""
+        return "copy" if self.direct else "copy_numbered"
+
+    def write(self, numbers, text, clean):
+        """`text` 为 copy_text 生成的一块 COPY 文本。"""
+        if self.direct:
+            if clean and not self.error_count:
+                self.copy.write(text)
+        else:  # 临时表：出错后也照写，冲突检查要用到全部行
+            self.copy.write(text)
+        self.created += len(numbers)
+
+    def finish_copy(self):
+        self.copy_cm.__exit__(None, None, None)
+        self.copy_cm = None
+        if self.direct:
+            return
+        cur = self.raw
+        cur.execute(
+            "SELECT t.row_number, t.uid, e.scope_path FROM _entity_import t "
+            "JOIN directory_entity e ON e.uid = t.uid ORDER BY t.row_number"
+        )
+        for number, uid, scope_path in cur.fetchall():
+            self.conflict(number, uid, scope_path)
+        if self.mode == "upsert":
+            cur.execute(
+                "SELECT t.row_number, t.name IS NULL, t.unit_id IS NULL FROM _entity_import t "
+                "WHERE (t.unit_id IS NULL OR t.name IS NULL) AND NOT EXISTS "
+                "(SELECT 1 FROM directory_entity e WHERE e.uid = t.uid) ORDER BY t.row_number"
+            )
+            for number, name_missing, unit_missing in cur.fetchall():
+                self.missing(number, name_missing, unit_missing)
+
+    def finish(self):
+        cur = self.raw
+        if not self.direct:
+            columns = ", ".join(ENTITY_COLUMNS)
+            # 更新模式下没给名称、单位的行都是已有主体（新增的已报错）：填值只为通过 NOT NULL，不会写入
+            fill = {"unit_id": "COALESCE(unit_id, 0)", "name": "COALESCE(name, '')"}
+            values = ", ".join(fill.get(c, c) for c in ENTITY_COLUMNS)
+            sql = f"INSERT INTO directory_entity ({columns}) SELECT {values} FROM _entity_import"
+            if self.mode == "upsert":
+                sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in self.update_fields)
+                sql += f" ON CONFLICT (uid) DO UPDATE SET {sets}"
+            cur.execute(sql)
+            cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
+        for _, definition in self.rebuild:
+            cur.execute(definition)
+        for name, definition in self.foreign_keys:
+            cur.execute(f'ALTER TABLE directory_entity ADD CONSTRAINT "{name}" {definition}')
+        if self.rebuild or self.foreign_keys:
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")  # 恢复 Django 外键的默认（延迟检查）
+        self.created -= self.updated
+
+    def abort(self):
+        if self.copy_cm is not None:
+            try:
+                self.copy_cm.__exit__(RuntimeError, RuntimeError("导入中止"), None)
+            except Exception:  # noqa: BLE001 - 事务随后回滚
+                pass
+
+    def close(self):
+        self.cursor.close()
+
+
+def import_entities(source, filename="", *, user=None, mode="insert", unit=None, parallel=None):
+    """导入市场主体。`source` 为 bytes、文件路径或文件对象；返回 ImportResult。"""
+    started = time.perf_counter()
+    spec = specs.ENTITY
+    check_mode(mode)
+    target = resolve_target(spec, user, unit)
+    data, table, digest = open_table(source, filename, background=True)
+    # 更新模式下可以只给代码和要改的列（如定期导入信用风险分类）；新增的主体仍须有所属单位
+    _, positions, labels, width, ignored = read_header(
+        spec, table, target, unit_key="unit" if mode == "insert" else "", key_only=mode == "upsert"
+    )
+    if target.default_unit is not None and target.default_unit.level == UnitLevel.DEPARTMENT:
+        raise failed("默认所属单位不能是部门/股室")
+    now = timezone.now()
+    plan = EntityPlan(
+        positions=positions,
+        labels=labels,
+        width=width,
+        pads=table.pads_short_rows,
+        units=UnitIndex(target.scope_path),
+        default_unit=target.default_unit,
+        mode=mode,
+        updated=connection.ops.adapt_datetimefield_value(now)
+        if connection.vendor == "sqlite"
+        else now,
+    )
+    estimated = data.count(b"\n") if table.format == "csv" else len(data) // 100
+    if connection.vendor == "sqlite":
+        writer_class = _SqliteEntityWriter
+    elif connection.vendor == "postgresql":
+        writer_class = _PostgresEntityWriter
+    else:  # pragma: no cover
+        raise ImproperlyConfigured("批量导入只支持 SQLite 与 PostgreSQL")
+    writer = writer_class(mode, positions, target, estimated, labels)
+    child = _use_child(parallel, len(data))
+    rows = table.rows
+    if child and table.can_partition():
+        # 无引号的 CSV：按行分段，每个 CPU 一个校验子进程（写库的父进程多半在等数据库）
+        parts = [
+            table.rows_between(a, b)
+            for a, b in table.partition(max(1, min(MAX_CHILDREN, os.cpu_count() or 1)))
+        ]
+    else:
+        parts = [rows]
+    del data
+    timings = {"read": time.perf_counter() - started}
+    mark = time.perf_counter
+    try:
+        with transaction.atomic():
+            t = mark()
+            writer.begin()
+            timings["begin"] = mark() - t
+            try:
+                t = mark()
+                digest = digest.result()  # fork 之前等摘要线程结束
+                if child:
+                    chunks = _validate_in_children(parts, plan, writer.format)
+                else:
+                    chunks = _validate_here(rows, plan, writer.format)
+                for numbers, out, n_errors in chunks:
+                    writer.write(numbers, out, clean=not n_errors)
+                if isinstance(writer, _PostgresEntityWriter):
+                    writer.finish_copy()
+                timings["validate_write"] = mark() - t
+                total = plan.counter[1] + writer.error_count
+                if not plan.counter[0]:
+                    raise failed("文件只有表头，没有数据行")
+                if total:
+                    raise ImportFailed(plan.errors + writer.errors, total, plan.counter[0])
+                t = mark()
+                writer.finish()
+                timings["finish"] = mark() - t
+            except BaseException:
+                if isinstance(writer, _PostgresEntityWriter):
+                    writer.abort()
+                raise
+            result = ImportResult(
+                kind=spec.kind,
+                filename=filename,
+                mode=mode,
+                rows=plan.counter[0],
+                created=writer.created,
+                updated=writer.updated,
+                sha256=digest,
+                ignored_columns=ignored,
+            )
+            log_import(spec, target, result)
+            t = mark()
+        timings["commit"] = mark() - t
+    except TabularError as exc:
+        raise failed(exc.message, exc.row) from exc
+    except (IntegrityError, connection.Database.IntegrityError) as exc:
+        # 预先查过库中的代码，这里只会是并发导入造成的冲突（批量写用的是数据库驱动自己的游标）
+        raise failed(
+            f"写入数据库时发生冲突（可能有人同时在导入同一批数据），请重试：{exc}"
+        ) from exc
+    finally:
+        if hasattr(writer, "cursor"):
+            writer.close()
+    result.seconds = time.perf_counter() - started
+    result.timings = {k: round(v, 3) for k, v in timings.items()}
+    result.timings["parallel"] = child
+    return result
