@@ -130,6 +130,20 @@ class Result(models.Model):
         return tags(self.codes)
 
     @property
+    def method_labels(self):
+        from shuangsui.catalog.choices import CheckMethod
+
+        labels = dict(CheckMethod.choices)
+        return [labels.get(m, m) for m in self.method_list]
+
+    @property
+    def code_labels(self):
+        from shuangsui.catalog.models import ResultCode
+
+        names = dict(ResultCode.objects.filter(code__in=self.code_list).values_list("code", "name"))
+        return [f"{c} {names.get(c, '')}".strip() for c in self.code_list]
+
+    @property
     def editable(self):
         return self.status in (ResultStatus.DRAFT, ResultStatus.RETURNED)
 

@@ -651,3 +651,25 @@ def deadlines(inspection, results=None, calendar=None):
                 review = publish  # 审核在公示期限之内完成，不延长公示期限
             out.append((f"审核期限（提交后{region.review_days}个工作日）", review, why))
     return out
+
+
+def worklist_marks(inspections_page):
+    """工作清单用：{检查对象 id: {"returned": 退回数, "submitted": 待审核数, "state": 期限状态}}。"""
+    ids = [i.pk for i in inspections_page]
+    out = {pk: {"returned": 0, "submitted": 0, "state": ""} for pk in ids}
+    rows = (
+        Result.objects.filter(inspection_id__in=ids, current=True)
+        .values_list("inspection_id", "status")
+        .order_by()
+    )
+    for pk, status in rows:
+        if status == ResultStatus.RETURNED:
+            out[pk]["returned"] += 1
+        elif status == ResultStatus.SUBMITTED:
+            out[pk]["submitted"] += 1
+    today = timezone.localdate()
+    for i in inspections_page:
+        out[i.pk]["state"] = check_deadline_state(
+            i.deadline, today, i.status == InspectionStatus.COMPLETED
+        )
+    return out
