@@ -2,6 +2,8 @@
 
 import os
 import secrets
+import tempfile
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -11,6 +13,12 @@ def pytest_configure(config):
 
     try:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        # 审计签名密钥放在本次测试的临时目录，不碰开发用的数据目录；子进程经环境变量继承
+        os.environ.setdefault(
+            "SHUANGSUI_AUDIT_KEY_FILE",
+            str(Path(tempfile.mkdtemp(prefix="shuangsui-test-")) / "audit.key"),
+        )
+        settings.AUDIT_KEY_FILE = Path(os.environ["SHUANGSUI_AUDIT_KEY_FILE"])
         # 没有环境变量 SECRET_KEY 时（CI），本次运行用一次性的随机密钥；子进程经环境变量继承
         os.environ.setdefault("SECRET_KEY", "test-run-" + secrets.token_urlsafe(40))
         settings.SECRET_KEY = os.environ["SECRET_KEY"]

@@ -156,6 +156,9 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "uploads"  # 上传文件放在静态目录之外，不经 web 直接访问
 DRAW_FILES_ROOT = DATA_DIR / "draws"
+# 审计检查点的 Ed25519 签名私钥：放在数据库之外（PEM 文本的环境变量，或数据目录中的 0600 文件）
+AUDIT_KEY = os.environ.get("SHUANGSUI_AUDIT_KEY", "")
+AUDIT_KEY_FILE = Path(os.environ.get("SHUANGSUI_AUDIT_KEY_FILE", DATA_DIR / "audit-ed25519.key"))
 # 轮换回避：不派上次检查过同一对象的执法人员
 INSPECTION_ROTATION = envbool("INSPECTION_ROTATION", True)
 

@@ -13,7 +13,7 @@ class TokenAuth(HttpBearer):
             return None
         row = (
             ApiToken.objects.select_related("user", "user__unit")
-            .filter(digest=ApiToken.hash(token), revoked=False)
+            .filter(digest=ApiToken.hash(token), revoked=False, expires__gte=timezone.localdate())
             .first()
         )
         if row is None or not row.user.is_active:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import ApiToken, AuditEvent, CalendarDay, OrgUnit, User
+from .models import ApiToken, AuditCheckpoint, AuditEvent, CalendarDay, OrgUnit, User
 
 
 @admin.register(OrgUnit)
@@ -41,6 +41,15 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(AuditEventAdmin):
+    """签名检查点只读。"""
+
+    list_display = ["id", "at", "event_id", "reason", "key_id"]
+    list_filter = []
+    search_fields = ["reason"]
 
 
 @admin.register(CalendarDay)

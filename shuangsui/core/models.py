@@ -1,5 +1,6 @@
 """组织单元、用户与角色、审计留痕。"""
 
+import datetime
 import hashlib
 import json
 import secrets
@@ -107,8 +108,18 @@ class User(AbstractUser):
         return self.unit.path if self.unit_id else ""
 
 
+TOKEN_DEFAULT_DAYS = 90  # 令牌默认有效期
+TOKEN_MAX_DAYS = 366  # 令牌最长有效期（一年，含闰日）
+
+
+def default_token_expiry():
+    from django.utils import timezone
+
+    return timezone.localdate() + datetime.timedelta(days=TOKEN_DEFAULT_DAYS)
+
+
 class ApiToken(models.Model):
-    """系统对接用的 API 令牌；只保存摘要。"""
+    """系统对接用的 API 令牌；只保存摘要，明文只在生成时显示一次。有效期至（含）当日，最长一年。"""
 
     user = models.ForeignKey(
         User, verbose_name="用户", on_delete=models.CASCADE, related_name="tokens"
@@ -117,25 +128,65 @@ class ApiToken(models.Model):
     prefix = models.CharField("前缀", max_length=8, editable=False)
     digest = models.CharField("摘要", max_length=64, unique=True, editable=False)
     created = models.DateTimeField("创建时间", auto_now_add=True)
+    expires = models.DateField("有效期至", default=default_token_expiry)
     last_used = models.DateTimeField("最近使用", null=True, blank=True)
     revoked = models.BooleanField("已停用", default=False)
+    revoked_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    audited = True
 
     class Meta:
         verbose_name = "API 令牌"
         verbose_name_plural = "API 令牌"
+        ordering = ["-created", "-id"]
 
     def __str__(self):
         return f"{self.name}（{self.prefix}…）"
+
+    @property
+    def scope_path(self):
+        return self.user.scope_path
+
+    @property
+    def is_expired(self):
+        from django.utils import timezone
+
+        return self.expires < timezone.localdate()
+
+    @property
+    def is_usable(self):
+        return not self.revoked and not self.is_expired and self.user.is_active
+
+    @property
+    def state_label(self):
+        if self.revoked:
+            return "已停用"
+        return "已过期" if self.is_expired else "有效"
 
     @staticmethod
     def hash(raw):
         return hashlib.sha256(raw.encode()).hexdigest()
 
+    def clean(self):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        issued = timezone.localtime(self.created).date() if self.created else today
+        if self.expires is None or (self.pk is None and self.expires < today):
+            raise ValidationError({"expires": "有效期不能早于今天"})
+        if self.expires > issued + datetime.timedelta(days=TOKEN_MAX_DAYS):
+            raise ValidationError({"expires": "有效期最长一年"})
+        if not (self.name or "").strip():
+            raise ValidationError({"name": "请填写令牌用途"})
+
     @classmethod
-    def issue(cls, user, name):
-        """生成新令牌，返回 (令牌对象, 明文)；明文只在此时可见。"""
+    def issue(cls, user, name, expires=None):
+        """生成新令牌，返回 (令牌对象, 明文)；明文只在此时可见。`expires` 默认 90 天后。"""
         raw = "ss_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:8], digest=cls.hash(raw))
+        token = cls(user=user, name=name.strip(), prefix=raw[:8], digest=cls.hash(raw))
+        token.expires = expires or default_token_expiry()
+        token.clean()
+        token.save()
         return token, raw
 
 
@@ -195,6 +246,45 @@ class AuditEvent(models.Model):
 
     def compute_hash(self):
         return hashlib.sha256(self.payload().encode()).hexdigest()
+
+
+class AuditCheckpoint(models.Model):
+    """审计链的签名检查点：某一时刻链头（行号与哈希）由库外保存的 Ed25519 私钥签名。
+
+    只有握有私钥的人能写出有效检查点；只能改数据库的人删去链尾或改写历史后重算哈希，
+    都会与已签名的检查点对不上。公钥可以公开，外部据此核验（如证书透明度日志）。
+    """
+
+    at = models.DateTimeField("签名时间")
+    event_id = models.PositiveBigIntegerField("链头行号")
+    head_hash = models.CharField("链头哈希", max_length=64)
+    reason = models.CharField("原因", max_length=100)
+    key_id = models.CharField("公钥指纹", max_length=16)
+    signature = models.CharField("签名", max_length=128)
+
+    class Meta:
+        verbose_name = "审计检查点"
+        verbose_name_plural = "审计检查点"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"检查点 #{self.pk}：至第 {self.event_id} 行"
+
+    def message(self):
+        """被签名的内容（规范 JSON）。"""
+        return json.dumps(
+            {
+                "v": 1,
+                "at": self.at.isoformat(),
+                "event_id": self.event_id,
+                "head_hash": self.head_hash,
+                "reason": self.reason,
+                "key_id": self.key_id,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
 
 
 class CalendarDay(models.Model):

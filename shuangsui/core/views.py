@@ -1,16 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.directory.models import Entity
 from shuangsui.inspectors.models import Inspector
 
-from . import scope, throttle
-from .forms import LoginForm
+from . import scope, services, throttle
+from .forms import LoginForm, TokenForm
 from .models import AuditEvent
 from .nexturl import safe_next
 from .paging import CountCachingPaginator
@@ -76,3 +77,45 @@ def audit_list(request):
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"page": page, "action": action})
+
+
+@login_required
+def token_list(request):
+    """API 令牌：生成（明文只显示这一次）、查看、停用自己的；系统管理员另见本辖区所有人的。"""
+    form = TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_token(
+                request.user,
+                request.user,
+                form.cleaned_data["name"],
+                expires=form.cleaned_data["expires"],
+            )
+        except ValidationError as exc:
+            form.add_error("expires" if form.cleaned_data["expires"] else None, exc)
+        else:
+            form = TokenForm()
+    tokens = services.tokens_for(request.user).order_by("-created", "-id")
+    response = render(
+        request,
+        "core/tokens.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "new": created[0] if created else None,
+            "raw": created[1] if created else None,
+            "manager": scope.can(request.user, "users.manage"),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(services.tokens_for(request.user), pk=pk)
+    services.revoke_token(request.user, token)
+    messages.success(request, f"已停用令牌“{token.name}”（{token.prefix}…）")
+    return redirect("token-list")

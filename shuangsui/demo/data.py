@@ -273,7 +273,16 @@ def build_items(county):
     return made
 
 
-ROLE_USERNAMES = ["admin", "planner", "business", "head", "inspector", "joint", "witness"]
+ROLE_USERNAMES = [
+    "admin",
+    "planner",
+    "leader",
+    "business",
+    "head",
+    "inspector",
+    "joint",
+    "witness",
+]
 
 
 def demo_usernames():
@@ -294,6 +303,7 @@ def build_users(county):
     people = [
         ("admin", Role.ADMIN, county, "管理员"),
         ("planner", Role.PLANNER, credit, "计划员"),
+        ("leader", Role.PLANNER, county, "分管领导"),  # 批准任务与作废：不是制定人（职责分离）
         ("business", Role.BUSINESS, food, "股室员"),
         ("head", Role.STATION_HEAD, station, "所长"),
         ("inspector", Role.INSPECTOR, station, "检查员"),
@@ -454,7 +464,7 @@ def generate_inspectors(county, m, rng):
     return len(made)
 
 
-def seed_tasks(county, planner):
+def seed_tasks(county, planner, approver=None):
     """演示用的年度计划（已备案）与一项已批准的抽查任务，用户可直接冻结名单、走抽取仪式。
 
     任务：企业公示信息的抽查（FJSC-001），对本县（区）的企业与农民专业合作社按信用风险分类
@@ -502,8 +512,9 @@ def seed_tasks(county, planner):
         deadline=today + datetime.timedelta(days=61),
         note="演示任务：已批准，可预览并冻结名单，由任务执行方与监督见证方完成抽取仪式。",
     )
+    approver = approver or User.objects.get(username=planner.username.replace("planner", "leader"))
     try:
-        task = services.approve_task(task, planner)
+        task = services.approve_task(task, approver)  # 职责分离：制定人 planner，批准人 leader
     except ValidationError:
         pass  # 留作草稿：任务页的“批准前检查”会说明原因
     return plan, task

@@ -796,6 +796,7 @@ def _run(draw, user, written):
     from shuangsui.inspections import services as inspections  # 避免循环导入
 
     inspections.dispatch(draw, user, record=record)  # 同一事务：检查组、检查对象与指派
+    audit.checkpoint(f"抽取完成 {task.code}")  # 签名锚定链头：此后截断或改写都能发现
     return draw
 
 

@@ -218,6 +218,7 @@ class Task(models.Model):
     """抽查任务（抽查方案）：事项、部门、对象范围、配额规则、检查方式与完成时限。
 
     状态：草稿 → 已批准（有 plans.approve 能力的用户批准）→ 已抽取；只有草稿可以修改。
+    职责分离：制定人与最后修改人都不能批准，须由另一位有批准权限的人批准。
     抽取作废后任务回到“已批准”，可重新抽取。
     """
 
@@ -345,6 +346,14 @@ class Task(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
 
@@ -417,6 +426,10 @@ class Task(models.Model):
     @property
     def is_editable(self):
         return self.status == TaskStatus.DRAFT
+
+    def may_be_approved_by(self, user):
+        """职责分离：制定或最后修改本任务的人不能批准它。"""
+        return user is not None and user.pk not in (self.created_by_id, self.updated_by_id)
 
     @property
     def is_key_domain(self):

@@ -419,7 +419,7 @@ def create_task(user, *, items, departments=(), regions=(), unit=None, **fields)
     for attempt in range(5):
         try:
             with transaction.atomic():
-                task = Task(unit=unit, created_by=user, **fields)
+                task = Task(unit=unit, created_by=user, updated_by=user, **fields)
                 task.code = next_task_code(unit, task.year)
                 _save_task(task, items, departments, regions)
                 audit.log("task.created", task, after=task_snapshot(task))
@@ -449,6 +449,7 @@ def update_task(task, user, *, items=None, departments=None, regions=None, **fie
         _check_units_in_scope(user, [fields.get("lead_department"), *departments, *regions], "单位")
         for name, value in fields.items():
             setattr(task, name, value)
+        task.updated_by = user
         _save_task(task, items, departments, regions)
         audit.log("task.edited", task, before=before, after=task_snapshot(task))
     return task
@@ -598,13 +599,23 @@ def check_task(task, user, *, population=None):
     return check
 
 
+SEPARATION_OF_DUTIES = (
+    "制定或最后修改本任务的人不能批准它：须由另一位有批准权限的人批准（职责分离）"
+)
+
+
 def approve_task(task, user, *, allow_duplicates=False, duplicate_note=""):
-    """批准任务（plans.approve）：规则不满足时拒绝；有疑似重复任务时须填写核实说明。"""
+    """批准任务（plans.approve）：规则不满足时拒绝；有疑似重复任务时须填写核实说明。
+
+    制定人与最后修改人不能批准（职责分离，如同作废抽取须另一人批准）。
+    """
     scope.check_write(user, "plans.approve", task.scope_path)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         if task.status != TaskStatus.DRAFT:
             raise ValidationError(f"任务{task.get_status_display()}，只有草稿可以批准")
+        if not task.may_be_approved_by(user):
+            raise ValidationError(SEPARATION_OF_DUTIES)
         check = check_task(task, user)
         if check.problems:
             raise ValidationError(check.problems)

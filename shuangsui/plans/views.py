@@ -179,6 +179,8 @@ def task_detail(request, pk):
         "departments": task.departments.all(),
         "check": check,
         "approve_form": ApproveForm(),
+        "may_approve": task.may_be_approved_by(user),
+        "separation_note": services.SEPARATION_OF_DUTIES,
         "show_credit": scope.can(user, "credit.view"),
         "share": services.differentiated_share(user, tasks=[task]),
         "ratio_text": services.percent(task.ratio),

@@ -151,12 +151,22 @@ def test_two_users_run_a_whole_ceremony_through_the_pages(
     expect(page.locator("#task-check")).to_contain_text("符合批准条件")
     shot(page, "31-task-draft")
 
-    # ---- 批准（没有疑似重复任务，不需核实说明）
+    # ---- 批准：制定人不能批准（职责分离），由 leader 在另一个浏览器上下文里批准
     expect(page.locator("#duplicate-warning")).to_have_count(0)
-    click_and_wait(page, "#btn-approve")
-    expect_message(page, "任务已批准")
-    expect(page.locator("#task-status")).to_have_text("已批准")
+    expect(page.locator("#btn-approve")).to_have_count(0)
+    expect(page.locator("#approve-separation")).to_contain_text("职责分离")
     task_path = reverse("task-detail", args=[task.pk])
+    leader = new_page(browser)
+    try:
+        login(leader, server, "leader")
+        visit(leader, server, task_path)
+        click_and_wait(leader, "#btn-approve")
+        expect_message(leader, "任务已批准")
+        expect(leader.locator("#task-status")).to_have_text("已批准")
+    finally:
+        leader.context.close()
+    visit(page, server, task_path)
+    expect(page.locator("#task-status")).to_have_text("已批准")
 
     # 同一用户另开一个标签页停在冻结之前的任务页，最后用它的“冻结名单”按钮再试一次
     stale = page.context.new_page()

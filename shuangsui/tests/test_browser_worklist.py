@@ -116,7 +116,7 @@ def drawn_and_revealed(station):
         lead_department=OrgUnit.objects.get(code="350503D01"),
         note="浏览器测试：检查人员的工作清单",
     )
-    task = plans.approve_task(task, planner)
+    task = plans.approve_task(task, User.objects.get(username="leader"))
     draw = draws.freeze(task, planner)
     for user in (planner, witness):
         draws.commit(draw, user, value=SECRETS[user.username])

@@ -1,13 +1,18 @@
 """审计留痕：每次增删改和登录都有记录；改动、删除、调换任何一行都能被校验发现。"""
 
+import base64
+import stat
+import tempfile
 from io import StringIO
+from pathlib import Path
 
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from shuangsui.core import audit
-from shuangsui.core.models import AuditEvent
+from shuangsui.core.models import AuditCheckpoint, AuditEvent
 
 from .base import PASSWORD, BaseTestCase, make_entity
 
@@ -92,3 +97,95 @@ class AuditTrailTests(BaseTestCase):
         event.hash = event.compute_hash()
         AuditEvent.objects.filter(id=middle).update(actor_name=event.actor_name, hash=event.hash)
         self.assertEqual(audit.verify()[1][0], last)
+
+
+class AuditCheckpointTests(BaseTestCase):
+    """签名检查点：只改得了数据库的人截断链尾、改写历史或伪造检查点，校验都不通过。"""
+
+    def _three_more(self):
+        for n in (91, 92, 93):
+            make_entity(self.station, n)
+        return list(AuditEvent.objects.order_by("-id").values_list("id", flat=True)[:3])[::-1]
+
+    def _verify_fails(self, *words):
+        with self.assertRaises(CommandError) as caught:
+            call_command("audit", "verify", stdout=StringIO())
+        for word in words:
+            self.assertIn(word, str(caught.exception))
+        return str(caught.exception)
+
+    def test_it_signs_the_head_and_reports_coverage(self):
+        first, middle, last = self._three_more()
+        out = StringIO()
+        call_command("audit", "checkpoint", stdout=out)
+        point = AuditCheckpoint.objects.get()
+        self.assertEqual(
+            (point.event_id, point.head_hash), (last, AuditEvent.objects.get(id=last).hash)
+        )
+        self.assertIn(f"至第 {last} 行", out.getvalue())
+        make_entity(self.station, 94)
+        out = StringIO()
+        call_command("audit", "verify", stdout=out)
+        self.assertIn("审计链完好", out.getvalue())
+        self.assertIn("签名覆盖至", out.getvalue())
+        self.assertIn("其后 1 行尚未签名覆盖", out.getvalue())
+        self.assertEqual(audit.coverage(), (point, 1))
+
+    def test_it_keeps_the_private_key_outside_the_database_with_mode_0600(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "sub" / "audit.key"
+            with self.settings(AUDIT_KEY_FILE=path):
+                audit.checkpoint("测试")
+                self.assertEqual(stat.S_IMODE(path.stat().st_mode), 0o600)
+                pem = audit.public_key_pem()
+        self.assertIn("BEGIN PUBLIC KEY", pem)
+        self.assertNotIn("PRIVATE", pem)
+
+    def test_deleting_the_last_rows_fails(self):
+        first, middle, last = self._three_more()
+        audit.checkpoint("测试")
+        AuditEvent.objects.filter(id__gte=middle).delete()
+        self.assertEqual(audit.verify()[1][0], middle)
+        self._verify_fails("截断", f"第 {last} 行")
+
+    def test_editing_a_row_and_rehashing_every_later_row_fails(self):
+        first, middle, last = self._three_more()
+        audit.checkpoint("测试")
+        prev = AuditEvent.objects.get(id=middle - 1).hash
+        for event in AuditEvent.objects.filter(id__gte=middle).order_by("id"):
+            if event.id == middle:
+                event.actor_name = "冒名顶替"
+            event.prev_hash = prev
+            event.hash = event.compute_hash()
+            AuditEvent.objects.filter(id=event.id).update(
+                actor_name=event.actor_name, prev_hash=event.prev_hash, hash=event.hash
+            )
+            prev = event.hash
+        self.assertEqual(audit.verify()[1][0], last)
+        self._verify_fails("签名检查点", "改写")
+
+    def test_a_forged_checkpoint_fails(self):
+        """只改得了数据库的人：截断后自己写一个检查点（没有私钥，签名只能用别的钥匙）。"""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        first, middle, last = self._three_more()
+        real_key_id = audit.checkpoint("测试").key_id
+        AuditEvent.objects.filter(id__gte=middle).delete()
+        AuditCheckpoint.objects.all().delete()
+        forged = AuditCheckpoint(
+            at=timezone.now(),
+            event_id=first,
+            head_hash=AuditEvent.objects.get(id=first).hash,
+            reason="伪造",
+            key_id=real_key_id,
+        )
+        forged.signature = base64.b64encode(
+            Ed25519PrivateKey.generate().sign(forged.message())
+        ).decode()
+        forged.save()
+        self._verify_fails("签名无效")
+        # 改动真检查点的内容也一样
+        AuditCheckpoint.objects.all().delete()
+        real = audit.checkpoint("测试")
+        AuditCheckpoint.objects.filter(pk=real.pk).update(event_id=real.event_id - 1)
+        self._verify_fails("签名无效")

@@ -1,5 +1,6 @@
 """登录后的跳转（`next`）只回本站：开放重定向与 `javascript:` 都不跟随。"""
 
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -23,6 +24,9 @@ HOSTILE = [
 
 
 class NextTests(BaseTestCase):
+    def setUp(self):
+        cache.clear()  # 别的测试留下的登录失败计数不该挡住这里的登录
+
     def test_it_never_sends_the_user_off_site_after_login(self):
         for target in HOSTILE:
             with self.subTest(target=target):

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from shuangsui.core.models import ApiToken, AuditEvent
+from shuangsui.core.models import ApiToken, AuditCheckpoint, AuditEvent
 from shuangsui.draws import protocol
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind, TargetRole
@@ -67,6 +67,10 @@ class CeremonyTests(PlansTestCase):
         self.assertEqual(protocol.verify_public_record(public, public_pop), [])
         task.refresh_from_db()
         self.assertEqual(task.status, TaskStatus.DRAWN)
+        # 抽取完成即签名锚定审计链头（含检查组派发的留痕）
+        point = AuditCheckpoint.objects.order_by("-id").first()
+        self.assertIn(task.code, point.reason)
+        self.assertEqual(point.event_id, AuditEvent.objects.order_by("-id").first().id)
 
     def test_reveal_before_all_commitments_is_refused(self):
         draw = self.frozen()
@@ -375,8 +379,8 @@ class ApiAndCommandTests(PlansTestCase):
         self.assertEqual(response.status_code, 200, response.content)
         code = response.json()["code"]
         self.assertEqual(response.json()["name"], "丰泽区2026年度食品销售者抽查方案")
-        response = self.client.post(
-            f"/api/plans/tasks/{code}/approve", {}, content_type="application/json", **op
+        response = self.client.post(  # 另一人批准（职责分离）
+            f"/api/plans/tasks/{code}/approve", {}, content_type="application/json", **admin
         )
         self.assertEqual(response.status_code, 200, response.content)
         draw_id = self.client.post(f"/api/draws/tasks/{code}/freeze", **op).json()["id"]

@@ -38,7 +38,9 @@ class EligibilityTests(PlansTestCase):
         fields.setdefault("quota_mode", "class_count")
         fields.setdefault("class_counts", EVERYONE)
         task = new_task(self.planner, self.county, (code,), **fields)
-        task = plans.approve_task(task, self.planner, allow_duplicates=True, duplicate_note="测试")
+        task = plans.approve_task(
+            task, self.user("leader"), allow_duplicates=True, duplicate_note="测试"
+        )
         return full_ceremony(task, self.planner, self.witness)
 
     def population(self, code, **fields):
@@ -108,7 +110,7 @@ class EligibilityTests(PlansTestCase):
         draw = draws.freeze(
             plans.approve_task(
                 new_task(self.planner, self.county, ("T-GEN1",), quota_mode="ratio", ratio="0.5"),
-                self.planner,
+                self.user("leader"),
             ),
             self.planner,
         )

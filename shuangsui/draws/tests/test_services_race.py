@@ -63,7 +63,7 @@ class RaceTests(DrawFilesMixin, TransactionTestCase):
             ("FJSC-011",),
             class_ratios={"B": "0.5", "C": "0.5", "D": "0.5"},
         )
-        self.task = plans.approve_task(task, self.planner)
+        self.task = plans.approve_task(task, User.objects.get(username="leader"))
 
     def ready_draw(self):
         draw = draws.freeze(self.task, self.planner)

@@ -60,7 +60,7 @@ class MatchingTestCase(PlansTestCase):
             type(task).objects.filter(pk=task.pk).update(allow_neighbouring=True)
         if approve:
             task = plans.approve_task(
-                task, planner, allow_duplicates=True, duplicate_note="测试用的另一任务"
+                task, cls.users["leader"], allow_duplicates=True, duplicate_note="测试用的另一任务"
             )
         return task
 

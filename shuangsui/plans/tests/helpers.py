@@ -79,4 +79,4 @@ class PlansTestCase(DrawFilesMixin, BaseTestCase):
 
     def approved(self, **fields):
         task = self.task(**fields)
-        return plans.approve_task(task, self.user("planner"))
+        return plans.approve_task(task, self.user("leader"))  # 职责分离：另一人批准

@@ -37,6 +37,9 @@ class DemoTaskTests(TestCase):
         self.assertGreaterEqual((task.deadline - task.start_date).days, 55)
         self.assertFalse(task.draws.exists())  # 抽取留给用户
         planner = User.objects.get(username="planner")
+        # 职责分离：planner 制定，另一人（leader）批准
+        self.assertEqual(task.created_by, planner)
+        self.assertEqual(task.approved_by, User.objects.get(username="leader"))
         population = draws.build_population(task, planner)
         self.assertGreater(population.count, 0)
         self.assertTrue(set(population.strata) <= {"B", "C", "D"})

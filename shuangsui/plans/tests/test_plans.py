@@ -52,7 +52,7 @@ class RuleTests(PlansTestCase):
         populate(cls.station, 100, "BBBBBBBBBBCCCCCDDDDD")
 
     def approve(self, task, **kw):
-        return services.approve_task(task, self.user("planner"), **kw)
+        return services.approve_task(task, self.user("leader"), **kw)
 
     def test_ratio_may_not_exceed_smallest_general_cap(self):
         # FJSC-001 上限 5%，FJSC-051 上限 3%：任务比例不得超过 3%
@@ -113,6 +113,33 @@ class RuleTests(PlansTestCase):
             self.approve(task)
         services.reopen_task(task, self.user("planner"))
         services.update_task(task, self.user("planner"), note="撤回后修改")
+
+    def test_it_refuses_approval_by_whoever_created_or_last_edited_the_task(self):
+        """职责分离：制定人、最后修改人都不能批准，须另一位有批准权限的人（页面、接口、命令同一规则）。"""
+        task = self.task()  # planner 制定
+        with self.assertRaisesMessage(ValidationError, "职责分离"):
+            services.approve_task(task, self.user("planner"))
+        task = services.update_task(task, self.user("leader"), note="领导改过")
+        with self.assertRaisesMessage(ValidationError, "职责分离"):
+            services.approve_task(task, self.user("leader"))  # 最后修改人也不行
+        task.refresh_from_db()
+        self.assertEqual(task.status, TaskStatus.DRAFT)
+        task = services.approve_task(task, self.user("admin"))
+        self.assertEqual(
+            (task.created_by, task.updated_by, task.approved_by),
+            (self.user("planner"), self.user("leader"), self.user("admin")),
+        )
+        # 接口：同样拒绝
+        _, raw = ApiToken.issue(self.user("planner"), "test")
+        other = self.task(regions=[self.station2])
+        response = self.client.post(
+            f"/api/plans/tasks/{other.code}/approve",
+            {},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("职责分离", response.json()["detail"])
 
     def test_invalid_task_is_refused(self):
         with self.assertRaises(ValidationError):
@@ -256,13 +283,22 @@ class TaskPageTests(PlansTestCase):
         self.assertEqual(task.class_ratios, {"B": "0.03", "C": "0.05", "D": "0.05"})
         self.assertEqual(task.reserves, {"B": 1})
         page = self.client.get(reverse("task-detail", args=[task.pk])).content.decode()
-        self.assertIn('id="btn-approve"', page)
+        self.assertNotIn('id="btn-approve"', page)  # 制定人不能批准（职责分离）
+        self.assertIn("职责分离", page)
         self.assertIn("符合批准条件", page)
         self.assertEqual(self.client.get(reverse("task-edit", args=[task.pk])).status_code, 200)
         self.assertEqual(self.client.get(reverse("task-list")).status_code, 200)
         self.client.post(reverse("task-approve", args=[task.pk]))
         task.refresh_from_db()
+        self.assertEqual(task.status, TaskStatus.DRAFT)
+        self.login("leader")
+        page = self.client.get(reverse("task-detail", args=[task.pk])).content.decode()
+        self.assertIn('id="btn-approve"', page)
+        self.client.post(reverse("task-approve", args=[task.pk]))
+        task.refresh_from_db()
         self.assertEqual(task.status, TaskStatus.APPROVED)
+        self.assertEqual(task.approved_by, self.user("leader"))
+        self.login("planner")
         response = self.client.get(reverse("task-edit", args=[task.pk]))
         self.assertEqual(response.status_code, 302)
         self.login("business")  # 有 plans.view，没有 plans.approve：看不到批准按钮
@@ -294,8 +330,12 @@ class TaskPageTests(PlansTestCase):
         check = self.client.get(f"/api/plans/tasks/{code}/check", **auth).json()
         self.assertFalse(check["ok"])
         self.assertEqual(check["cap"], "0.0300")
+        _, leader = ApiToken.issue(self.user("leader"), "test")  # 另一人批准（职责分离）
         response = self.client.post(
-            f"/api/plans/tasks/{code}/approve", {}, content_type="application/json", **auth
+            f"/api/plans/tasks/{code}/approve",
+            {},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {leader}",
         )
         self.assertEqual(response.status_code, 400)
         self.assertIn("比例上限", response.json()["detail"])
@@ -331,7 +371,9 @@ class TaskCommandTests(PlansTestCase):
         self.assertIn("符合批准条件", out.getvalue())
         with self.assertRaisesMessage(CommandError, "没有权限"):
             call_command("task", "approve", "350503-2026-0001", user="business", stdout=out)
-        call_command("task", "approve", "350503-2026-0001", user="planner", stdout=out)
+        with self.assertRaisesMessage(CommandError, "职责分离"):
+            call_command("task", "approve", "350503-2026-0001", user="planner", stdout=out)
+        call_command("task", "approve", "350503-2026-0001", user="leader", stdout=out)
         call_command("task", "list", user="witness", stdout=out)
         self.assertIn("已批准", out.getvalue())
         with self.assertRaisesMessage(CommandError, "不存在"):
