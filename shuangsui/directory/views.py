@@ -52,6 +52,8 @@ def entity_detail(request, uid):
         draws = draws_for_entity(entity, request.user)
     except ImportError:
         pass
+    from shuangsui.results.services import entity_results  # 部门间互认：本年度已审核的结果
+
     return render(
         request,
         "directory/entity_detail.html",
@@ -59,6 +61,7 @@ def entity_detail(request, uid):
             "entity": entity,
             "history": history,
             "draws": draws,
+            "results": list(entity_results(request.user, entity)),
             "show_credit": scope.can(request.user, "credit.view"),
         },
     )
