@@ -1,6 +1,7 @@
 """shuangsui 的设置：全部从环境变量读取，未设置时为本机演示用的安全默认值。"""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "shuangsui.transfer",
     "shuangsui.api",
     "shuangsui.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shuangsui.core.middleware.ActorMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shuangsui.urls"
@@ -141,9 +144,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# 登录限速：同一用户名或同一地址在窗口期内失败次数上限
-LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
-LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 900)
+# 登录限速（django-axes，见 shuangsui/core/lockout.py）：用户名、来源地址分别计数，覆盖所有登录入口
+AUTHENTICATION_BACKENDS = [
+    "shuangsui.core.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # 两个独立的计数，不是组合
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)  # 同一用户名
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = envint("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)  # 同一来源地址
+AXES_COOLOFF_TIME = timedelta(seconds=envint("LOGIN_COOLOFF_SECONDS", 900))
+AXES_RESET_ON_SUCCESS = True  # 只清该用户名的计数
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 被拒的尝试不累加
+AXES_HANDLER = "shuangsui.core.lockout.DatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "shuangsui.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "shuangsui.core.lockout.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # 登录、登出已记在审计链里
+# 反向代理：只有直接连来的地址在此列表（地址或网段）中，才采信 X-Forwarded-For
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -185,7 +202,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("CACHE_DIR"):
+if os.environ.get("REDIS_URL"):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    AXES_HANDLER = "shuangsui.core.lockout.CacheHandler"
+elif os.environ.get("CACHE_DIR"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -1,13 +1,38 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+
+from shuangsui.core import scope
 
 from .models import InspectionItem, ResultCode
 
 
 @admin.register(InspectionItem)
 class InspectionItemAdmin(admin.ModelAdmin):
+    """后台也守事项的归属：只有制定单位、抽查主体部门和系统管理员能改（见 change_refused）。"""
+
     list_display = ["code", "name", "kind", "ratio_cap", "unit", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return scope.visible_shared(queryset, request.user, "catalog.view")
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.change_refused(request.user) is None)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.change_refused(request.user) is None)
+
+    def save_model(self, request, obj, form, change):
+        refused = obj.change_refused(request.user)
+        if refused:
+            raise PermissionDenied(refused)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ResultCode)

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from shuangsui.core import scope
+from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import OrgUnit
 
 from .choices import CheckMethod, ItemKind, ObjectType
@@ -107,6 +109,36 @@ class InspectionItem(models.Model):
     def save(self, *args, **kwargs):
         self.scope_path = self.unit.path
         super().save(*args, **kwargs)
+
+    def change_refused(self, user):
+        """`user` 为什么不能新增、修改或删除这条事项（中文原因）；可以时返回 None。
+
+        事项属于它的制定单位和抽查主体部门：只有它们的人员（制定单位本级及其市场监管股室、
+        抽查主体部门）和辖区内的系统管理员可以改，页面、API、导入、后台都一样。
+        联合部门的账号只能改抽查主体是本部门的事项。`user` 为 None 表示系统身份（命令行）。
+        """
+        if user is None or user.is_superuser:
+            return None
+        if not scope.can(user, "catalog.edit"):
+            return "没有修改抽查事项清单的权限"
+        if user.role == Role.ADMIN:
+            return None if scope.in_scope(user, self.unit.path) else "该抽查事项不在您的辖区内"
+        mine = user.unit
+        if mine.id in (self.unit_id, self.department_id):
+            return None
+        if (
+            mine.level == UnitLevel.DEPARTMENT
+            and mine.is_market_regulator
+            and mine.parent_id == self.unit_id
+        ):
+            return None
+        owner = f"“{self.unit.name}”"
+        if self.department_id:
+            owner += f"（抽查主体：{self.department.name}）"
+        return (
+            f"该抽查事项属于{owner}，只有制定单位、抽查主体部门和系统管理员可以新增或修改；"
+            f"您所在的“{mine.name}”不能"
+        )
 
     @property
     def method_list(self):

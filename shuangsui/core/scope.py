@@ -2,6 +2,11 @@
 
 每个受辖区约束的模型都有 `scope_path` 字段（其所属单元的路径）；用户只能读写
 `scope_path` 以其辖区根路径开头的记录。
+
+联合部门（其他行政部门）的账号不是本局的人：它在县（区）辖区之内也只见本部门参与的抽查
+（发起或参与的任务、计划，这些任务的抽取、抽中对象与检查），名录库里只见这些任务抽中的对象
+（联系方式也只对这些对象）。各应用在 `AppConfig.ready()` 里用 `register_participation()` 登记
+自己模型的“参与”条件；没有登记的模型对联合部门一律为空（默认拒绝）。
 """
 
 from django.core.exceptions import PermissionDenied
@@ -127,13 +132,49 @@ def root_path(user):
 
 
 def scoped(queryset, user, capability=None, field="scope_path"):
-    """把查询集限定在用户辖区之内；无权限或无单位时返回空集。"""
+    """把查询集限定在用户辖区之内；无权限或无单位时返回空集。联合部门另只见本部门参与的记录。"""
     if capability and not can(user, capability):
         return queryset.none()
     path = root_path(user)
     if not path or not capabilities(user):
         return queryset.none()
-    return queryset.filter(under(path, field))
+    queryset = queryset.filter(under(path, field))
+    if participation_only(user):
+        queryset = only_participating(queryset, user)
+    return queryset
+
+
+# 模型标签 → rule(departments)，返回 Q；departments 为联合部门账号所在部门（含下级）的查询集
+PARTICIPATION = {}
+
+# 只见本部门参与的抽查的角色
+PARTICIPATION_ROLES = {Role.JOINT_DEPT}
+
+
+def register_participation(model, rule):
+    """登记 `model` 对联合部门可见的条件：`rule(departments)` 返回 Q（应用在 ready() 中调用）。"""
+    PARTICIPATION[model._meta.label_lower] = rule
+
+
+def participation_only(user):
+    return user is not None and getattr(user, "role", None) in PARTICIPATION_ROLES
+
+
+def participating_departments(user):
+    """联合部门账号所在的部门（含其下级单元）。"""
+    from .models import OrgUnit
+
+    if user is None or user.unit_id is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(under(user.unit.path, "path"))
+
+
+def only_participating(queryset, user):
+    """联合部门：只留本部门参与的记录；模型没有登记条件时为空。"""
+    rule = PARTICIPATION.get(queryset.model._meta.label_lower)
+    if rule is None:
+        return queryset.none()
+    return queryset.filter(rule(participating_departments(user)))
 
 
 def visible_shared(queryset, user, capability=None, field="scope_path"):

@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from . import audit
+from .lockout import client_ip
 
 
 @receiver(user_logged_in)
@@ -13,7 +14,7 @@ def on_login(sender, request, user, **kwargs):
         user,
         actor=user,
         scope_path=user.unit.path if user.unit_id else "",
-        after={"ip": request.META.get("REMOTE_ADDR") if request else None},
+        after={"ip": client_ip(request) if request else None},
     )
 
 
@@ -27,12 +28,14 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
+    # 被限速拒绝的尝试（没有核对密码）记为 user.login_throttled
+    throttled = request is not None and getattr(request, "login_throttled", False)
     audit.log(
-        "user.login_failed",
+        "user.login_throttled" if throttled else "user.login_failed",
         object_type="core.user",
         object_id=str(credentials.get("username", ""))[:64],
         object_repr=str(credentials.get("username", ""))[:200],
-        after={"ip": request.META.get("REMOTE_ADDR") if request else None},
+        after={"ip": client_ip(request) if request else None},
     )
 
 

@@ -8,9 +8,10 @@ from django.views.decorators.http import require_POST
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.directory.models import Entity
+from shuangsui.inspections.services import worklist
 from shuangsui.inspectors.models import Inspector
 
-from . import scope, services, throttle
+from . import scope, services
 from .forms import LoginForm, TokenForm
 from .models import AuditEvent
 from .nexturl import safe_next
@@ -22,19 +23,18 @@ def login_view(request):
         return redirect("home")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        username = form.cleaned_data["username"]
-        ip = request.META.get("REMOTE_ADDR")
-        if throttle.blocked(username, ip):
-            form.add_error(None, "登录失败次数过多，请 15 分钟后再试")
+        # 限速在认证后端里（django-axes，core/lockout.py）：被锁时 authenticate 返回 None，
+        # 中间件把回应换成带中文说明的登录页（HTTP 429）
+        user = authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if user is None:
+            form.add_error(None, "用户名或密码错误")
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
-                throttle.failed(username, ip)
-                form.add_error(None, "用户名或密码错误")
-            else:
-                throttle.succeeded(username, ip)
-                login(request, user)
-                return redirect(safe_next(request, request.GET.get("next"), "home"))
+            login(request, user)
+            return redirect(safe_next(request, request.GET.get("next"), "home"))
     return render(request, "core/login.html", {"form": form})
 
 
@@ -60,8 +60,6 @@ def home(request):
         ).count(),
     }
     if scope.can(user, "work.own") or scope.can(user, "work.station"):
-        from shuangsui.inspections.services import worklist
-
         counts["work"] = worklist(user).count()
     if not scope.capabilities(user):
         messages.warning(request, "您的账号尚未分配单位或角色，请联系系统管理员。")

@@ -3,6 +3,9 @@ from django.shortcuts import render
 
 from shuangsui.core import scope
 from shuangsui.core.paging import paginate
+from shuangsui.draws.services import draws_for_entity
+from shuangsui.inspections.models import Inspection
+from shuangsui.results.services import entity_results
 
 from .filters import EntityFilterSet
 from .models import Entity
@@ -38,22 +41,12 @@ def entity_detail(request, uid):
     entity = scope.get_scoped(
         Entity.objects.select_related("unit"), request.user, "directory.view", uid=uid
     )
-    from shuangsui.inspections.models import Inspection
-
     history = (
         scope.scoped(Inspection.objects.filter(entity=entity), request.user)
         .select_related("task", "draw", "group")
         .order_by("-draw__completed_at")
     )
-    draws = []
-    try:  # 抽查记录与抽取记录由后续模块提供
-        from shuangsui.draws.services import draws_for_entity
-
-        draws = draws_for_entity(entity, request.user)
-    except ImportError:
-        pass
-    from shuangsui.results.services import entity_results  # 部门间互认：本年度已审核的结果
-
+    draws = draws_for_entity(entity, request.user)
     return render(
         request,
         "directory/entity_detail.html",
@@ -61,7 +54,7 @@ def entity_detail(request, uid):
             "entity": entity,
             "history": history,
             "draws": draws,
-            "results": list(entity_results(request.user, entity)),
+            "results": list(entity_results(request.user, entity)),  # 部门间互认
             "show_credit": scope.can(request.user, "credit.view"),
         },
     )

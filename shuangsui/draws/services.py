@@ -31,9 +31,9 @@ from shuangsui.inspectors import eligibility
 from shuangsui.inspectors.models import Inspector
 from shuangsui.plans.choices import ALL_STRATUM, QuotaMode, Stratify, TargetKind, TaskStatus
 from shuangsui.plans.models import Task
-from shuangsui.plans.services import ratio_str, rules_for
+from shuangsui.plans.services import participating_tasks, ratio_str, rules_for
 
-from . import protocol
+from . import protocol, signals
 from .choices import DrawStatus, ExclusionCode, FileKind, PartyRole, TargetRole
 from .models import Draw, DrawnTarget, DrawParty, Exclusion
 
@@ -362,6 +362,25 @@ def _apportion(total, sizes):
 # ---------------------------------------------------------------- 查询与权限
 
 
+def draw_participation(departments):
+    """联合部门可见的抽取：本部门参与的任务的抽取（见 core.scope）。"""
+    return Q(task__in=participating_tasks(departments).values("pk"))
+
+
+def draw_row_participation(departments):
+    return Q(draw__task__in=participating_tasks(departments).values("pk"))
+
+
+def entity_participation(departments):
+    """联合部门在名录库里可见的主体：本部门参与的任务的有效抽取抽中（含备选）的对象。"""
+    targets = (
+        DrawnTarget.objects.filter(draw__task__in=participating_tasks(departments).values("pk"))
+        .exclude(draw__status=DrawStatus.VOIDED)
+        .filter(entity__isnull=False)
+    )
+    return Q(pk__in=targets.values("entity_id"))
+
+
 def draws_for(user):
     return scope.scoped(Draw.objects.select_related("task"), user, "draws.view")
 
@@ -471,8 +490,6 @@ def _freeze(task, user, written):
     draw.population_file, _ = _write(draw, FileKind.POPULATION, data, written)
     pool = {"inspectors": [], "previous": {}, "neighbours": {}}
     if task.match_inspectors and task.target_kind == TargetKind.ENTITIES:
-        from shuangsui.inspections import services as inspections  # 避免循环导入
-
         people = scope.scoped(Inspector.objects.all(), user, "inspectors.view").filter(
             scope_path__startswith=task.unit.county.path
         )
@@ -480,8 +497,10 @@ def _freeze(task, user, written):
             Prefetch("conflicts", queryset=Entity.objects.only("id", "uid"))
         )
         pool["inspectors"] = eligibility.pool_snapshot(people)
-        # 轮换回避与相邻所也在任何熵之前冻结
-        pool.update(inspections.pool_extras(task, [c.uid for c in population.candidates]))
+        # 轮换回避与相邻所（由检查实施阶段提供）也在任何熵之前冻结
+        uids = [c.uid for c in population.candidates]
+        for _receiver, extras in signals.pool_freezing.send(sender=Draw, task=task, uids=uids):
+            pool.update(extras or {})
     pool_bytes = (json.dumps(pool, ensure_ascii=False, indent=1) + "\n").encode()
     draw.pool_file, draw.pool_sha256 = _write(draw, FileKind.POOL, pool_bytes, written)
     draw.save()
@@ -793,9 +812,8 @@ def _run(draw, user, written):
             "reserves": draw.reserve_count,
         },
     )
-    from shuangsui.inspections import services as inspections  # 避免循环导入
-
-    inspections.dispatch(draw, user, record=record)  # 同一事务：检查组、检查对象与指派
+    # 同一事务：检查实施阶段据此派发检查组、检查对象与指派
+    signals.draw_completed.send(sender=Draw, draw=draw, user=user, record=record)
     audit.checkpoint(f"抽取完成 {task.code}")  # 签名锚定链头：此后截断或改写都能发现
     return draw
 
@@ -911,21 +929,16 @@ def approve_void(draw, user):
             if task.status == TaskStatus.DRAWN:
                 task.status = TaskStatus.APPROVED
                 task.save()
-            from shuangsui.inspections.services import cancel_for_void
-
-            cancelled = cancel_for_void(locked, user)
-            audit.log(
-                "draw.voided",
-                locked,
-                before={"status": before},
-                after={
-                    "status": locked.status,
-                    "reason": locked.void_reason,
-                    "requested_by": locked.void_requested_by.username,
-                    "approved_by": user.username,
-                    "inspections_cancelled": cancelled,
-                },
-            )
+            after = {
+                "status": locked.status,
+                "reason": locked.void_reason,
+                "requested_by": locked.void_requested_by.username,
+                "approved_by": user.username,
+            }
+            # 同一事务：后续阶段随之取消（如检查对象），各自报告做了什么
+            for _receiver, done in signals.draw_voided.send(sender=Draw, draw=locked, user=user):
+                after.update(done or {})
+            audit.log("draw.voided", locked, before={"status": before}, after=after)
             return locked
 
     return retrying(work)

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import scope
 from shuangsui.directory.models import ObjectLibrary
+from shuangsui.draws import reports
 
 from . import services
 from .models import AnnualPlan, Task
@@ -314,7 +315,7 @@ def approve_task(request, code: str, data: ApproveIn):
 def share(request, year: int):
     user = request.auth
     scope.require(user, "plans.view")
-    report = services.differentiated_share(user, year=year)
+    report = reports.differentiated_share(user, year=year)
     return {
         "year": year,
         "total": report.total,

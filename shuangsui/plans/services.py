@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shuangsui.catalog.choices import CheckMethod, ItemKind
@@ -17,6 +18,7 @@ from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
 from shuangsui.directory.choices import EntityStatus, EntityType
 
+from . import signals
 from .choices import (
     CREDIT_STRATA,
     PlanKind,
@@ -570,19 +572,19 @@ class TaskCheck:
 
 
 def check_task(task, user, *, population=None):
-    """批准时执行的规则：完整性、一般事项比例上限、重复任务；并给出差异化与 A 类的提示。"""
-    from shuangsui.draws.services import build_population
+    """批准时执行的规则：完整性、一般事项比例上限、重复任务；并给出差异化与 A 类的提示。
 
+    分类比例、分类户数的任务比例取决于可抽名单的各层人数：名单由抽取阶段接收
+    `signals.task_checking` 后给出（population 为调用方已算出的名单）。
+    """
     items = list(task.items.all())
     check = TaskCheck(
         problems=validate_task(task, items, list(task.departments.all()), list(task.regions.all()))
     )
-    if task.quota_mode in (QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT):
-        population = population or build_population(task, user)
-        check.population = population
-        check.ratio = task_ratio(task, population.strata)
-    else:
-        check.ratio = task_ratio(task)
+    check.ratio = task_ratio(task)
+    signals.task_checking.send(
+        sender=Task, task=task, user=user, check=check, population=population
+    )
     check.cap, check.cap_item = ratio_cap(task)
     if check.cap is not None and check.ratio is not None and check.ratio > check.cap:
         check.problems.append(
@@ -668,96 +670,26 @@ def reopen_task(task, user):
     return task
 
 
-# ---------------------------------------------------------------- 报告
+# ---------------------------------------------------------------- 查询与选项
 
 
-@dataclass
-class ShareReport:
-    """差异化抽查户数占比：抽中的户数中，按信用分类差异化比例抽中的户数所占比例。"""
-
-    total: int
-    differentiated: int
-    target: Decimal
-
-    @property
-    def share(self):
-        return Decimal(self.differentiated) / self.total if self.total else None
-
-    @property
-    def meets_target(self):
-        return None if self.share is None else self.share >= self.target
-
-    @property
-    def share_text(self):
-        return percent(self.share)
-
-    @property
-    def target_text(self):
-        return percent(self.target)
+def participating_tasks(departments):
+    """`departments` 发起或参与的任务（联合部门的可见范围，见 core.scope）。"""
+    return Task.objects.filter(Q(lead_department__in=departments) | Q(departments__in=departments))
 
 
-def differentiated_share(user, *, year=None, tasks=None):
-    """辖区内（或给定任务中）有效抽取抽中的户数，以及其中差异化抽取的户数。
+def task_participation(departments):
+    return Q(pk__in=participating_tasks(departments).values("pk"))
 
-    差异化：任务按信用分类分层且分类设定比例或户数，且该户属于 A–D 类（未分类不计）。
-    """
-    from shuangsui.draws.choices import DrawStatus, TargetRole
-    from shuangsui.draws.models import DrawnTarget
 
-    rows = scope.scoped(
-        DrawnTarget.objects.filter(
-            role=TargetRole.SELECTED,
-            draw__status=DrawStatus.COMPLETED,
-            draw__task__target_kind=TargetKind.ENTITIES,
-        ),
-        user,
-        "draws.view",
+def plan_participation(departments):
+    """牵头或参与的计划，以及含本部门参与的任务的计划。"""
+    joined = AnnualPlan.objects.filter(
+        Q(lead_department__in=departments) | Q(departments__in=departments)
     )
-    if year is not None:
-        rows = rows.filter(draw__task__year=year)
-    if tasks is not None:
-        rows = rows.filter(draw__task__in=tasks)
-    total = rows.count()
-    diff = rows.filter(
-        draw__task__stratify=Stratify.CREDIT,
-        draw__task__quota_mode__in=[QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT],
-        stratum__in=["A", "B", "C", "D"],
-    ).count()
-    target = rules_for(scope.root_unit(user)).differentiated_share_min
-    return ShareReport(total=total, differentiated=diff, target=target)
-
-
-@dataclass
-class PlanProgress:
-    base: int | None
-    ratio: Decimal | None
-    target: int | None
-    drawn: int
-
-    @property
-    def done_ratio_text(self):
-        return percent(Decimal(self.drawn) / self.base) if self.base else "—"
-
-
-def plan_progress(plan, user):
-    """计划完成进度：计划所属任务有效抽取抽中的户数，对比“基数 × 比例”的目标户数。"""
-    from shuangsui.draws.choices import DrawStatus, TargetRole
-    from shuangsui.draws.models import DrawnTarget
-    from shuangsui.draws.protocol import quota_from_ratio
-
-    drawn = (
-        scope.scoped(DrawnTarget.objects.all(), user, "draws.view")
-        .filter(
-            role=TargetRole.SELECTED,
-            draw__status=DrawStatus.COMPLETED,
-            draw__task__plan=plan,
-        )
-        .count()
+    return Q(pk__in=joined.values("pk")) | Q(
+        pk__in=participating_tasks(departments).values("plan_id")
     )
-    target = None
-    if plan.base_count and plan.ratio is not None:
-        target = quota_from_ratio(plan.base_count, ratio_str(plan.ratio))
-    return PlanProgress(base=plan.base_count, ratio=plan.ratio, target=target, drawn=drawn)
 
 
 def tasks_for(user):

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_POST
 
 from shuangsui.core import scope
 from shuangsui.core.paging import paginate
+from shuangsui.draws import reports
+from shuangsui.draws.views import ceremony_context
 
 from . import services
 from .choices import PlanKind, TaskStatus
@@ -82,8 +84,8 @@ def plan_detail(request, pk):
             "due": services.plan_due(plan),
             "groups": services.items_by_department(plan),
             "tasks": tasks,
-            "progress": services.plan_progress(plan, request.user),
-            "share": services.differentiated_share(request.user, tasks=tasks),
+            "progress": reports.plan_progress(plan, request.user),
+            "share": reports.differentiated_share(request.user, tasks=tasks),
             "ratio_text": services.percent(plan.ratio),
         },
     )
@@ -157,7 +159,7 @@ def task_list(request):
             "q": query,
             "statuses": TaskStatus.choices,
             "years": services.year_choices(),
-            "share": services.differentiated_share(user, year=share_year),
+            "share": reports.differentiated_share(user, year=share_year),
             "share_year": share_year,
         },
     )
@@ -165,8 +167,6 @@ def task_list(request):
 
 @login_required
 def task_detail(request, pk):
-    from shuangsui.draws.views import ceremony_context
-
     user = request.user
     task = _get_task(user, pk)
     check = None
@@ -182,7 +182,7 @@ def task_detail(request, pk):
         "may_approve": task.may_be_approved_by(user),
         "separation_note": services.SEPARATION_OF_DUTIES,
         "show_credit": scope.can(user, "credit.view"),
-        "share": services.differentiated_share(user, tasks=[task]),
+        "share": reports.differentiated_share(user, tasks=[task]),
         "ratio_text": services.percent(task.ratio),
     }
     context.update(ceremony_context(request, task))

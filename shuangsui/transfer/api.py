@@ -6,13 +6,11 @@ POST /api/import/entities、/api/import/inspectors、/api/import/items。
 
 from typing import Literal
 
-from django.conf import settings
 from ninja import File, Form, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
-from shuangsui.lib.tabular import human_size
-
-from . import services
+from . import services, uploads
 
 router = Router(tags=["批量导入"])
 API_ERRORS_SHOWN = 1000
@@ -47,11 +45,8 @@ def _failure(message, total, errors):
 
 
 def _run(request, kind, file, mode, unit):
-    limit = int(getattr(settings, "IMPORT_MAX_BYTES", 200 * 1024 * 1024))
-    if file.size is not None and file.size > limit:
-        message = f"文件过大：{human_size(file.size)}，超过上限 {human_size(limit)}"
-        item = {"row": None, "column": "", "value": "", "reason": message, "message": message}
-        return _failure(message, 1, [item])
+    if file.size is not None and file.size > uploads.limit():  # 上传处理器已拦下，这里兜底
+        return Status(413, uploads.refusal_body())
     try:
         result = services.run_import(
             kind, file, file.name or "", user=request.auth, mode=mode, unit=unit or None
@@ -85,10 +80,11 @@ def _run(request, kind, file, mode, unit):
 
 
 Mode = Literal["insert", "upsert"]
-RESPONSES = {200: ImportOut, 400: ImportFailedOut}
+RESPONSES = {200: ImportOut, 400: ImportFailedOut, 413: ImportFailedOut}
 
 
 @router.post("/entities", response=RESPONSES, summary="批量导入市场主体（CSV 或 XLSX）")
+@decorate_view(uploads.limit_api_upload)  # 超限的上传在读请求体之前就拒绝（413）
 def import_entities(
     request, file: File[UploadedFile], mode: Form[Mode] = "insert", unit: Form[str] = ""
 ):
@@ -96,6 +92,7 @@ def import_entities(
 
 
 @router.post("/inspectors", response=RESPONSES, summary="批量导入检查人员（CSV 或 XLSX）")
+@decorate_view(uploads.limit_api_upload)  # 超限的上传在读请求体之前就拒绝（413）
 def import_inspectors(
     request, file: File[UploadedFile], mode: Form[Mode] = "insert", unit: Form[str] = ""
 ):
@@ -103,6 +100,7 @@ def import_inspectors(
 
 
 @router.post("/items", response=RESPONSES, summary="批量导入抽查事项（CSV 或 XLSX）")
+@decorate_view(uploads.limit_api_upload)  # 超限的上传在读请求体之前就拒绝（413）
 def import_items(
     request, file: File[UploadedFile], mode: Form[Mode] = "insert", unit: Form[str] = ""
 ):

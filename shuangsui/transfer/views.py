@@ -9,7 +9,6 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -19,7 +18,7 @@ from shuangsui.core.choices import UnitLevel
 from shuangsui.lib import exporters
 from shuangsui.lib.tabular import human_size
 
-from . import exports, services, specs
+from . import exports, services, specs, uploads
 
 ERRORS_SHOWN = 500  # 页面上最多列出的错误条数（完整的在错误报告里）
 REPORT_MAX_AGE = 24 * 3600
@@ -32,29 +31,6 @@ def _spec(kind):
     if spec is None:
         raise Http404("没有这种导入导出")
     return spec
-
-
-class SizeLimitHandler(FileUploadHandler):
-    """上传超过上限时立即停止接收（不写临时文件），视图据此给出“文件过大”。"""
-
-    def __init__(self, request, limit):
-        super().__init__(request)
-        self.limit = limit
-        self.received = 0
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length and content_length > self.limit + 64 * 1024:
-            self.request.upload_too_large = True
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if getattr(self.request, "upload_too_large", False) or self.received > self.limit:
-            self.request.upload_too_large = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 class ImportForm(forms.Form):
@@ -109,12 +85,25 @@ def import_page(request, kind):
     """上传页面与结果。先装上大小限制的上传处理器，再做 CSRF 检查（Django 文档的做法）。"""
     spec = _spec(kind)
     if request.method == "POST":
-        request.upload_handlers.insert(0, SizeLimitHandler(request, _limit()))
+        scope.require(request.user, spec.import_capability)
+        if uploads.guard(request):  # 声明的长度已超限：请求体一个字节也不读
+            return _too_large(request, spec)
     return _import_page(request, spec)
 
 
 def _limit():
-    return int(getattr(settings, "IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+    return uploads.limit()
+
+
+def _too_large(request, spec):
+    context = {
+        "spec": spec,
+        "limit": human_size(_limit()),
+        "columns": spec.columns,
+        "form": ImportForm(spec=spec, user=request.user),
+        "too_large": uploads.message(),
+    }
+    return render(request, "transfer/import.html", context, status=413)
 
 
 @csrf_protect
@@ -127,10 +116,8 @@ def _import_page(request, spec):
         return render(request, "transfer/import.html", context)
     form = ImportForm(request.POST, request.FILES, spec=spec, user=user)
     context["form"] = form
-    if getattr(request, "upload_too_large", False):
-        form.errors.pop("file", None)
-        form.add_error(None, f"文件过大，超过上限 {human_size(_limit())}；请拆分后分批导入")
-        return render(request, "transfer/import.html", context, status=413)
+    if uploads.too_large(request):  # 收到上限就停了
+        return _too_large(request, spec)
     if not form.is_valid():
         return render(request, "transfer/import.html", context, status=400)
     upload = form.cleaned_data["file"]

@@ -32,10 +32,10 @@ class LoginTests(BaseTestCase):
         self.assertContains(self.client.get(reverse("home")), "导入市场主体")
 
     def test_it_throttles_repeated_failures(self):
-        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
             self.client.post(reverse("login"), {"username": "planner", "password": "x"})
         response = self.client.post(reverse("login"), {"username": "planner", "password": PASSWORD})
-        self.assertContains(response, "登录失败次数过多")
+        self.assertContains(response, "登录失败次数过多", status_code=429)
         self.assertNotIn("_auth_user_id", self.client.session)
 
     def test_it_requires_csrf(self):

@@ -24,7 +24,10 @@ def cli(*args):
 
 
 def show_key():
-    return ["-c", "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"]
+    return [
+        "-c",
+        "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)",
+    ]
 
 
 def test_it_fails_check_deploy_without_a_key(tmp_path):

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from shuangsui.core.models import ApiToken, AuditCheckpoint, AuditEvent
+from shuangsui.core.models import ApiToken, AuditCheckpoint, AuditEvent, OrgUnit
 from shuangsui.draws import protocol
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind, TargetRole
@@ -322,7 +322,8 @@ class AccessTests(PlansTestCase):
         self.assertEqual(response.status_code, 404)
 
     def test_roles_within_the_county(self):
-        task = self.approved()
+        health = OrgUnit.objects.get(code="350503D51")  # joint 账号的部门参与本任务
+        task = self.approved(departments=[health], regions=[self.station])
         draw = full_ceremony(task, self.user("planner"), self.user("witness"))
         record = reverse("draw-file", args=[draw.pk, "record"])
         public = reverse("draw-file", args=[draw.pk, "public_record"])
@@ -337,6 +338,10 @@ class AccessTests(PlansTestCase):
         self.login("inspector")
         self.assertEqual(self.client.get(record).status_code, 404)
         self.assertEqual(self.client.get(reverse("task-detail", args=[task.pk])).status_code, 404)
+        # 联合部门不参与的任务：与辖区外一样看不到
+        other = self.approved(regions=[self.station2])
+        self.login("joint")
+        self.assertEqual(self.client.get(reverse("task-detail", args=[other.pk])).status_code, 404)
 
     def test_inspector_cannot_operate(self):
         task = self.approved()

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from shuangsui.core.models import ApiToken, AuditEvent, OrgUnit
+from shuangsui.draws import reports
 from shuangsui.plans import services
 from shuangsui.plans.choices import PlanKind, TaskStatus
 from shuangsui.plans.tests.helpers import (
@@ -157,7 +158,7 @@ class RuleTests(PlansTestCase):
             self.task(codes=("FJSC-011",), class_counts={"B": 6, "C": 3}, quota_mode="class_count")
         )
         full_ceremony(diff, planner, witness)
-        report = services.differentiated_share(planner, year=2026)
+        report = reports.differentiated_share(planner, year=2026)
         self.assertEqual((report.total, report.differentiated), (9, 9))
         self.assertTrue(report.meets_target)
         plain = self.approve(
@@ -171,14 +172,14 @@ class RuleTests(PlansTestCase):
             )
         )
         full_ceremony(plain, planner, witness)
-        report = services.differentiated_share(planner, year=2026)
+        report = reports.differentiated_share(planner, year=2026)
         self.assertEqual(report.differentiated, 9)
         self.assertEqual(report.total, 9 + plain.draws.get().selected_count)
         self.assertLess(report.share, services.Decimal("0.85"))
         self.assertFalse(report.meets_target)
         self.assertEqual(report.target, services.Decimal("0.85"))
         self.assertEqual(
-            services.differentiated_share(self.user("planner_350502"), year=2026).total, 0
+            reports.differentiated_share(self.user("planner_350502"), year=2026).total, 0
         )
 
 

@@ -104,7 +104,7 @@ class PageTests(ResultsTestCase):
         services.approve(self.users["head"], r)
         rows = services.entity_results(self.users["joint"], i.entity)
         self.assertEqual([x.pk for x in rows], [r.pk])
-        self.client.force_login(self.users["joint"])  # 卫健部门
+        self.client.force_login(self.users["planner"])  # 信用监管股，不是食品事项的部门
         page = self.client.get(reverse("entity-detail", args=[i.entity.uid]))
         self.assertContains(page, 'id="entity-results"')
         self.assertContains(page, "1 未发现问题")

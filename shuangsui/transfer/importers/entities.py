@@ -22,6 +22,7 @@ from django.utils import timezone
 from shuangsui.catalog.models import join_tags, split_tags
 from shuangsui.core.choices import UnitLevel
 from shuangsui.directory import uscc
+from shuangsui.lib.children import die_with_parent
 from shuangsui.lib.tabular import TabularError
 
 from .. import specs
@@ -437,11 +438,16 @@ def copy_text(numbers, rows, numbered=False):
     return "".join(lines).encode()
 
 
-def _child_validate(send, rows, plan, fmt):
+def _child_validate(send, rows, plan, fmt, parent_pid, inherited):
     """子进程：校验一段行并把结果分块送回父进程（不碰数据库）。
 
     fmt 为 None 时送行元组；为 "copy" / "copy_numbered" 时送 COPY 文本（另附代码列表，供父进程查重）。
+    父进程死了（哪怕是 kill -9）子进程也跟着结束；`inherited` 是从父进程继承来的管道读端，
+    先关掉，父进程一死，往管道里写就会出错而不是永远阻塞。
     """
+    die_with_parent(parent_pid)
+    for receive in inherited:
+        receive.close()
     try:
         loose = plan.loose
         for numbers, out, n_errors in validate_entities(rows, plan):
@@ -504,8 +510,11 @@ def _validate_in_children(parts, plan, fmt=None):
     try:
         for rows in parts:
             receive, send = context.Pipe(duplex=False)
+            inherited = [r for r, _ in children] + [receive]
             process = context.Process(
-                target=_child_validate, args=(send, rows, plan, fmt), daemon=True
+                target=_child_validate,
+                args=(send, rows, plan, fmt, os.getpid(), inherited),
+                daemon=True,
             )
             process.start()
             send.close()

@@ -190,7 +190,7 @@ def import_items(source, filename="", *, user=None, mode="insert", unit=None):
             ((item.unit_id, item.code), item)
             for item in InspectionItem.objects.filter(
                 unit_id__in=unit_ids, code__in=codes[i : i + 1000]
-            )
+            ).select_related("unit", "department")
         )
     org = org_units(parsed, ("unit_id", "department_id"))
     field_to_key = {
@@ -211,10 +211,21 @@ def import_items(source, filename="", *, user=None, mode="insert", unit=None):
                 "本单位的抽查事项清单中已有该编号（要更新请选择“新增并更新已有”）",
             )
             ok = False
+        # 事项归制定单位和抽查主体部门（InspectionItem.change_refused）：别人不能改
+        if ok and current is not None:
+            refused = current.change_refused(user)
+            if refused:
+                rowset.bad(n, "code", values["code"], refused)
+                ok = False
         if not ok:
             continue
         obj = current if current is not None else InspectionItem()
         assign(obj, values, org)
+        refused = obj.change_refused(user)
+        if refused:  # 新增的事项、或改了抽查主体之后，也须仍归导入人所在的单位或部门
+            key = "subject" if "subject" in pos else "code"
+            rowset.bad(n, key, values.get(key, ""), refused)
+            continue
         try:
             obj.full_clean(
                 exclude=["unit", "department"], validate_unique=False, validate_constraints=False

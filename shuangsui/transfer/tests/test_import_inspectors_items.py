@@ -289,3 +289,52 @@ class ItemImportTests(Failing, BaseTestCase):
         for bad in ("百分之五", "150%", "5.123456%"):
             with self.assertRaises(ValueError):
                 parse_ratio(bad)
+
+
+class ItemOwnershipTests(Failing, BaseTestCase):
+    """抽查事项归制定单位和抽查主体部门：联合部门的账号不能借导入改局里的事项。"""
+
+    HEADER = ["编号", "抽查事项名称", "抽查比例", "事项类别", "抽查主体"]
+
+    def setUp(self):
+        self.joint = self.user("joint")  # 丰泽区卫生健康局（联合部门）
+        self.item = InspectionItem.objects.get(unit=self.county, code="FJSC-001")
+
+    def test_it_refuses_the_joint_departments_upsert_of_a_bureau_item(self):
+        self.assertEqual(self.item.ratio_cap, Decimal("0.05"))
+        data = csv_bytes([["FJSC-001", "企业公示信息的抽查", "100%", "一般"]], self.HEADER[:4])
+        errors = self.failure(import_items, data, user=self.joint, mode="upsert")
+        self.assertEqual(len(errors), 1)
+        self.assertError(errors, 2, "编号", "该抽查事项属于“泉州市丰泽区市场监督管理局”")
+        self.assertError(errors, 2, "编号", "您所在的“丰泽区卫生健康局”不能")
+        self.item.refresh_from_db()
+        self.assertEqual(self.item.ratio_cap, Decimal("0.05"))
+
+    def test_it_refuses_new_bureau_items_from_the_joint_department(self):
+        data = csv_bytes(
+            [
+                ["J-1", "局里的事项", "5%", "一般", "食品安全监管股"],
+                ["J-2", "没有抽查主体", "5%", "一般", ""],
+            ],
+            self.HEADER,
+        )
+        errors = self.failure(import_items, data, user=self.joint)
+        self.assertError(errors, 2, "抽查主体", "只有制定单位、抽查主体部门和系统管理员")
+        self.assertError(errors, 3, "抽查主体", "只有制定单位、抽查主体部门和系统管理员")
+
+    def test_the_joint_department_keeps_its_own_items(self):
+        data = csv_bytes([["J-3", "卫生监督检查", "5%", "一般", "丰泽区卫生健康局"]], self.HEADER)
+        self.assertEqual(import_items(data, "a.csv", user=self.joint).created, 1)
+        own = InspectionItem.objects.get(unit=self.county, code="J-3")
+        self.assertEqual(own.department.code, "350503D51")
+        data = csv_bytes([["J-3", "卫生监督检查", "3%", "一般", "丰泽区卫生健康局"]], self.HEADER)
+        self.assertEqual(import_items(data, "a.csv", user=self.joint, mode="upsert").updated, 1)
+        # 但不能把本部门的事项改挂到局里的股室
+        data = csv_bytes([["J-3", "卫生监督检查", "3%", "一般", "食品安全监管股"]], self.HEADER)
+        errors = self.failure(import_items, data, user=self.joint, mode="upsert")
+        self.assertError(errors, 2, "抽查主体", "抽查主体：食品安全监管股")
+        # 局里的人（计划员、股室）和系统管理员照常可以改局里的事项
+        data = csv_bytes([["FJSC-001", "企业公示信息的抽查", "3%", "一般"]], self.HEADER[:4])
+        for name in ("planner", "business", "admin"):
+            result = import_items(data, "a.csv", user=self.user(name), mode="upsert")
+            self.assertEqual(result.updated, 1, name)

@@ -1,0 +1,94 @@
+"""抽取结果的汇总：差异化抽查户数占比、年度计划完成进度（计划与任务页上显示）。"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shuangsui.core import scope
+from shuangsui.plans.choices import QuotaMode, Stratify, TargetKind
+from shuangsui.plans.services import percent, ratio_str, rules_for
+
+from .choices import DrawStatus, TargetRole
+from .models import DrawnTarget
+from .protocol import quota_from_ratio
+
+
+@dataclass
+class ShareReport:
+    """差异化抽查户数占比：抽中的户数中，按信用分类差异化比例抽中的户数所占比例。"""
+
+    total: int
+    differentiated: int
+    target: Decimal
+
+    @property
+    def share(self):
+        return Decimal(self.differentiated) / self.total if self.total else None
+
+    @property
+    def meets_target(self):
+        return None if self.share is None else self.share >= self.target
+
+    @property
+    def share_text(self):
+        return percent(self.share)
+
+    @property
+    def target_text(self):
+        return percent(self.target)
+
+
+def differentiated_share(user, *, year=None, tasks=None):
+    """辖区内（或给定任务中）有效抽取抽中的户数，以及其中差异化抽取的户数。
+
+    差异化：任务按信用分类分层且分类设定比例或户数，且该户属于 A–D 类（未分类不计）。
+    """
+    rows = scope.scoped(
+        DrawnTarget.objects.filter(
+            role=TargetRole.SELECTED,
+            draw__status=DrawStatus.COMPLETED,
+            draw__task__target_kind=TargetKind.ENTITIES,
+        ),
+        user,
+        "draws.view",
+    )
+    if year is not None:
+        rows = rows.filter(draw__task__year=year)
+    if tasks is not None:
+        rows = rows.filter(draw__task__in=tasks)
+    total = rows.count()
+    diff = rows.filter(
+        draw__task__stratify=Stratify.CREDIT,
+        draw__task__quota_mode__in=[QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT],
+        stratum__in=["A", "B", "C", "D"],
+    ).count()
+    target = rules_for(scope.root_unit(user)).differentiated_share_min
+    return ShareReport(total=total, differentiated=diff, target=target)
+
+
+@dataclass
+class PlanProgress:
+    base: int | None
+    ratio: Decimal | None
+    target: int | None
+    drawn: int
+
+    @property
+    def done_ratio_text(self):
+        return percent(Decimal(self.drawn) / self.base) if self.base else "—"
+
+
+def plan_progress(plan, user):
+    """计划完成进度：计划所属任务有效抽取抽中的户数，对比“基数 × 比例”的目标户数。"""
+    drawn = (
+        scope.scoped(DrawnTarget.objects.all(), user, "draws.view")
+        .filter(
+            role=TargetRole.SELECTED,
+            draw__status=DrawStatus.COMPLETED,
+            draw__task__plan=plan,
+        )
+        .count()
+    )
+    target = None
+    if plan.base_count and plan.ratio is not None:
+        target = quota_from_ratio(plan.base_count, ratio_str(plan.ratio))
+    return PlanProgress(base=plan.base_count, ratio=plan.ratio, target=target, drawn=drawn)
