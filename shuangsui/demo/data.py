@@ -520,8 +520,10 @@ def seed_tasks(county, planner, approver=None):
     return plan, task
 
 
-def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1):
-    """生成演示数据（可重复运行：组织、事项、账号已有则跳过，市场主体和人员追加）。"""
+def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks=False):
+    """生成演示数据（可重复运行：组织、事项、账号已有则跳过，市场主体和人员追加）。
+
+    checks=True 时另建一项已抽取、正在检查的任务（见 demo/checks.py；抽取文件写进数据目录）。"""
     rng = random.Random(seed)
     with transaction.atomic():
         counties = build_org()
@@ -537,13 +539,23 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1):
         written += generate_entities(other, n_other, rng)
         people = generate_inspectors(main, inspectors, rng)
         people += generate_inspectors(other, max(4, inspectors // 5), rng) if inspectors else 0
-        task = None
+        task = checking = None
         if entities > 0 and not Task.objects.exists():
-            _plan, task = seed_tasks(main, planners[main.code])
+            plan, task = seed_tasks(main, planners[main.code])
+            if checks:
+                from .checks import seed_checks  # 检查结果的各种状态
+
+                checking = seed_checks(main, plan)
         audit.log(
             "demo.loaded",
             object_type="core.demo",
             object_repr="演示数据",
             after={"entities": written, "inspectors": people, "seed": seed},
         )
-    return {"entities": written, "inspectors": people, "users": users, "task": task}
+    return {
+        "entities": written,
+        "inspectors": people,
+        "users": users,
+        "task": task,
+        "checking": checking,
+    }
