@@ -6,11 +6,13 @@ class DrawsConfig(AppConfig):
     verbose_name = "随机抽取"
 
     def ready(self):
-        from . import receivers  # noqa: F401  接收计划阶段的事件
         from shuangsui.core import scope
         from shuangsui.directory.models import Entity
 
-        from . import services
+        from . import (
+            receivers,  # noqa: F401  接收计划阶段的事件
+            services,
+        )
         from .models import Draw, DrawnTarget, DrawParty
 
         # 联合部门只见本部门参与的任务的抽取与抽中对象；名录库里只见这些对象（含联系方式）

@@ -6,12 +6,12 @@ class InspectionsConfig(AppConfig):
     verbose_name = "检查实施"
 
     def ready(self):
-        from . import receivers  # noqa: F401  接收抽取阶段的事件
         from django.db.models import Q
 
         from shuangsui.core import scope
         from shuangsui.plans.services import participating_tasks
 
+        from . import receivers  # noqa: F401  接收抽取阶段的事件
         from .models import Assignment, Dispatch, Inspection, InspectionGroup
 
         # 联合部门只见本部门参与的任务的派发、检查组与检查
