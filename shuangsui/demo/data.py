@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shuangsui.catalog.choices import ItemKind
-from shuangsui.catalog.models import InspectionItem
+from shuangsui.catalog.models import InspectionItem, ensure_result_codes
 from shuangsui.core import audit
 from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import OrgUnit, User
@@ -248,6 +248,7 @@ def build_org():
 
 
 def build_items(county):
+    ensure_result_codes()
     made = []
     for code, name, kind, cap, obj, dept, methods, req, basis, subs in ITEMS:
         department = OrgUnit.objects.get(code=f"{county.code}D{dept}")
