@@ -17,5 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "shuangsui.api.errors.not_found"  # /api/… 答 JSON，页面仍用 404.html
+
 admin.site.site_header = "双随机一公开监管平台 管理后台"
 admin.site.site_title = "双随管理后台"

@@ -1,14 +1,12 @@
 """一单：随机抽查事项清单与检查结果代码。"""
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from shuangsui.core import scope
 from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import OrgUnit
+from shuangsui.lib import ranges
 
 from .choices import CheckMethod, ItemKind, ObjectType
 
@@ -65,7 +63,7 @@ class InspectionItem(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        validators=ranges.ratio("抽查比例上限"),
         help_text="一般事项必填，如 0.05 表示 5%；重点事项不设上限",
     )
     ratio_text = models.CharField("抽查比例", max_length=100, blank=True)
@@ -92,6 +90,7 @@ class InspectionItem(models.Model):
                 name="item_code_unique_per_unit",
                 violation_error_message="同一单位的抽查事项编号不能重复",
             ),
+            ranges.ratio_check("item", "ratio_cap", "抽查比例上限", null=True),
         ]
 
     def __str__(self):

@@ -109,13 +109,13 @@ def log(
     return event
 
 
-def verify(batch=5000):
+def verify(batch=5000, public_key_pem=None):
     """逐行校验整条链，并核对签名检查点。返回 (已校验行数, 第一处问题或 None)；问题为 (行号, 原因)。
 
     检查点的签名无效、链比某个检查点记下的短（链尾被截断），或某行的哈希与检查点记下的不同
     （历史被改写后重算了哈希），都算问题。
     """
-    anchors, problem = _checked_anchors()
+    anchors, problem = _checked_anchors(public_key_pem)
     if problem:
         return 0, problem
     prev_hash = GENESIS
@@ -258,15 +258,25 @@ def signature_ok(point, public_key):
     return True
 
 
-def _checked_anchors():
-    """核对所有检查点的签名，返回 ({行号: 哈希}, 问题或 None)。"""
+def _checked_anchors(public_key_pem=None):
+    """核对所有检查点的签名（默认用本机私钥对应的公钥；外部核验者给出公开的公钥 PEM）。
+
+    返回 ({行号: 哈希}, 问题或 None)。
+    """
+    from cryptography.hazmat.primitives import serialization
+
     points = list(AuditCheckpoint.objects.order_by("id"))
     if not points:
         return {}, None
     try:
-        public = _load_private_key().public_key()
+        if public_key_pem:
+            public = serialization.load_pem_public_key(public_key_pem.encode())
+        else:
+            public = _load_private_key().public_key()
     except KeyMissing as exc:
         return {}, (points[0].event_id, f"{exc}，无法核对签名检查点")
+    except ValueError:
+        return {}, (points[0].event_id, "给出的公钥无法读取")
     anchors = {}
     for point in points:
         if not signature_ok(point, public):

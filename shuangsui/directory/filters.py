@@ -12,8 +12,9 @@ from .models import Entity
 
 class EntityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称或代码", method="filter_q")
+    # 主体必有所属单位，不提供“（空）”选项：?unit=null 按无效的单位忽略，不再当作字符串传进来
     unit = django_filters.ModelChoiceFilter(
-        label="所属单位", queryset=OrgUnit.objects.none(), method="filter_unit"
+        label="所属单位", queryset=OrgUnit.objects.none(), method="filter_unit", null_label=None
     )
     entity_type = django_filters.ChoiceFilter(label="主体类型", choices=EntityType.choices)
     industry = django_filters.ChoiceFilter(

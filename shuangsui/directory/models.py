@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from shuangsui.core.models import OrgUnit
+from shuangsui.lib import ranges
 
 from . import uscc
 from .choices import AnnualReport, CreditClass, EntityStatus, EntityType, LibraryKind
@@ -39,14 +40,18 @@ class Entity(models.Model):
         choices=EntityStatus.choices,
         default=EntityStatus.ACTIVE,
     )
-    established = models.DateField("成立日期", null=True, blank=True)
+    established = models.DateField(
+        "成立日期", null=True, blank=True, validators=ranges.historic_date("成立日期")
+    )
     credit_class = models.CharField(
         "信用风险分类",
         max_length=1,
         choices=CreditClass.choices,
         default=CreditClass.U,
     )
-    credit_date = models.DateField("分类日期", null=True, blank=True)
+    credit_date = models.DateField(
+        "分类日期", null=True, blank=True, validators=ranges.historic_date("分类日期")
+    )
     key_tags = models.CharField("重点领域", max_length=255, blank=True)
     annual_report = models.CharField(
         "年报状态", max_length=16, choices=AnnualReport.choices, blank=True

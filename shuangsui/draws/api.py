@@ -1,9 +1,10 @@
 """接口：抽取仪式（冻结、承诺、揭示、公开随机值、抽取、作废）与记录下载。挂载于 /api/draws。"""
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router
 from ninja.errors import HttpError
 
+from shuangsui.api.schemas import InSchema, responses
 from shuangsui.core import scope
 from shuangsui.plans.api import get_task, rule_errors
 
@@ -60,26 +61,30 @@ def draw_out(draw, user):
     }
 
 
-class CommitIn(Schema):
-    value: str | None = None
-    commitment: str | None = None
-    label: str | None = None
+class CommitIn(InSchema):
+    value: str | None = Field(None, max_length=200)
+    commitment: str | None = Field(None, max_length=64)
+    label: str | None = Field(None, max_length=32)
 
 
-class RevealIn(Schema):
-    value: str
+class RevealIn(InSchema):
+    value: str = Field(..., max_length=200)
 
 
-class PublicValueIn(Schema):
-    label: str
-    value: str
+class PublicValueIn(InSchema):
+    label: str = Field(..., max_length=32)
+    value: str = Field(..., max_length=200)
 
 
-class VoidIn(Schema):
-    reason: str
+class VoidIn(InSchema):
+    reason: str = Field(..., max_length=2000)
 
 
-@router.post("/tasks/{code}/freeze", summary="冻结名单（摘要写入留痕）")
+READ = responses(dict)
+WRITE = responses(dict, write=True)
+
+
+@router.post("/tasks/{code}/freeze", response=WRITE, summary="冻结名单（摘要写入留痕）")
 def freeze(request, code: str):
     user = request.auth
     task = get_task(user, code)
@@ -88,7 +93,9 @@ def freeze(request, code: str):
     return draw_out(draw, user)
 
 
-@router.get("/tasks/{code}/draws", summary="任务的全部抽取（含已作废的）")
+@router.get(
+    "/tasks/{code}/draws", response=responses(list[dict]), summary="任务的全部抽取（含已作废的）"
+)
 def task_draws(request, code: str):
     user = request.auth
     scope.require(user, "draws.view")
@@ -96,13 +103,15 @@ def task_draws(request, code: str):
     return [draw_out(d, user) for d in task.draws.order_by("number")]
 
 
-@router.get("/{draw_id}", summary="抽取详情与仪式进度")
+@router.get("/{draw_id}", response=READ, summary="抽取详情与仪式进度")
 def detail(request, draw_id: int):
     user = request.auth
     return draw_out(services.get_draw(user, draw_id), user)
 
 
-@router.post("/{draw_id}/commit", summary="提交承诺（承诺值，或由服务端从秘密值算出）")
+@router.post(
+    "/{draw_id}/commit", response=WRITE, summary="提交承诺（承诺值，或由服务端从秘密值算出）"
+)
 def commit(request, draw_id: int, data: CommitIn):
     user = request.auth
     draw = services.get_draw(user, draw_id)
@@ -113,7 +122,7 @@ def commit(request, draw_id: int, data: CommitIn):
     return {"label": party.label, "role": party.role, "commitment": party.commitment}
 
 
-@router.post("/{draw_id}/reveal", summary="揭示秘密值（须全部承诺之后）")
+@router.post("/{draw_id}/reveal", response=WRITE, summary="揭示秘密值（须全部承诺之后）")
 def reveal(request, draw_id: int, data: RevealIn):
     user = request.auth
     draw = services.get_draw(user, draw_id)
@@ -122,7 +131,9 @@ def reveal(request, draw_id: int, data: RevealIn):
     return draw_out(services.get_draw(user, draw_id), user)
 
 
-@router.post("/{draw_id}/public-value", summary="录入公开随机值（全部揭示之后、抽取之前）")
+@router.post(
+    "/{draw_id}/public-value", response=WRITE, summary="录入公开随机值（全部揭示之后、抽取之前）"
+)
 def public_value(request, draw_id: int, data: PublicValueIn):
     user = request.auth
     draw = services.get_draw(user, draw_id)
@@ -131,7 +142,7 @@ def public_value(request, draw_id: int, data: PublicValueIn):
     return draw_out(draw, user)
 
 
-@router.post("/{draw_id}/run", summary="执行抽取")
+@router.post("/{draw_id}/run", response=WRITE, summary="执行抽取")
 def run(request, draw_id: int):
     user = request.auth
     draw = services.get_draw(user, draw_id)
@@ -140,7 +151,7 @@ def run(request, draw_id: int):
     return draw_out(draw, user)
 
 
-@router.post("/{draw_id}/void", summary="申请作废（须写明原因）")
+@router.post("/{draw_id}/void", response=WRITE, summary="申请作废（须写明原因）")
 def void(request, draw_id: int, data: VoidIn):
     user = request.auth
     draw = services.get_draw(user, draw_id)
@@ -149,7 +160,9 @@ def void(request, draw_id: int, data: VoidIn):
     return draw_out(draw, user)
 
 
-@router.post("/{draw_id}/void/approve", summary="批准作废（另一位有 plans.approve 的用户）")
+@router.post(
+    "/{draw_id}/void/approve", response=WRITE, summary="批准作废（另一位有 plans.approve 的用户）"
+)
 def void_approve(request, draw_id: int):
     user = request.auth
     draw = services.get_draw(user, draw_id)
@@ -158,7 +171,7 @@ def void_approve(request, draw_id: int):
     return draw_out(draw, user)
 
 
-@router.post("/{draw_id}/void/reject", summary="驳回作废申请")
+@router.post("/{draw_id}/void/reject", response=WRITE, summary="驳回作废申请")
 def void_reject(request, draw_id: int):
     user = request.auth
     draw = services.get_draw(user, draw_id)
@@ -167,7 +180,7 @@ def void_reject(request, draw_id: int):
     return draw_out(draw, user)
 
 
-@router.get("/{draw_id}/verify", summary="核验保存的记录与名单")
+@router.get("/{draw_id}/verify", response=READ, summary="核验保存的记录与名单")
 def verify(request, draw_id: int):
     draw = services.get_draw(request.auth, draw_id)
     problems = services.verify_stored(draw)
@@ -176,7 +189,19 @@ def verify(request, draw_id: int):
 
 @router.get(
     "/{draw_id}/files/{kind}",
+    response=responses(dict),
     summary="下载文件：record、population、public_record、public_population、pool",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "文件内容（名单为 CSV，其余为 JSON）；X-Content-SHA256 为其摘要",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    },
 )
 def download(request, draw_id: int, kind: str):
     user = request.auth

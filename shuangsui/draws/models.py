@@ -5,10 +5,12 @@
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from shuangsui.directory.models import Entity, TargetObject
+from shuangsui.lib import ranges
 from shuangsui.plans.models import Task
 
 from .choices import DrawStatus, ExclusionCode, PartyRole, TargetRole
@@ -61,7 +63,9 @@ class Draw(models.Model):
         Task, verbose_name="抽查任务", on_delete=models.PROTECT, related_name="draws"
     )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
-    number = models.PositiveSmallIntegerField("抽取次序", default=1)
+    number = models.PositiveSmallIntegerField(
+        "抽取次序", default=1, validators=ranges.count("抽取次序", 1, 32767)
+    )
     status = models.CharField(
         "状态", max_length=10, choices=DrawStatus.choices, default=DrawStatus.FROZEN
     )
@@ -145,10 +149,30 @@ class Draw(models.Model):
                 name="draw_number_unique_per_task",
                 violation_error_message="抽取次序不能重复",
             ),
+            ranges.count_check("draw", "number", "抽取次序", 1, 32767),
+            models.CheckConstraint(
+                condition=Q(population_count__gte=F("selected_count") + F("reserve_count")),
+                name="draw_counts_within_population",
+                violation_error_message="入选与备选户数之和不能超过名单户数",
+            ),
         ]
 
     def __str__(self):
         return f"{self.task.code} 第{self.number}次抽取"
+
+    def clean(self):
+        """各层配额与备选户数为非负整数，合计不超过该层名单户数。"""
+        problems = []
+        for label, quota in (self.quotas or {}).items():
+            reserve = (self.reserves or {}).get(label, 0)
+            size = (self.strata or {}).get(label, 0)
+            numbers = (quota, reserve, size)
+            if not all(isinstance(n, int) and n >= 0 for n in numbers):
+                problems.append(f"层“{label}”的户数应为非负整数")
+            elif quota + reserve > size:
+                problems.append(f"层“{label}”的配额与备选户数之和超过名单中的 {size} 户")
+        if problems:
+            raise ValidationError(problems)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -14,6 +14,7 @@ from shuangsui.directory.models import Entity, TargetObject
 from shuangsui.draws.choices import TargetRole
 from shuangsui.draws.models import Draw, DrawnTarget
 from shuangsui.inspectors.models import Inspector
+from shuangsui.lib import ranges
 from shuangsui.plans.models import Task
 
 from .choices import MATCH_FLAGS, AssignmentSource, InspectionStatus, Problem
@@ -32,8 +33,16 @@ class Dispatch(models.Model):
         Task, verbose_name="抽查任务", on_delete=models.PROTECT, related_name="dispatches"
     )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
-    per_target = models.PositiveSmallIntegerField("每户（每部门）检查人员数", default=0)
-    min_officers = models.PositiveSmallIntegerField("每户至少执法人员数", default=2)
+    per_target = models.PositiveSmallIntegerField(
+        "每户（每部门）检查人员数",
+        default=0,
+        validators=ranges.count("每户检查人员数", 0, ranges.MAX_PER_TARGET),
+    )
+    min_officers = models.PositiveSmallIntegerField(
+        "每户至少执法人员数",
+        default=2,
+        validators=ranges.count("每户至少执法人员数", 0, ranges.MAX_PER_TARGET),
+    )
     departments = models.JSONField(
         "联合检查部门", default=list, blank=True, help_text="联合任务按方案顺序列出部门代码"
     )
@@ -54,6 +63,14 @@ class Dispatch(models.Model):
         verbose_name = "检查派发"
         verbose_name_plural = "检查派发"
         ordering = ["-dispatched_at"]
+        constraints = [
+            ranges.count_check(
+                "dispatch", "per_target", "每户检查人员数", 0, ranges.MAX_PER_TARGET
+            ),
+            ranges.count_check(
+                "dispatch", "min_officers", "每户至少执法人员数", 0, ranges.MAX_PER_TARGET
+            ),
+        ]
 
     def __str__(self):
         return f"{self.draw}的派发"
@@ -170,7 +187,7 @@ class Inspection(models.Model):
     role = models.CharField(
         "入选方式", max_length=10, choices=TargetRole.choices, default=TargetRole.SELECTED
     )
-    deadline = models.DateField("完成时限")
+    deadline = models.DateField("完成时限", validators=ranges.date("完成时限"))
     status = models.CharField(
         "状态", max_length=12, choices=InspectionStatus.choices, default=InspectionStatus.PENDING
     )

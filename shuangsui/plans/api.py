@@ -1,39 +1,37 @@
 """接口：抽查计划与抽查任务（列表、详情、新建、备案、检查、批准）。挂载于 /api/plans。"""
 
-import contextlib
 from datetime import date
+from typing import Annotated, Literal
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from ninja import Router, Schema
+from ninja import Field, Query, Router
 from ninja.errors import HttpError
 
+from shuangsui.api.errors import rule_errors
+from shuangsui.api.schemas import InSchema, responses
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import scope
 from shuangsui.directory.models import ObjectLibrary
 from shuangsui.draws import reports
+from shuangsui.lib import ranges
 
 from . import services
+from .choices import PlanKind, QuotaMode, Stratify, TargetKind
 from .models import AnnualPlan, Task
 
 router = Router(tags=["抽查计划与任务"])
 
-
-@contextlib.contextmanager
-def rule_errors():
-    """业务规则不满足 → 400，detail 为中文原因。"""
-    try:
-        yield
-    except ValidationError as exc:
-        raise HttpError(400, "；".join(exc.messages)) from exc
+Year = Annotated[int, Field(ge=ranges.YEAR_MIN, le=ranges.YEAR_MAX)]
+# 日期的范围写不进 JSON Schema（format: date 没有上下限），由模型校验，越界答 400
+Day = Annotated[date, Field(description="2000-01-01 至 2100-12-31")]
+Count = Annotated[int, Field(ge=0, le=ranges.MAX_COUNT)]
+Ratio = Annotated[str, Field(max_length=20, examples=["0.035"])]
+Code = Annotated[str, Field(max_length=40)]
 
 
 def paged(request, queryset, serialise, per_page=50):
-    try:
-        number = max(1, int(request.GET.get("page", 1)))
-        per_page = min(500, max(1, int(request.GET.get("per_page", per_page))))
-    except ValueError:
-        number = 1
+    number = ranges.parse_int(request.GET.get("page", ""), 1, ranges.MAX_ID) or 1
+    per_page = ranges.parse_int(request.GET.get("per_page", ""), 1, 500) or per_page
     paginator = Paginator(queryset, per_page)
     page = paginator.get_page(number)
     return {
@@ -81,6 +79,9 @@ def plan_out(plan):
         "target_scope": plan.target_scope,
         "ratio": str(plan.ratio) if plan.ratio is not None else None,
         "base_count": plan.base_count,
+        "base_source": plan.base_source,
+        "base_date": plan.base_date,
+        "base_snapshot": plan.base_snapshot,
         "batches": plan.batches,
         "deadline": plan.deadline,
         "status": plan.status,
@@ -119,6 +120,7 @@ def task_out(task, user):
         "ratio": str(task.ratio) if task.ratio is not None else None,
         "base_count": task.base_count,
         "class_ratios": task.class_ratios if show_credit else None,
+        "class_weights": task.class_weights if show_credit else None,
         "class_counts": task.class_counts if show_credit else None,
         "reserves": task.reserves if show_credit else None,
         "methods": task.method_list,
@@ -134,56 +136,70 @@ def task_out(task, user):
     }
 
 
-class PlanIn(Schema):
-    kind: str = "annual"
-    year: int
-    name: str = ""
-    lead_department: str | None = None
-    departments: list[str] = []
-    items: list[str] = []
+class PlanIn(InSchema):
+    kind: Literal[tuple(PlanKind.values)] = PlanKind.ANNUAL.value
+    year: Year
+    name: str = Field("", max_length=200)
+    lead_department: Code | None = None
+    departments: list[Code] = []
+    items: list[Code] = []
     target_scope: str = ""
-    ratio: str | None = None
-    base_count: int | None = None
-    batches: int = 1
-    deadline: date | None = None
+    ratio: Ratio | None = None
+    base_count: Count | None = None  # 官方实有数
+    base_source: str = Field("", max_length=200)
+    base_date: Day | None = None  # 填写后由名录统计基数（base_snapshot）
+    batches: int = Field(1, ge=1, le=ranges.MAX_BATCHES)
+    deadline: Day | None = None
     note: str = ""
 
 
-class TaskIn(Schema):
-    plan: int | None = None
-    name: str = ""
-    year: int | None = None
-    items: list[str]
-    lead_department: str | None = None
-    departments: list[str] = []
-    target_kind: str = "entities"
-    library: str | None = None
-    regions: list[str] = []
+class TaskIn(InSchema):
+    plan: int | None = Field(None, ge=1, le=ranges.MAX_ID)
+    name: str = Field("", max_length=200)
+    year: Year | None = None
+    items: list[Code] = Field(..., min_length=1)
+    lead_department: Code | None = None
+    departments: list[Code] = []
+    target_kind: Literal[tuple(TargetKind.values)] = TargetKind.ENTITIES.value
+    library: Code | None = None
+    regions: list[Code] = []
     entity_types: list[str] = []
     industries: list[str] = []
     statuses: list[str] = ["active"]
     key_tags: list[str] = []
     include_a: bool = False
-    stratify: str = "credit"
-    quota_mode: str = "class_ratio"
-    ratio: str | None = None
-    base_count: int | None = None
-    class_ratios: dict[str, str] = {}
-    class_counts: dict[str, int] = {}
-    reserves: dict[str, int] = {}
+    stratify: Literal[tuple(Stratify.values)] = Stratify.CREDIT.value
+    quota_mode: Literal[tuple(QuotaMode.values)] = QuotaMode.CLASS_RATIO.value
+    ratio: Ratio | None = None
+    base_count: Count | None = None
+    class_ratios: dict[str, Ratio] = {}
+    # 基数比例方式：信用分类 → 权重（0–100 的小数字符串）；空时用本地区默认权重
+    class_weights: dict[str, str] = {}
+    class_counts: dict[str, Count] = {}
+    reserves: dict[str, Count] = {}
     methods: list[str] = []
-    inspectors_per_target: int = 2
+    inspectors_per_target: int = Field(2, ge=1, le=ranges.MAX_PER_TARGET)
     match_inspectors: bool = True
     allow_neighbouring: bool = False
-    batches: int = 1
-    start_date: date
-    deadline: date
+    batches: int = Field(1, ge=1, le=ranges.MAX_BATCHES)
+    start_date: Day
+    deadline: Day
     note: str = ""
 
 
-class ApproveIn(Schema):
+class ApproveIn(InSchema):
     allow_duplicates: bool = False
     duplicate_note: str = ""
+
+
+class PlanFilters(InSchema):
+    year: Year | None = None
+    kind: str | None = Field(None, max_length=20)
+
+
+class TaskFilters(InSchema):
+    year: Year | None = None
+    status: str | None = Field(None, max_length=20)
 
 
 def get_plan(user, plan_id):
@@ -194,24 +210,24 @@ def get_task(user, code):
     return scope.get_scoped(Task.objects.select_related("unit"), user, "plans.view", code=code)
 
 
-@router.get("/plans", summary="抽查计划列表")
-def list_plans(request, year: int | None = None, kind: str | None = None):
+@router.get("/plans", response=responses(dict), summary="抽查计划列表")
+def list_plans(request, filters: Query[PlanFilters]):
     user = request.auth
     scope.require(user, "plans.view")
     qs = services.plans_for(user)
-    if year:
-        qs = qs.filter(year=year)
-    if kind:
-        qs = qs.filter(kind=kind)
+    if filters.year:
+        qs = qs.filter(year=filters.year)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
     return paged(request, qs.order_by("-year", "id"), plan_out)
 
 
-@router.get("/plans/{plan_id}", summary="抽查计划详情")
+@router.get("/plans/{plan_id}", response=responses(dict), summary="抽查计划详情")
 def plan_detail(request, plan_id: int):
     return plan_out(get_plan(request.auth, plan_id))
 
 
-@router.post("/plans", summary="新建抽查计划")
+@router.post("/plans", response=responses(dict, write=True), summary="新建抽查计划")
 def create_plan(request, data: PlanIn):
     user = request.auth
     scope.require(user, "plans.edit")
@@ -225,7 +241,11 @@ def create_plan(request, data: PlanIn):
     return plan_out(plan)
 
 
-@router.post("/plans/{plan_id}/file", summary="计划备案（逾期只作提示）")
+@router.post(
+    "/plans/{plan_id}/file",
+    response=responses(dict, write=True),
+    summary="计划备案（逾期只作提示）",
+)
 def file_plan(request, plan_id: int):
     user = request.auth
     with rule_errors():
@@ -233,19 +253,19 @@ def file_plan(request, plan_id: int):
     return plan_out(plan)
 
 
-@router.get("/tasks", summary="抽查任务列表")
-def list_tasks(request, year: int | None = None, status: str | None = None):
+@router.get("/tasks", response=responses(dict), summary="抽查任务列表")
+def list_tasks(request, filters: Query[TaskFilters]):
     user = request.auth
     scope.require(user, "plans.view")
     qs = services.tasks_for(user)
-    if year:
-        qs = qs.filter(year=year)
-    if status:
-        qs = qs.filter(status=status)
+    if filters.year:
+        qs = qs.filter(year=filters.year)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
     return paged(request, qs.order_by("-year", "-id"), lambda t: task_out(t, user))
 
 
-@router.get("/tasks/{code}", summary="抽查任务详情")
+@router.get("/tasks/{code}", response=responses(dict), summary="抽查任务详情")
 def task_detail(request, code: str):
     user = request.auth
     return task_out(get_task(user, code), user)
@@ -272,7 +292,11 @@ def _task_kwargs(user, data):
     return kwargs
 
 
-@router.post("/tasks", summary="新建抽查任务（草稿；名称留空则自动命名）")
+@router.post(
+    "/tasks",
+    response=responses(dict, write=True),
+    summary="新建抽查任务（草稿；名称留空则自动命名）",
+)
 def create_task(request, data: TaskIn):
     user = request.auth
     scope.require(user, "plans.edit")
@@ -282,7 +306,9 @@ def create_task(request, data: TaskIn):
     return task_out(task, user)
 
 
-@router.get("/tasks/{code}/check", summary="批准前检查：比例上限、重复任务与提示")
+@router.get(
+    "/tasks/{code}/check", response=responses(dict), summary="批准前检查：比例上限、重复任务与提示"
+)
 def check_task(request, code: str):
     user = request.auth
     task = get_task(user, code)
@@ -294,10 +320,22 @@ def check_task(request, code: str):
         "duplicates": [t.code for t in check.duplicates],
         "ratio": str(check.ratio) if check.ratio is not None else None,
         "cap": str(check.cap) if check.cap is not None else None,
+        "base": check.base,
+        "total": check.total,
+        "classes": [
+            {"label": c.label, "size": c.size, "weight": c.weight, "quota": c.quota}
+            for c in check.classes
+        ]
+        if scope.can(user, "credit.view")
+        else None,
     }
 
 
-@router.post("/tasks/{code}/approve", summary="批准任务（plans.approve）")
+@router.post(
+    "/tasks/{code}/approve",
+    response=responses(dict, write=True),
+    summary="批准任务（plans.approve）",
+)
 def approve_task(request, code: str, data: ApproveIn):
     user = request.auth
     task = get_task(user, code)
@@ -311,8 +349,13 @@ def approve_task(request, code: str, data: ApproveIn):
     return task_out(task, user)
 
 
-@router.get("/share", summary="差异化抽查户数占比（本辖区、某年度）")
-def share(request, year: int):
+class ShareQuery(InSchema):
+    year: Year
+
+
+@router.get("/share", response=responses(dict), summary="差异化抽查户数占比（本辖区、某年度）")
+def share(request, query: Query[ShareQuery]):
+    year = query.year
     user = request.auth
     scope.require(user, "plans.view")
     report = reports.differentiated_share(user, year=year)

@@ -1,19 +1,23 @@
 """抽查计划（年度计划、部门联合计划）、抽查任务（抽查方案）与各地区的抽查规则。"""
 
+import calendar
 import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from shuangsui.catalog.models import InspectionItem, join_tags
 from shuangsui.core.models import OrgUnit
 from shuangsui.directory.models import ObjectLibrary
+from shuangsui.lib import ranges
 
 from .choices import (
     ALL_STRATUM,
+    DIFFERENTIATED_MODES,
     PlanKind,
     PlanStatus,
     PublicationStart,
@@ -23,7 +27,22 @@ from .choices import (
     TaskStatus,
 )
 
-RATIO_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+RATIO_VALIDATORS = ranges.ratio()
+MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "应为“月-日”，如 01-31")
+WEIGHT_VALIDATORS = ranges.between(Decimal("0"), Decimal("100"), "权重应在 0 到 100 之间")
+# 各地区未设定时的信用分类权重：A 类低比例，B 类常规，C 类提高，D 类重点
+DEFAULT_CLASS_WEIGHTS = {"A": "0.5", "B": "1", "C": "3", "D": "5", "U": "1"}
+
+
+def _weight_field(label, name):
+    return models.DecimalField(
+        f"{name}权重",
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal(DEFAULT_CLASS_WEIGHTS[label]),
+        validators=WEIGHT_VALIDATORS,
+        help_text="基数比例按“名单人数 × 权重”分配到各信用分类；0 表示该类不抽",
+    )
 
 
 def tag_list(text):
@@ -44,26 +63,57 @@ class RegionRules(models.Model):
         "A类无事不扰", default=True, help_text="任务未明确纳入A类时，A类主体不进入抽取名单"
     )
     cap_a = models.PositiveSmallIntegerField(
-        "A类年度上限（一般领域，明确纳入时）", null=True, blank=True, default=1
+        "A类年度上限（一般领域，明确纳入时）",
+        null=True,
+        blank=True,
+        default=1,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
     cap_b = models.PositiveSmallIntegerField(
-        "B类年度上限（一般领域）", null=True, blank=True, default=1
+        "B类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        default=1,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
     cap_c = models.PositiveSmallIntegerField(
-        "C类年度上限（一般领域）", null=True, blank=True, default=2
+        "C类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        default=2,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
     cap_d = models.PositiveSmallIntegerField(
-        "D类年度上限（一般领域）", null=True, blank=True, help_text="空表示根据监管实际需要确定"
+        "D类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        help_text="空表示根据监管实际需要确定",
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
-    cap_u = models.PositiveSmallIntegerField("未分类年度上限（一般领域）", null=True, blank=True)
+    cap_u = models.PositiveSmallIntegerField(
+        "未分类年度上限（一般领域）",
+        null=True,
+        blank=True,
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
+    )
     cap_key = models.PositiveSmallIntegerField(
         "重点领域年度上限",
         null=True,
         blank=True,
         help_text="按法律法规规定的法定检查次数；空表示不在此处限制",
+        validators=ranges.count("年度次数上限", hi=ranges.MAX_YEARLY_CAP),
     )
-    annual_plan_due = models.CharField("年度计划备案截止（月-日）", max_length=5, default="01-31")
-    joint_plan_due = models.CharField("联合计划备案截止（月-日）", max_length=5, default="03-31")
+    annual_plan_due = models.CharField(
+        "年度计划备案截止（月-日）", max_length=5, default="01-31", validators=[MONTH_DAY]
+    )
+    joint_plan_due = models.CharField(
+        "联合计划备案截止（月-日）", max_length=5, default="03-31", validators=[MONTH_DAY]
+    )
+    weight_a = _weight_field("A", "A类")
+    weight_b = _weight_field("B", "B类")
+    weight_c = _weight_field("C", "C类")
+    weight_d = _weight_field("D", "D类")
+    weight_u = _weight_field("U", "未分类")
     min_yearly_ratio = models.DecimalField(
         "全年企业抽查比例下限",
         max_digits=6,
@@ -102,9 +152,21 @@ class RegionRules(models.Model):
     class Meta:
         verbose_name = "抽查规则"
         verbose_name_plural = "抽查规则"
+        constraints = [
+            ranges.ratio_check("rules", "min_yearly_ratio", "全年企业抽查比例下限"),
+            ranges.ratio_check("rules", "differentiated_share_min", "差异化抽查户数占比下限"),
+        ]
 
     def __str__(self):
         return f"{self.unit.name if self.unit_id else '默认'}抽查规则"
+
+    def clean(self):
+        for name in ("annual_plan_due", "joint_plan_due"):
+            try:
+                self._due(getattr(self, name), 2024)  # 闰年：02-29 可用
+            except ValueError:
+                label = self._meta.get_field(name).verbose_name
+                raise ValidationError({name: f"{label}不是有效的日期"}) from None
 
     def save(self, *args, **kwargs):
         self.scope_path = self.unit.path
@@ -122,15 +184,28 @@ class RegionRules(models.Model):
             "U": self.cap_u,
         }.get(credit_class)
 
+    def class_weights(self):
+        """各信用分类的默认权重：{"A": "0.5", …}（规范的十进制字符串）。"""
+        return {
+            label: format(getattr(self, f"weight_{label.lower()}").normalize(), "f")
+            for label in DEFAULT_CLASS_WEIGHTS
+        }
+
     @staticmethod
     def _due(text, year):
         month, day = (int(p) for p in text.split("-"))
+        if (month, day) == (2, 29) and not calendar.isleap(year):
+            day = 28
         return datetime.date(year, month, day)
 
     def plan_due(self, kind, year):
-        return self._due(
-            self.joint_plan_due if kind == PlanKind.JOINT else self.annual_plan_due, year
-        )
+        """计划的备案截止日；年度或“月-日”无效（库里的旧数据）时为 None，页面不因此出错。"""
+        try:
+            return self._due(
+                self.joint_plan_due if kind == PlanKind.JOINT else self.annual_plan_due, year
+            )
+        except (TypeError, ValueError, OverflowError):
+            return None
 
 
 class AnnualPlan(models.Model):
@@ -141,7 +216,7 @@ class AnnualPlan(models.Model):
     )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     kind = models.CharField("计划类别", max_length=10, choices=PlanKind.choices)
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField("年度", validators=ranges.year())
     name = models.CharField("计划名称", max_length=200)
     lead_department = models.ForeignKey(
         OrgUnit,
@@ -168,14 +243,42 @@ class AnnualPlan(models.Model):
         help_text="如 0.035 表示 3.5%",
     )
     base_count = models.PositiveIntegerField(
-        "比例基数（户）", null=True, blank=True, help_text="如上年末企业实有数（含未年报）"
+        "官方实有数（户）",
+        null=True,
+        blank=True,
+        help_text="统计部门或上级通报的上年末企业实有数（含未年报）；填写后以此为比例基数",
+        validators=ranges.count("官方实有数"),
     )
-    batches = models.PositiveSmallIntegerField("批次", default=1)
-    deadline = models.DateField("完成时限", null=True, blank=True)
+    base_source = models.CharField(
+        "实有数来源", max_length=200, blank=True, help_text="如“泉州市市场监管局2025年底企业统计”"
+    )
+    base_date = models.DateField(
+        "基数日期",
+        null=True,
+        blank=True,
+        help_text="如上年末 12 月 31 日；据此从名录统计基数",
+        validators=ranges.date("基数日期"),
+    )
+    base_snapshot = models.PositiveIntegerField(
+        "名录统计数（户）",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="基数日期时名录中存续的企业（含未年报）",
+    )
+    base_snapshot_at = models.DateTimeField("统计时间", null=True, blank=True, editable=False)
+    batches = models.PositiveSmallIntegerField(
+        "批次", default=1, validators=ranges.count("批次", 1, ranges.MAX_BATCHES)
+    )
+    deadline = models.DateField(
+        "完成时限", null=True, blank=True, validators=ranges.date("完成时限")
+    )
     status = models.CharField(
         "状态", max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
-    filed_on = models.DateField("备案日期", null=True, blank=True)
+    filed_on = models.DateField(
+        "备案日期", null=True, blank=True, validators=ranges.date("备案日期")
+    )
     note = models.TextField("备注", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -199,7 +302,14 @@ class AnnualPlan(models.Model):
                 fields=["unit", "kind", "year", "name"],
                 name="plan_name_unique_per_unit_year",
                 violation_error_message="同一单位同一年度已有同名的同类计划",
+                violation_error_code="unique",
             ),
+            ranges.year_check("plan"),
+            ranges.ratio_check("plan", "ratio", null=True),
+            ranges.count_check("plan", "base_count", "比例基数", null=True),
+            ranges.count_check("plan", "batches", "批次", 1, ranges.MAX_BATCHES),
+            ranges.date_check("plan", "deadline", "完成时限", null=True),
+            ranges.date_check("plan", "filed_on", "备案日期", null=True),
         ]
 
     def __str__(self):
@@ -212,6 +322,11 @@ class AnnualPlan(models.Model):
     @property
     def is_joint(self):
         return self.kind == PlanKind.JOINT
+
+    @property
+    def base(self):
+        """比例基数：填写了官方实有数时用它，否则用名录统计数；都没有时 None。"""
+        return self.base_count if self.base_count is not None else self.base_snapshot
 
 
 class Task(models.Model):
@@ -236,7 +351,7 @@ class Task(models.Model):
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     code = models.CharField("任务编号", max_length=40)
     name = models.CharField("方案名称", max_length=200)
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField("年度", validators=ranges.year())
     items = models.ManyToManyField(InspectionItem, verbose_name="抽查事项", related_name="tasks")
     lead_department = models.ForeignKey(
         OrgUnit,
@@ -294,10 +409,20 @@ class Task(models.Model):
         help_text="统一比例或基数比例，如 0.035",
     )
     base_count = models.PositiveIntegerField(
-        "比例基数（户）", null=True, blank=True, help_text="如上年末企业实有数"
+        "比例基数（户）",
+        null=True,
+        blank=True,
+        help_text="如上年末企业实有数",
+        validators=ranges.count("比例基数"),
     )
     class_ratios = models.JSONField(
         "分类比例", default=dict, blank=True, help_text="信用分类 → 比例字符串"
+    )
+    class_weights = models.JSONField(
+        "分类权重",
+        default=dict,
+        blank=True,
+        help_text="基数比例方式：信用分类 → 权重字符串；空时用本地区抽查规则的默认权重",
     )
     class_counts = models.JSONField(
         "分类户数", default=dict, blank=True, help_text="信用分类 → 户数"
@@ -305,7 +430,9 @@ class Task(models.Model):
     reserves = models.JSONField("备选户数", default=dict, blank=True, help_text="层 → 备选户数")
     methods = models.CharField("检查方式", max_length=40, blank=True)
     inspectors_per_target = models.PositiveSmallIntegerField(
-        "每户检查人员数", default=2, validators=[MinValueValidator(1)]
+        "每户检查人员数",
+        default=2,
+        validators=ranges.count("每户检查人员数", 1, ranges.MAX_PER_TARGET),
     )
     match_inspectors = models.BooleanField("随机匹配检查人员", default=True)
     written_first_b = models.BooleanField(
@@ -320,10 +447,13 @@ class Task(models.Model):
         help_text="勾选后，同县（区）其他所负责的检查人员也可被随机匹配到本所的对象",
     )
     batches = models.PositiveSmallIntegerField(
-        "批次", default=1, validators=[MinValueValidator(1)], help_text="重点事项按抽取名次分批"
+        "批次",
+        default=1,
+        validators=ranges.count("批次", 1, ranges.MAX_BATCHES),
+        help_text="重点事项按抽取名次分批",
     )
-    start_date = models.DateField("开始日期")
-    deadline = models.DateField("完成时限")
+    start_date = models.DateField("开始日期", validators=ranges.date("开始日期"))
+    deadline = models.DateField("完成时限", validators=ranges.date("完成时限"))
     note = models.TextField("备注", blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=TaskStatus.choices, default=TaskStatus.DRAFT
@@ -372,10 +502,41 @@ class Task(models.Model):
                 name="task_deadline_after_start",
                 violation_error_message="完成时限不能早于开始日期",
             ),
+            ranges.year_check("task"),
+            ranges.ratio_check("task", "ratio", null=True),
+            ranges.count_check("task", "base_count", "比例基数", null=True),
+            ranges.count_check("task", "batches", "批次", 1, ranges.MAX_BATCHES),
+            ranges.count_check(
+                "task", "inspectors_per_target", "每户检查人员数", 1, ranges.MAX_PER_TARGET
+            ),
+            ranges.date_check("task", "start_date", "开始日期"),
+            ranges.date_check("task", "deadline", "完成时限"),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        """分类比例在 0–1 之间；分类户数、备选户数为不超过上限的非负整数。"""
+        errors = {}
+        for label, value in (self.class_ratios or {}).items():
+            try:
+                number = Decimal(str(value))
+            except (ArithmeticError, ValueError):
+                number = None
+            if number is None or not number.is_finite() or not 0 <= number <= 1:
+                errors.setdefault("class_ratios", []).append(
+                    f"{label}类比例“{value}”应在 0 到 1 之间（即 0 到 100%）"
+                )
+        for name, what in (("class_counts", "户数"), ("reserves", "备选户数")):
+            for label, value in (getattr(self, name) or {}).items():
+                ok = isinstance(value, int) and not isinstance(value, bool)
+                if not ok or not 0 <= value <= ranges.MAX_COUNT:
+                    errors.setdefault(name, []).append(
+                        f"{label} 的{what}“{value}”应为 0 到 {ranges.MAX_COUNT} 之间的整数"
+                    )
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         self.scope_path = self.unit.path
@@ -440,11 +601,12 @@ class Task(models.Model):
 
     @property
     def is_differentiated(self):
-        """按信用分类分层且各类配额分别设定，即“差异化抽查”。"""
+        """按信用分类分层且各类配额分别设定（分类比例、分类户数，或基数比例按分类加权），
+        即“差异化抽查”。"""
         return (
             self.target_kind == TargetKind.ENTITIES
             and self.stratify == Stratify.CREDIT
-            and self.quota_mode in (QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT)
+            and self.quota_mode in DIFFERENTIATED_MODES
         )
 
     @property

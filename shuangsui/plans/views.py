@@ -10,6 +10,7 @@ from shuangsui.core import scope
 from shuangsui.core.paging import paginate
 from shuangsui.draws import reports
 from shuangsui.draws.views import ceremony_context
+from shuangsui.lib import ranges
 
 from . import services
 from .choices import PlanKind, TaskStatus
@@ -20,6 +21,17 @@ from .models import AnnualPlan, Task
 def report_errors(request, exc):
     for message in exc.messages:
         messages.error(request, message)
+
+
+def form_errors(form, exc):
+    """服务层的 ValidationError 放回表单：有对应字段的显示在字段旁边，其余显示在表单顶部。"""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.error_dict.items():
+        target = name if name in form.fields else None
+        for error in errors:
+            form.add_error(target, error.messages)
 
 
 def _get_plan(user, pk):
@@ -36,8 +48,8 @@ def _get_task(user, pk):
 
 
 def _year(request):
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() else None
+    """?year= 的年度；不是 2000–2100 之间的 ASCII 整数（如“²”、10**30）时不筛选。"""
+    return ranges.parse_year(request.GET.get("year", ""))
 
 
 # ---------------------------------------------------------------- 计划
@@ -107,7 +119,7 @@ def plan_form(request, pk=None):
                 messages.success(request, "计划已保存")
             return redirect("plan-detail", pk=plan.pk)
         except ValidationError as exc:
-            report_errors(request, exc)
+            form_errors(form, exc)
     return render(request, "plans/plan_form.html", {"form": form, "plan": plan})
 
 
@@ -122,6 +134,18 @@ def plan_file(request, pk):
             messages.warning(request, warning)
         else:
             messages.success(request, "计划已备案")
+    except ValidationError as exc:
+        report_errors(request, exc)
+    return redirect("plan-detail", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_count_base(request, pk):
+    plan = _get_plan(request.user, pk)
+    try:
+        plan = services.snapshot_base(plan, request.user)
+        messages.success(request, f"已按名录统计比例基数：{plan.base_snapshot} 户")
     except ValidationError as exc:
         report_errors(request, exc)
     return redirect("plan-detail", pk=plan.pk)
@@ -184,6 +208,8 @@ def task_detail(request, pk):
         "show_credit": scope.can(user, "credit.view"),
         "share": reports.differentiated_share(user, tasks=[task]),
         "ratio_text": services.percent(task.ratio),
+        "base": services.task_base(task),
+        "base_source": services.base_source_text(task),
     }
     context.update(ceremony_context(request, task))
     from shuangsui.results.views import task_progress_context  # 后一阶段给出检查进度
@@ -201,8 +227,9 @@ def task_form(request, pk=None):
         messages.error(request, f"任务{task.get_status_display()}，只有草稿可以修改")
         return redirect("task-detail", pk=task.pk)
     initial = TaskForm.initial_from(task) if task else {}
-    if task is None and request.GET.get("plan", "").isdigit():
-        plan = services.plans_for(user).filter(pk=request.GET["plan"]).first()
+    plan_id = ranges.parse_int(request.GET.get("plan", ""), 1, ranges.MAX_ID)
+    if task is None and plan_id is not None:
+        plan = services.plans_for(user).filter(pk=plan_id).first()
         if plan:
             initial = {"plan": plan, "year": plan.year, "items": list(plan.items.all())}
     form = TaskForm(request.POST or None, initial=initial, user=user)
@@ -217,7 +244,7 @@ def task_form(request, pk=None):
                 messages.success(request, "任务已保存")
             return redirect("task-detail", pk=task.pk)
         except ValidationError as exc:
-            report_errors(request, exc)
+            form_errors(form, exc)
     return render(request, "plans/task_form.html", {"form": form, "task": task})
 
 

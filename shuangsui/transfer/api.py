@@ -10,6 +10,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
+from shuangsui.api.schemas import ErrorOut, InvalidOut
+
 from . import services, uploads
 
 router = Router(tags=["批量导入"])
@@ -80,7 +82,14 @@ def _run(request, kind, file, mode, unit):
 
 
 Mode = Literal["insert", "upsert"]
-RESPONSES = {200: ImportOut, 400: ImportFailedOut, 413: ImportFailedOut}
+RESPONSES = {
+    200: ImportOut,
+    400: ImportFailedOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    413: ImportFailedOut,
+    422: InvalidOut,
+}
 
 
 @router.post("/entities", response=RESPONSES, summary="批量导入市场主体（CSV 或 XLSX）")

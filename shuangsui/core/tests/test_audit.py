@@ -141,6 +141,26 @@ class AuditCheckpointTests(BaseTestCase):
         self.assertIn("BEGIN PUBLIC KEY", pem)
         self.assertNotIn("PRIVATE", pem)
 
+    def test_outsiders_verify_with_the_published_public_key(self):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        audit.checkpoint("测试")
+        with tempfile.TemporaryDirectory() as tmp:
+            good, bad = Path(tmp) / "good.pem", Path(tmp) / "bad.pem"
+            good.write_text(audit.public_key_pem())
+            other = Ed25519PrivateKey.generate().public_key()
+            bad.write_bytes(
+                other.public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+            out = StringIO()
+            call_command("audit", "verify", "--public-key", str(good), stdout=out)
+            self.assertIn("审计链完好", out.getvalue())
+            with self.assertRaisesMessage(CommandError, "签名无效"):
+                call_command("audit", "verify", "--public-key", str(bad), stdout=StringIO())
+
     def test_deleting_the_last_rows_fails(self):
         first, middle, last = self._three_more()
         audit.checkpoint("测试")

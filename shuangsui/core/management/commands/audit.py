@@ -14,6 +14,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify", "checkpoint", "public-key"])
         parser.add_argument("--reason", default="每日检查点", help="checkpoint 的原因说明")
+        parser.add_argument(
+            "--public-key",
+            help="verify 用公开的公钥文件（PEM）核对检查点签名，不需要私钥（供外部核验）",
+        )
 
     def handle(self, *args, **opts):
         action = opts["action"]
@@ -27,7 +31,14 @@ class Command(BaseCommand):
         if action == "public-key":
             self.stdout.write(audit.public_key_pem(), ending="")
             return
-        checked, problem = audit.verify()
+        pem = None
+        if opts["public_key"]:
+            try:
+                with open(opts["public_key"], encoding="ascii") as fh:
+                    pem = fh.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"读不了公钥文件：{exc}") from exc
+        checked, problem = audit.verify(public_key_pem=pem)
         if problem:
             row, reason = problem
             raise CommandError(f"审计链在第 {row} 行断开：{reason}（此前 {checked} 行完好）")
