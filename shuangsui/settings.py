@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shuangsui.plans",
     "shuangsui.draws",
     "shuangsui.inspections",
+    "shuangsui.results",
     "shuangsui.transfer",
     "shuangsui.api",
     "shuangsui.demo",
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # 静态文件（DEBUG 关闭时也由本进程提供）
     "shuangsui.core.middleware.NulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -174,6 +176,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# WhiteNoise 直接从各应用的 static 目录提供静态文件（DEBUG 关闭时也是），不必先 collectstatic
+WHITENOISE_USE_FINDERS = True
+try:  # collectstatic 的目标目录；WhiteNoise 启动时要它存在
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 # 后台任务（django-tasks，数据库后端：SQLite 也无需别的服务；工作进程 `shuangsui jobs_worker`）
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # 任务目录：上传待导入的文件、进度、导出的文件（网页与工作进程须共用此目录）

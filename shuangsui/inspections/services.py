@@ -22,13 +22,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
-from django.http import Http404
 from django.utils import timezone
 
 from shuangsui.catalog.choices import CheckMethod
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
 from shuangsui.core.models import OrgUnit
+from shuangsui.core.signals import own_event
 from shuangsui.draws import protocol
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, TargetRole
@@ -405,7 +405,17 @@ def worklist(user):
 def get_inspection(user, pk):
     obj = visible(user).filter(pk=pk).first()
     if obj is None:
-        raise Http404("记录不存在或不在您的辖区内")
+        found = Inspection.objects.filter(pk=pk).values_list("scope_path", flat=True).first()
+        caps = scope.capabilities(user)
+        mine_only = "work.own" in caps and not ({"work.station", "draws.view"} & caps)
+        reason = (
+            "这户不是指派给您的检查对象"
+            if found is not None
+            and mine_only
+            and found.startswith(scope.root_unit(user).county.path)
+            else None
+        )
+        scope.refuse_existing(found is not None, user, reason=reason)
     return obj
 
 
@@ -495,6 +505,7 @@ def _refresh(inspection, info):
     key = ",".join(sorted({b for b, _ in officers}))
     group = inspection.group
     old = group
+    created = False
     if not key:
         group = None
     elif group is None or group.member_key != key:
@@ -506,14 +517,16 @@ def _refresh(inspection, info):
                 )["n"]
                 or 0
             ) + 1
-            group = InspectionGroup.objects.create(
-                draw_id=inspection.draw_id,
-                task_id=inspection.task_id,
-                number=n,
-                name=f"第{n}检查组",
-                member_key=key,
-                scope_path=inspection.scope_path,
-            )
+            with own_event(InspectionGroup):  # 组的增删记在调用方的事件里（group 一项）
+                group = InspectionGroup.objects.create(
+                    draw_id=inspection.draw_id,
+                    task_id=inspection.task_id,
+                    number=n,
+                    name=f"第{n}检查组",
+                    member_key=key,
+                    scope_path=inspection.scope_path,
+                )
+            created = True
         else:
             path = _common_path([group.scope_path, inspection.scope_path])
             if path != group.scope_path:
@@ -522,8 +535,20 @@ def _refresh(inspection, info):
         group=group, problems=problems, needs_action=bool(problems), updated_at=timezone.now()
     )
     inspection.group, inspection.problems, inspection.needs_action = group, problems, bool(problems)
-    if old is not None and old != group and not old.inspections.exists():
-        old.delete()  # 空组不再保留（组的增删有自动留痕）
+    removed = old is not None and old != group and not old.inspections.exists()
+    if removed:
+        with own_event(InspectionGroup):
+            old.delete()  # 空组不再保留
+    inspection.group_change = (
+        {
+            "from": old.name if old else None,
+            "to": group.name if group else None,
+            "created": created,
+            "removed_empty": removed,
+        }
+        if old != group
+        else None
+    )
     return rows
 
 
@@ -701,6 +726,7 @@ def assign_directly(inspection, user, inspector_ids, reason):
                 "reason": reason,
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return inspection
@@ -766,6 +792,7 @@ def match_cross_region(inspection, user):
                 "added": [p.badge_no for p in chosen],
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return inspection
@@ -833,6 +860,7 @@ def reassign(inspection, user, inspector, reason):
                 "reason": reason,
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return replacement
@@ -894,3 +922,100 @@ def workload(draw=None, user=None):
     out = [{"inspector": p, **counts[p.pk]} for p in people]
     out.sort(key=lambda r: (-r["total"], r["inspector"].badge_no))
     return out
+
+
+# ---------------------------------------------------------------- 备选替换
+
+
+def next_reserve(inspection):
+    """同一层中尚未启用的下一名备选（按名次）。"""
+    used = Inspection.objects.filter(draw_id=inspection.draw_id).values("drawn_target_id")
+    return (
+        inspection.draw.targets.filter(
+            role=TargetRole.RESERVE, stratum=inspection.drawn_target.stratum
+        )
+        .exclude(pk__in=used)
+        .select_related("entity__unit", "target_object__entity__unit")
+        .order_by("rank")
+        .first()
+    )
+
+
+def replace_with_reserve(inspection, user, reason):
+    """对象本不应抽中（查实不在任务的抽查范围内）时，由同一层的下一名备选替换。
+
+    只为此一种情形：注销、吊销、迁出等是检查结果（代码 9–12），不是替换的理由。
+    原对象取消（保留，记替换原因与替换为谁），备选成为新的检查对象，检查人员按调整的同一规则
+    从冻结的人员库匹配；抽取记录不变。返回新的检查对象。
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("用备选替换须写明原对象不在抽查范围内的理由")
+    with transaction.atomic():
+        if not may_reassign(user, inspection):
+            raise PermissionDenied("没有权限替换该检查对象")
+        info, inspection = _lock(inspection)
+        _check_open(inspection)
+        if inspection.role == TargetRole.RESERVE and inspection.replaced_by_id:
+            raise ValidationError("该对象已被替换")
+        reserve = next_reserve(inspection)
+        stratum = inspection.drawn_target.stratum
+        if reserve is None:
+            raise ValidationError(f"“{stratum}”层没有剩余的备选对象，不能替换")
+        station = _station_of(reserve)
+        obj = reserve.target_object
+        new = Inspection.objects.create(
+            drawn_target=reserve,
+            task=inspection.task,
+            draw=inspection.draw,
+            entity=reserve.entity if reserve.entity_id else (obj.entity if obj else None),
+            target_object=obj,
+            uid=reserve.uid,
+            name=reserve.entity.name if reserve.entity_id else (obj.name if obj else ""),
+            station=station,
+            scope_path=station.path if station else inspection.draw.scope_path,
+            rank=reserve.rank,
+            role=TargetRole.RESERVE,
+            deadline=inspection.deadline,
+            status=InspectionStatus.PENDING,
+        )
+        now = timezone.now()
+        pool = _pool(inspection.draw)
+        departments = info.departments if info.is_joint else [""]
+        per_department = max(info.per_target, info.min_officers if not info.is_joint else 1)
+        picked, depts = [], {}
+        for dept in departments:
+            picks = _candidates(
+                new,
+                info,
+                dept,
+                neighbours=pool["neighbours"],
+                exclude={p.badge_no for p in picked},
+            )[:per_department]
+            picked += picks
+            depts.update({p.badge_no: dept for p in picks if dept})
+        note = f"备选第{reserve.rank}名替换第{inspection.rank}名：{reason}"
+        if picked:
+            _add(new, picked, user, AssignmentSource.REASSIGNED, note, now, departments=depts)
+        _refresh(new, info)
+        _end(_active(inspection), user, note, now)
+        Inspection.objects.filter(pk=inspection.pk).update(
+            status=InspectionStatus.CANCELLED,
+            needs_action=False,
+            replaced_by=new,
+            replacement_reason=reason,
+            updated_at=now,
+        )
+        audit.log(
+            "inspection.replaced",
+            inspection,
+            before={"uid": inspection.uid, "rank": inspection.rank, "stratum": stratum},
+            after={
+                "reserve_uid": new.uid,
+                "reserve_rank": reserve.rank,
+                "team": [p.badge_no for p in picked],
+                "reason": reason,
+                "decided_by": user.username,
+            },
+        )
+        return new

@@ -32,7 +32,8 @@ LAYERS = {
     "plans": 3,
     "draws": 4,
     "inspections": 5,
-    # 后续应用在此加一行，如 "publicity": 6、"stats": 7
+    "results": 6,  # 检查结果、审核、期限
+    # 后续应用在此加一行，如 "publicity": 7、"stats": 8
     "api": 90,
     "demo": 99,
 }
