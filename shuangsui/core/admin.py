@@ -11,6 +11,9 @@ class CodeTableAdmin(admin.ModelAdmin):
     权限跟角色走（能力 codes.edit，另须 is_staff——新建或改为系统管理员时由 services 置位），
     不靠逐个分配的 Django 权限；代码从不删除，不用的取消“有效”。其他模型的后台页仍只对
     超级用户开放（Django 的权限表里没给系统管理员任何权限）。
+
+    用到它的：catalog 的检查结果代码与后续处置措施。节假日安排（core 的 CalendarDay，法定日历的
+    补充与更正）合入后在此登记：`admin.site.register(CalendarDay, CodeTableAdmin)`。
     """
 
     def _allowed(self, request):
