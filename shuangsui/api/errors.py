@@ -89,18 +89,19 @@ def unauthorised(api, request, exc):
     )
 
 
+def _codes(exc):
+    if hasattr(exc, "error_dict"):
+        return {e.code for errors in exc.error_dict.values() for e in errors}
+    return {e.code for e in exc.error_list}
+
+
 @contextlib.contextmanager
 def rule_errors():
     """业务规则不满足 → 400；与已有记录冲突（唯一约束）→ 409。detail 为中文原因。"""
     try:
         yield
     except DjangoValidationError as exc:
-        codes = set()
-        for error in (
-            exc.error_list if not hasattr(exc, "error_dict") else sum(exc.error_dict.values(), [])
-        ):
-            codes.add(error.code)
-        status = 409 if codes and codes <= CONFLICT_CODES else 400
+        status = 409 if _codes(exc) and _codes(exc) <= CONFLICT_CODES else 400
         raise HttpError(status, "；".join(exc.messages)) from exc
     except IntegrityError as exc:
         raise HttpError(409, "与已有记录冲突，没有保存") from exc

@@ -33,4 +33,15 @@ def item_detail(request, pk):
     item = _items_for_user(request.user).filter(pk=pk).first()
     if item is None:
         raise Http404("抽查事项不存在或不在您的辖区内")
-    return render(request, "catalog/item_detail.html", {"item": item})
+    from shuangsui.core.templatetags.ratios import percent
+
+    # 清单原文（如“不超过5%”）与按上限写出的百分数相同时不再重复
+    same = item.ratio_cap is not None and item.ratio_text.replace(" ", "") in (
+        f"不超过{percent(item.ratio_cap)}",
+        percent(item.ratio_cap),
+    )
+    return render(
+        request,
+        "catalog/item_detail.html",
+        {"item": item, "shown_ratio": item.ratio_text if same else ""},
+    )

@@ -171,19 +171,20 @@ TRADE = (
     "德鑫 瑞丰 海峡 聚源 天成 万和 佳禾 晋江 安平 源和 鼎盛 龙华 恒丰 新宇 金泉 华安 "
     "星辰 锦绣 富华 长兴 开元 鲤中 宝盛 明德"
 ).split()
+# (门类, 字号用词, 店名用词, GB/T 4754-2017 大类代码)
 BUSINESS = [
-    ("F", "贸易", "商行"),
-    ("H", "餐饮管理", "小吃店"),
-    ("C", "鞋服制造", "加工坊"),
-    ("F", "食品", "便利店"),
-    ("I", "网络科技", "工作室"),
-    ("E", "建筑工程", "装修部"),
-    ("L", "商务咨询", "咨询部"),
-    ("O", "家政服务", "维修部"),
-    ("C", "机械制造", "五金店"),
-    ("F", "医药", "大药房"),
-    ("R", "文化传媒", "文化室"),
-    ("G", "物流", "货运部"),
+    ("F", "贸易", "商行", ["F51"]),
+    ("H", "餐饮管理", "小吃店", ["H62"]),
+    ("C", "鞋服制造", "加工坊", ["C18", "C19"]),
+    ("F", "食品", "便利店", ["F52"]),
+    ("I", "网络科技", "工作室", ["I64", "I65"]),
+    ("E", "建筑工程", "装修部", ["E47", "E50"]),
+    ("L", "商务咨询", "咨询部", ["L72"]),
+    ("O", "家政服务", "维修部", ["O80", "O81"]),
+    ("C", "机械制造", "五金店", ["C33", "C34"]),
+    ("F", "医药", "大药房", ["F52"]),
+    ("R", "文化传媒", "文化室", ["R86", "R88"]),
+    ("G", "物流", "货运部", ["G54", "G59"]),
 ]
 STREETS = [
     "东海大街",
@@ -365,7 +366,7 @@ def generate_entities(county, n, rng, batch=5000):
         if uid in seen:
             continue
         seen.add(uid)
-        section, trade, shop = rng.choice(BUSINESS)
+        section, trade, shop, codes = rng.choice(BUSINESS)
         brand = rng.choice(TRADE) + rng.choice(TRADE)[0]
         district = county.short_name
         if kind == "individual":
@@ -391,7 +392,7 @@ def generate_entities(county, n, rng, batch=5000):
                 unit=station,
                 scope_path=station.path,
                 region_code=county.code,
-                industry_code=f"{section}{rng.randint(10, 99)}",
+                industry_code=codes[rng.randint(10, 99) % len(codes)],
                 address=f"福建省泉州市{district}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
                 legal_rep=rng.choice(SURNAMES)
                 + rng.choice(GIVEN)

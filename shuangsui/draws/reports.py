@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shuangsui.core import scope
-from shuangsui.plans.choices import QuotaMode, Stratify, TargetKind
+from shuangsui.plans.choices import DIFFERENTIATED_MODES, Stratify, TargetKind
 from shuangsui.plans.services import percent, ratio_str, rules_for
 
 from .choices import DrawStatus, TargetRole
@@ -40,7 +40,8 @@ class ShareReport:
 def differentiated_share(user, *, year=None, tasks=None):
     """辖区内（或给定任务中）有效抽取抽中的户数，以及其中差异化抽取的户数。
 
-    差异化：任务按信用分类分层且分类设定比例或户数，且该户属于 A–D 类（未分类不计）。
+    差异化：任务按信用分类分层且分类设定比例、户数，或基数比例按分类加权，且该户属于 A–D 类
+    （未分类不计）。
     """
     rows = scope.scoped(
         DrawnTarget.objects.filter(
@@ -58,7 +59,7 @@ def differentiated_share(user, *, year=None, tasks=None):
     total = rows.count()
     diff = rows.filter(
         draw__task__stratify=Stratify.CREDIT,
-        draw__task__quota_mode__in=[QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT],
+        draw__task__quota_mode__in=DIFFERENTIATED_MODES,
         stratum__in=["A", "B", "C", "D"],
     ).count()
     target = rules_for(scope.root_unit(user)).differentiated_share_min
@@ -89,6 +90,6 @@ def plan_progress(plan, user):
         .count()
     )
     target = None
-    if plan.base_count and plan.ratio is not None:
-        target = quota_from_ratio(plan.base_count, ratio_str(plan.ratio))
-    return PlanProgress(base=plan.base_count, ratio=plan.ratio, target=target, drawn=drawn)
+    if plan.base and plan.ratio is not None:
+        target = quota_from_ratio(plan.base, ratio_str(plan.ratio))
+    return PlanProgress(base=plan.base, ratio=plan.ratio, target=target, drawn=drawn)

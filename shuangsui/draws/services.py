@@ -31,7 +31,12 @@ from shuangsui.inspectors import eligibility
 from shuangsui.inspectors.models import Inspector
 from shuangsui.plans.choices import ALL_STRATUM, QuotaMode, Stratify, TargetKind, TaskStatus
 from shuangsui.plans.models import Task
-from shuangsui.plans.services import participating_tasks, ratio_str, rules_for
+from shuangsui.plans.services import (
+    base_ratio_quotas,
+    participating_tasks,
+    ratio_str,
+    rules_for,
+)
 
 from . import protocol, signals
 from .choices import DrawStatus, ExclusionCode, FileKind, PartyRole, TargetRole
@@ -327,15 +332,9 @@ def compute_quotas(task, strata):
                     k = strata[label]
                 quotas[label] = k
     elif mode == QuotaMode.BASE_RATIO:
-        total_n = sum(strata[label] for label in labels)
-        want = protocol.quota_from_ratio(int(task.base_count or 0), ratio_str(task.ratio))
-        if want > total_n:
-            notes.append(f"基数 × 比例为 {want} 户，超过名单中的 {total_n} 户，按全部抽取")
-            want = total_n
-        notes.append(
-            f"基数 {task.base_count} 户 × 比例 {ratio_str(task.ratio)} = {want} 户，按各层人数比例分配"
-        )
-        quotas = _apportion(want, {label: strata[label] for label in labels})
+        # 总数 = 基数 × 比例；按信用分类分层时按“人数 × 权重”分到各类（见 plans.quota）。
+        # 记录里是算好的各类户数（quotas），不带 quota_rule：各类户数不是各层 ceil(N × r)
+        quotas, notes = base_ratio_quotas(task, {label: strata[label] for label in labels})
     reserves = {}
     for label, m in sorted(task.reserves.items()):
         n = strata.get(label, 0)
@@ -344,19 +343,6 @@ def compute_quotas(task, strata):
         if m > 0:
             reserves[label] = m
     return QuotaPlan(quotas=quotas, quota_rule=rule, reserves=reserves, notes=notes)
-
-
-def _apportion(total, sizes):
-    """最大余数法按人数比例分配 total 户（余数相同按层标签顺序）。"""
-    n = sum(sizes.values())
-    if not n or not total:
-        return {label: 0 for label in sizes}
-    base = {label: total * size // n for label, size in sizes.items()}
-    left = total - sum(base.values())
-    order = sorted(sizes, key=lambda label: (-(total * sizes[label] % n), label))
-    for label in order[:left]:
-        base[label] += 1
-    return base
 
 
 # ---------------------------------------------------------------- 查询与权限

@@ -19,7 +19,8 @@ from . import exporters, services
 from .choices import DrawStatus, ExclusionCode, FileKind, PartyRole, TargetRole
 from .forms import CommitForm, PublicValueForm, RevealForm, VoidForm
 
-SHOWN_TARGETS = 500  # 页面上最多列出的入选对象（完整名单见 XLSX 与记录文件）
+SHOWN_TARGETS = 500  # 页面上最多列出的备选对象（完整名单见 XLSX 与记录文件）
+LIST_PAGE = 50  # 入选名单每页户数
 
 
 def _report(request, exc):
@@ -65,11 +66,12 @@ def draw_context(request, draw):
     can_operate = scope.can(user, "draws.operate") and scope.in_scope(user, draw.scope_path)
     can_witness = scope.can(user, "draws.witness") and scope.in_scope(user, draw.scope_path)
     may_commit = draw.status == DrawStatus.FROZEN and me is None and (can_operate or can_witness)
-    selected, reserves = [], []
+    selected, reserves, selected_page = [], [], None
     if draw.status in (DrawStatus.COMPLETED, DrawStatus.VOIDED) and draw.record_file:
         task = draw.task
         people = services.inspector_names(draw)
-        for t in services.drawn_targets(draw)[:SHOWN_TARGETS]:
+        selected_page, _ = paginate(request, services.drawn_targets(draw), per_page=LIST_PAGE)
+        for t in selected_page:
             t.batch = services.batch_of(t.rank, draw.selected_count, task.batches)
             t.shown_stratum = names.get(t.stratum, t.stratum)
             t.people = services.describe_inspectors(t.inspectors, people)
@@ -126,8 +128,10 @@ def draw_context(request, draw):
         and scope.in_scope(user, draw.scope_path)
         and draw.void_requested_by_id != user.pk,
         "selected": selected,
+        "selected_page": selected_page,
         "reserves": reserves,
-        "truncated": draw.selected_count > SHOWN_TARGETS,
+        "reserve_count": sum(draw.reserves.values()),
+        "self_verified": draw.population_count <= services.SELF_VERIFY_MAX,
         "downloads": downloads,
         "xlsx_url": reverse("draw-xlsx", args=[draw.pk]) if draw.record_file else "",
         "show_batches": draw.task.batches > 1,

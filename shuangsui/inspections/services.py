@@ -189,6 +189,46 @@ def _match_section_info(section, task):
     )
 
 
+def match_explanations(draw, uids):
+    """匹配标记的文字说明：{uid: [说明…]}，只含 uids 中带“已放宽人均上限”或“合格人员不足”的对象。"""
+    wanted = set(uids)
+    if not wanted:
+        return {}
+    return explain_flags(draws.load_record(draw).get("inspectors"), wanted)
+
+
+def explain_flags(section, wanted):
+    """按记录的 inspectors 一节依名次重放匹配（与协议第 5 节相同的计数），说明 wanted 中各户
+    的匹配标记：匹配到该户时尚未达到人均上限的合格人员有几名、缺几名。"""
+    if not section:
+        return {}
+    sections = [section] if isinstance(section, dict) else section
+    out = defaultdict(list)
+    for part in sections:
+        dept = f"{part['department']}：" if part.get("department") else ""
+        n, cap, eligible = part["per_target"], part["cap"], part["eligible"]
+        load = Counter()
+        for entry in part["assignments"]:
+            uid, flags = entry["uid"], entry.get("flags", [])
+            if uid in wanted and flags:
+                ids = eligible.get(uid, [])
+                if "unmatched" in flags:
+                    out[uid].append(
+                        f"{dept}本户的合格人员只有 {len(ids)} 名，少于每户所需的 {n} 名，"
+                        "须跨区域匹配或直接指派补足。"
+                    )
+                elif "cap_relaxed" in flags:
+                    under = sum(1 for i in ids if load[i] < cap)
+                    out[uid].append(
+                        f"{dept}本户的合格人员 {len(ids)} 名，匹配到本户时尚未达到人均上限"
+                        f"（{cap} 户）的只有 {under} 名，少于每户所需的 {n} 名；"
+                        f"其余 {n - under} 名从已达上限的合格人员中按同一随机顺序补足，"
+                        "这些人员的户数因此超过上限。"
+                    )
+            load.update(entry["inspectors"])
+    return dict(out)
+
+
 def dispatch(draw, user, *, record=None):
     """把一次完成的抽取派发为检查组、检查对象与指派（抽取完成的同一事务里调用）。
 

@@ -191,6 +191,10 @@ def draw_matching(request, pk):
         rows = rows.filter(Q(uid__icontains=q) | Q(name__icontains=q))
     page, querystring = paginate(request, rows.order_by("rank"), per_page=100)
     members = services.members_by_inspection(page)
+    flagged = [i.uid for i in page if i.match_flags]
+    explanations = services.match_explanations(draw, flagged) if flagged else {}
+    for i in page:
+        i.flag_explanations = explanations.get(i.uid, [])
     may_operate = scope.can(user, "draws.operate") and draw.status == DrawStatus.COMPLETED
     all_rows = Inspection.objects.filter(draw=draw)
     return render(

@@ -79,6 +79,9 @@ def plan_out(plan):
         "target_scope": plan.target_scope,
         "ratio": str(plan.ratio) if plan.ratio is not None else None,
         "base_count": plan.base_count,
+        "base_source": plan.base_source,
+        "base_date": plan.base_date,
+        "base_snapshot": plan.base_snapshot,
         "batches": plan.batches,
         "deadline": plan.deadline,
         "status": plan.status,
@@ -117,6 +120,7 @@ def task_out(task, user):
         "ratio": str(task.ratio) if task.ratio is not None else None,
         "base_count": task.base_count,
         "class_ratios": task.class_ratios if show_credit else None,
+        "class_weights": task.class_weights if show_credit else None,
         "class_counts": task.class_counts if show_credit else None,
         "reserves": task.reserves if show_credit else None,
         "methods": task.method_list,
@@ -141,7 +145,9 @@ class PlanIn(InSchema):
     items: list[Code] = []
     target_scope: str = ""
     ratio: Ratio | None = None
-    base_count: Count | None = None
+    base_count: Count | None = None  # 官方实有数
+    base_source: str = Field("", max_length=200)
+    base_date: Day | None = None  # 填写后由名录统计基数（base_snapshot）
     batches: int = Field(1, ge=1, le=ranges.MAX_BATCHES)
     deadline: Day | None = None
     note: str = ""
@@ -167,6 +173,8 @@ class TaskIn(InSchema):
     ratio: Ratio | None = None
     base_count: Count | None = None
     class_ratios: dict[str, Ratio] = {}
+    # 基数比例方式：信用分类 → 权重（0–100 的小数字符串）；空时用本地区默认权重
+    class_weights: dict[str, str] = {}
     class_counts: dict[str, Count] = {}
     reserves: dict[str, Count] = {}
     methods: list[str] = []
@@ -312,6 +320,14 @@ def check_task(request, code: str):
         "duplicates": [t.code for t in check.duplicates],
         "ratio": str(check.ratio) if check.ratio is not None else None,
         "cap": str(check.cap) if check.cap is not None else None,
+        "base": check.base,
+        "total": check.total,
+        "classes": [
+            {"label": c.label, "size": c.size, "weight": c.weight, "quota": c.quota}
+            for c in check.classes
+        ]
+        if scope.can(user, "credit.view")
+        else None,
     }
 
 

@@ -31,7 +31,7 @@ class Stratify(models.TextChoices):
 
 class QuotaMode(models.TextChoices):
     RATIO = "ratio", "统一比例（各层同一比例）"
-    BASE_RATIO = "base_ratio", "基数比例（如上年末企业实有数 × 比例，按各层人数分配）"
+    BASE_RATIO = "base_ratio", "基数比例（上年末企业实有数 × 比例，按各类人数 × 权重分配）"
     CLASS_RATIO = "class_ratio", "分类差异化比例"
     CLASS_COUNT = "class_count", "分类指定户数"
 
@@ -39,3 +39,6 @@ class QuotaMode(models.TextChoices):
 # 任务不分层时唯一的层标签
 ALL_STRATUM = "ALL"
 CREDIT_STRATA = ["A", "B", "C", "D", "U"]
+
+# 计入“差异化抽查户数”的配额方式（还须按信用风险分类分层）
+DIFFERENTIATED_MODES = (QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT, QuotaMode.BASE_RATIO)

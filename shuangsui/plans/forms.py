@@ -1,10 +1,13 @@
 """计划与任务的表单：选项都限定在用户辖区之内；保存经 services 完成。"""
 
+from decimal import Decimal
+
 from django import forms
 
 from shuangsui.catalog.choices import CheckMethod
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import scope
+from shuangsui.core.forms import PercentField
 from shuangsui.core.models import OrgUnit
 from shuangsui.directory.choices import KEY_DOMAIN_TAGS, EntityStatus, EntityType
 from shuangsui.directory.models import ObjectLibrary
@@ -35,12 +38,17 @@ class PlanForm(forms.ModelForm):
             "items",
             "target_scope",
             "ratio",
+            "base_date",
             "base_count",
+            "base_source",
             "batches",
             "deadline",
             "note",
         ]
+        field_classes = {"ratio": PercentField}
+        labels = {"ratio": "抽查比例（%）"}
         widgets = {
+            "base_date": DATE,
             "departments": CHECKS,
             "items": CHECKS,
             "deadline": DATE,
@@ -56,8 +64,18 @@ class PlanForm(forms.ModelForm):
         self.fields["kind"].initial = PlanKind.ANNUAL
         depts = services.department_choices(user)
         self.fields["lead_department"].queryset = depts
+        self.fields["lead_department"].empty_label = "（不指定）"
         self.fields["departments"].queryset = depts
         self.fields["items"].queryset = _items(user)
+        self.fields["ratio"].help_text = "百分数，如 3.5 表示 3.5%"
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("base_date", f"{services.today().year - 1}-12-31")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("base_count") is not None and not (data.get("base_source") or "").strip():
+            self.add_error("base_source", "填写官方实有数时请注明来源")
+        return data
 
     def service_kwargs(self):
         data = dict(self.cleaned_data)
@@ -105,7 +123,9 @@ class TaskForm(forms.Form):
         label="主体类型", choices=EntityType.choices, required=False, widget=CHECKS
     )
     industries = forms.CharField(
-        label="行业", required=False, help_text="行业门类或代码前缀，以逗号分隔，如 F,H62"
+        label="行业",
+        required=False,
+        help_text="国民经济行业分类（GB/T 4754-2017）门类或大类代码，以逗号分隔，如 F,H62（H62 餐饮业）",
     )
     statuses = forms.MultipleChoiceField(
         label="登记状态", choices=EntityStatus.choices, widget=CHECKS, initial=["active"]
@@ -123,17 +143,16 @@ class TaskForm(forms.Form):
     quota_mode = forms.ChoiceField(
         label="配额方式", choices=QuotaMode.choices, initial=QuotaMode.CLASS_RATIO
     )
-    ratio = forms.DecimalField(
-        label="抽查比例",
+    ratio = PercentField(
+        label="抽查比例（%）",
         required=False,
-        min_value=0,
-        max_value=1,
-        max_digits=6,
-        decimal_places=4,
-        help_text="统一比例或基数比例，如 0.035 表示 3.5%",
+        help_text="统一比例或基数比例，百分数：3.5 表示 3.5%",
     )
     base_count = forms.IntegerField(
-        label="比例基数（户）", required=False, min_value=0, help_text="如上年末企业实有数"
+        label="比例基数（户）",
+        required=False,
+        min_value=0,
+        help_text="如上年末企业实有数（含未年报）；留空则用所属计划的基数",
     )
     methods = forms.MultipleChoiceField(
         label="检查方式", choices=CheckMethod.choices, widget=CHECKS, required=False
@@ -161,13 +180,26 @@ class TaskForm(forms.Form):
         self.fields["departments"].queryset = depts
         self.fields["regions"].queryset = services.region_choices(user)
         self.fields["library"].queryset = scope.scoped(ObjectLibrary.objects.all(), user)
+        self.fields["plan"].empty_label = "（不属于计划）"
+        self.fields["lead_department"].empty_label = "（不指定）"
+        self.fields["library"].empty_label = "（不选）"
         if not self.is_bound and "year" not in self.initial:
             self.initial["year"] = services.today().year
+        weights = services.rules_for(user.unit).class_weights()
         for label in CREDIT_STRATA:
             name = "未分类" if label == "U" else f"{label}类"
-            self.fields[f"ratio_{label}"] = forms.CharField(
-                label=f"{name}比例", required=False, max_length=12
+            self.fields[f"ratio_{label}"] = PercentField(label=f"{name}比例（%）", required=False)
+            self.fields[f"weight_{label}"] = forms.DecimalField(
+                label=f"{name}权重",
+                required=False,
+                min_value=0,
+                max_value=100,
+                max_digits=6,
+                decimal_places=3,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
             )
+            if not self.is_bound and f"weight_{label}" not in self.initial:
+                self.initial[f"weight_{label}"] = weights[label]
             self.fields[f"count_{label}"] = forms.IntegerField(
                 label=f"{name}户数", required=False, min_value=0
             )
@@ -211,7 +243,9 @@ class TaskForm(forms.Form):
         initial["key_tags"] = task.key_tag_list
         initial["methods"] = task.method_list
         for label, value in task.class_ratios.items():
-            initial[f"ratio_{label}"] = value
+            initial[f"ratio_{label}"] = Decimal(value)
+        for label, value in task.class_weights.items():
+            initial[f"weight_{label}"] = value
         for label, value in task.class_counts.items():
             initial[f"count_{label}"] = value
         for label, value in task.reserves.items():
@@ -220,6 +254,9 @@ class TaskForm(forms.Form):
 
     def ratio_fields(self):
         return [self[f"ratio_{label}"] for label in CREDIT_STRATA]
+
+    def weight_fields(self):
+        return [self[f"weight_{label}"] for label in CREDIT_STRATA]
 
     def count_fields(self):
         return [self[f"count_{label}"] for label in CREDIT_STRATA]
@@ -261,6 +298,15 @@ class TaskForm(forms.Form):
         kwargs["class_ratios"] = {
             label: d[f"ratio_{label}"] for label in CREDIT_STRATA if d[f"ratio_{label}"]
         }
+        kwargs["class_weights"] = (
+            {
+                label: d[f"weight_{label}"]
+                for label in CREDIT_STRATA
+                if d[f"weight_{label}"] is not None
+            }
+            if d["quota_mode"] == QuotaMode.BASE_RATIO
+            else {}
+        )
         kwargs["class_counts"] = {
             label: d[f"count_{label}"] for label in CREDIT_STRATA if d[f"count_{label}"] is not None
         }

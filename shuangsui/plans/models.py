@@ -17,6 +17,7 @@ from shuangsui.lib import ranges
 
 from .choices import (
     ALL_STRATUM,
+    DIFFERENTIATED_MODES,
     PlanKind,
     PlanStatus,
     QuotaMode,
@@ -27,6 +28,20 @@ from .choices import (
 
 RATIO_VALIDATORS = ranges.ratio()
 MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "应为“月-日”，如 01-31")
+WEIGHT_VALIDATORS = ranges.between(Decimal("0"), Decimal("100"), "权重应在 0 到 100 之间")
+# 各地区未设定时的信用分类权重：A 类低比例，B 类常规，C 类提高，D 类重点
+DEFAULT_CLASS_WEIGHTS = {"A": "0.5", "B": "1", "C": "3", "D": "5", "U": "1"}
+
+
+def _weight_field(label, name):
+    return models.DecimalField(
+        f"{name}权重",
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal(DEFAULT_CLASS_WEIGHTS[label]),
+        validators=WEIGHT_VALIDATORS,
+        help_text="基数比例按“名单人数 × 权重”分配到各信用分类；0 表示该类不抽",
+    )
 
 
 def tag_list(text):
@@ -93,6 +108,11 @@ class RegionRules(models.Model):
     joint_plan_due = models.CharField(
         "联合计划备案截止（月-日）", max_length=5, default="03-31", validators=[MONTH_DAY]
     )
+    weight_a = _weight_field("A", "A类")
+    weight_b = _weight_field("B", "B类")
+    weight_c = _weight_field("C", "C类")
+    weight_d = _weight_field("D", "D类")
+    weight_u = _weight_field("U", "未分类")
     min_yearly_ratio = models.DecimalField(
         "全年企业抽查比例下限",
         max_digits=6,
@@ -144,6 +164,13 @@ class RegionRules(models.Model):
             "D": self.cap_d,
             "U": self.cap_u,
         }.get(credit_class)
+
+    def class_weights(self):
+        """各信用分类的默认权重：{"A": "0.5", …}（规范的十进制字符串）。"""
+        return {
+            label: format(getattr(self, f"weight_{label.lower()}").normalize(), "f")
+            for label in DEFAULT_CLASS_WEIGHTS
+        }
 
     @staticmethod
     def _due(text, year):
@@ -197,12 +224,30 @@ class AnnualPlan(models.Model):
         help_text="如 0.035 表示 3.5%",
     )
     base_count = models.PositiveIntegerField(
-        "比例基数（户）",
+        "官方实有数（户）",
         null=True,
         blank=True,
-        help_text="如上年末企业实有数（含未年报）",
-        validators=ranges.count("比例基数"),
+        help_text="统计部门或上级通报的上年末企业实有数（含未年报）；填写后以此为比例基数",
+        validators=ranges.count("官方实有数"),
     )
+    base_source = models.CharField(
+        "实有数来源", max_length=200, blank=True, help_text="如“泉州市市场监管局2025年底企业统计”"
+    )
+    base_date = models.DateField(
+        "基数日期",
+        null=True,
+        blank=True,
+        help_text="如上年末 12 月 31 日；据此从名录统计基数",
+        validators=ranges.date("基数日期"),
+    )
+    base_snapshot = models.PositiveIntegerField(
+        "名录统计数（户）",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="基数日期时名录中存续的企业（含未年报）",
+    )
+    base_snapshot_at = models.DateTimeField("统计时间", null=True, blank=True, editable=False)
     batches = models.PositiveSmallIntegerField(
         "批次", default=1, validators=ranges.count("批次", 1, ranges.MAX_BATCHES)
     )
@@ -258,6 +303,11 @@ class AnnualPlan(models.Model):
     @property
     def is_joint(self):
         return self.kind == PlanKind.JOINT
+
+    @property
+    def base(self):
+        """比例基数：填写了官方实有数时用它，否则用名录统计数；都没有时 None。"""
+        return self.base_count if self.base_count is not None else self.base_snapshot
 
 
 class Task(models.Model):
@@ -348,6 +398,12 @@ class Task(models.Model):
     )
     class_ratios = models.JSONField(
         "分类比例", default=dict, blank=True, help_text="信用分类 → 比例字符串"
+    )
+    class_weights = models.JSONField(
+        "分类权重",
+        default=dict,
+        blank=True,
+        help_text="基数比例方式：信用分类 → 权重字符串；空时用本地区抽查规则的默认权重",
     )
     class_counts = models.JSONField(
         "分类户数", default=dict, blank=True, help_text="信用分类 → 户数"
@@ -520,11 +576,12 @@ class Task(models.Model):
 
     @property
     def is_differentiated(self):
-        """按信用分类分层且各类配额分别设定，即“差异化抽查”。"""
+        """按信用分类分层且各类配额分别设定（分类比例、分类户数，或基数比例按分类加权），
+        即“差异化抽查”。"""
         return (
             self.target_kind == TargetKind.ENTITIES
             and self.stratify == Stratify.CREDIT
-            and self.quota_mode in (QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT)
+            and self.quota_mode in DIFFERENTIATED_MODES
         )
 
     @property

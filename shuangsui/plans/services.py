@@ -16,6 +16,7 @@ from shuangsui.catalog.choices import CheckMethod, ItemKind
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
+from shuangsui.directory import industry
 from shuangsui.directory.choices import EntityStatus, EntityType
 
 from . import signals
@@ -29,6 +30,7 @@ from .choices import (
     TaskStatus,
 )
 from .models import AnnualPlan, RegionRules, Task
+from .quota import split_base_ratio
 
 # ---------------------------------------------------------------- 规则、名称与编号
 
@@ -110,9 +112,24 @@ def ratio_str(value, what="比例"):
 
 def percent(value):
     """Decimal 比例 → “3.5%”。"""
-    if value is None:
+    if value is None or value == "":
         return "—"
     return f"{(Decimal(value) * 100).quantize(Decimal('0.01')).normalize():f}%"
+
+
+def weight_str(value, what="权重"):
+    """权重的规范十进制字符串：0 到 100 之间，最多三位小数。"""
+    if value is None or value == "":
+        raise ValidationError(f"{what}不能为空")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValidationError(f"{what}“{value}”不是有效的数") from exc
+    if not number.is_finite() or number < 0 or number > 100:
+        raise ValidationError(f"{what}应在 0 到 100 之间")
+    if number != number.quantize(Decimal("0.001")):
+        raise ValidationError(f"{what}最多三位小数")
+    return format(number.normalize(), "f")
 
 
 def _date_cn(day):
@@ -130,6 +147,8 @@ PLAN_FIELDS = {
     "target_scope",
     "ratio",
     "base_count",
+    "base_source",
+    "base_date",
     "batches",
     "deadline",
     "note",
@@ -165,6 +184,8 @@ def create_plan(user, *, unit=None, departments=(), items=(), **fields):
         if not plan.name:
             plan.name = default_plan_name(region_name(unit), plan.year, plan.kind)
         plan.full_clean(exclude=["scope_path"])
+        if plan.base_date:
+            _take_base_snapshot(plan)
         plan.save()
         plan.departments.set(departments)
         plan.items.set(items)
@@ -184,9 +205,15 @@ def update_plan(plan, user, *, departments=None, items=None, **fields):
     with transaction.atomic():
         plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
         before = plan_snapshot(plan)
+        old_date = plan.base_date
         for name, value in fields.items():
             setattr(plan, name, value)
         plan.full_clean(exclude=["scope_path"])
+        if plan.base_date != old_date:
+            if plan.base_date:
+                _take_base_snapshot(plan)
+            else:
+                plan.base_snapshot = plan.base_snapshot_at = None
         plan.save()
         if departments is not None:
             plan.departments.set(departments)
@@ -212,6 +239,51 @@ def file_plan(plan, user, on=None):
             plan,
             before=before,
             after={"status": plan.status, "filed_on": plan.filed_on, "late": filing_warning(plan)},
+        )
+    return plan
+
+
+def count_base(unit, on):
+    """名录统计的比例基数：县（区）内 on 日存续的企业户数（含未年报）。
+
+    按名录当前的登记状态与成立日期计算：on 日之后成立的不计；已注销、吊销、迁出的不计
+    （名录不保存状态变更的历史，基数日期之后才注销的也不在内，与官方实有数可能略有出入）。
+    """
+    from django.db.models import Q
+
+    from shuangsui.directory.models import Entity
+
+    return (
+        Entity.objects.filter(
+            scope_path__startswith=unit.county.path,
+            entity_type=EntityType.ENTERPRISE,
+            status=EntityStatus.ACTIVE,
+        )
+        .filter(Q(established__isnull=True) | Q(established__lte=on))
+        .count()
+    )
+
+
+def _take_base_snapshot(plan):
+    plan.base_snapshot = count_base(plan.unit, plan.base_date)
+    plan.base_snapshot_at = timezone.now()
+
+
+def snapshot_base(plan, user):
+    """按计划的基数日期重新从名录统计基数并随计划保存（留痕）。"""
+    scope.check_write(user, "plans.edit", plan.scope_path)
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+        if not plan.base_date:
+            raise ValidationError({"base_date": "请先填写基数日期"})
+        before = {"base_snapshot": plan.base_snapshot}
+        _take_base_snapshot(plan)
+        plan.save()
+        audit.log(
+            "plan.base_counted",
+            plan,
+            before=before,
+            after={"base_date": plan.base_date, "base_snapshot": plan.base_snapshot},
         )
     return plan
 
@@ -291,6 +363,7 @@ TASK_FIELDS = {
     "ratio",
     "base_count",
     "class_ratios",
+    "class_weights",
     "class_counts",
     "reserves",
     "methods",
@@ -316,6 +389,12 @@ def _normalise_task_fields(fields):
             for k, v in (fields["class_ratios"] or {}).items()
             if v not in (None, "")
         }
+    if "class_weights" in fields:
+        fields["class_weights"] = {
+            str(k): weight_str(v, f"{k}类权重")
+            for k, v in (fields["class_weights"] or {}).items()
+            if v not in (None, "")
+        }
     for name, what in (("class_counts", "户数"), ("reserves", "备选户数")):
         if name in fields:
             clean = {}
@@ -336,33 +415,57 @@ def _normalise_task_fields(fields):
     return fields
 
 
+class Problem(str):
+    """一条问题说明；field 为相关的表单字段（页面把错误显示在该字段旁边），可为空。"""
+
+    def __new__(cls, text, field=None):
+        obj = super().__new__(cls, text)
+        obj.field = field
+        return obj
+
+
+def problems_error(problems):
+    """问题列表 → ValidationError：有字段的按字段归组（表单据此把错误放在字段旁边）。"""
+    by_field = {}
+    for p in problems:
+        by_field.setdefault(getattr(p, "field", None) or "__all__", []).append(str(p))
+    return ValidationError(by_field)
+
+
 def validate_task(task, items, departments=(), regions=()):
     """任务本身的完整性（不含需要名录数据的规则）：返回问题列表。"""
     problems = []
     if not items:
-        problems.append("至少选择一个抽查事项")
+        problems.append(Problem("至少选择一个抽查事项", "items"))
     if task.target_kind == TargetKind.LIBRARY and not task.library_id:
-        problems.append("对象类别为“其他对象库”时须选择对象库")
+        problems.append(Problem("对象类别为“其他对象库”时须选择对象库", "library"))
     if task.target_kind == TargetKind.ENTITIES and task.library_id:
-        problems.append("对象类别为“市场主体”时不应选择对象库")
+        problems.append(Problem("对象类别为“市场主体”时不应选择对象库", "library"))
     if task.start_date and task.deadline and task.deadline < task.start_date:
-        problems.append("完成时限不能早于开始日期")
+        problems.append(Problem("完成时限不能早于开始日期", "deadline"))
     mode = task.quota_mode
     if mode in (QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT):
         if task.target_kind != TargetKind.ENTITIES or task.stratify != Stratify.CREDIT:
-            problems.append("分类差异化配额须对市场主体按信用风险分类分层")
+            problems.append(Problem("分类差异化配额须对市场主体按信用风险分类分层", "stratify"))
         rules = task.class_ratios if mode == QuotaMode.CLASS_RATIO else task.class_counts
         if not rules:
-            problems.append("请至少为一个信用分类设定比例或户数")
+            problems.append(Problem("请至少为一个信用分类设定比例或户数", "quota_mode"))
         bad = [k for k in rules if k not in CREDIT_STRATA]
         if bad:
             problems.append(f"未知的信用分类：{'、'.join(bad)}")
     elif mode == QuotaMode.RATIO:
         if task.ratio is None:
-            problems.append("统一比例方式须填写抽查比例")
+            problems.append(Problem("统一比例方式须填写抽查比例", "ratio"))
     elif mode == QuotaMode.BASE_RATIO:
-        if task.ratio is None or not task.base_count:
-            problems.append("基数比例方式须填写比例基数与抽查比例")
+        if task.ratio is None:
+            problems.append(Problem("基数比例方式须填写抽查比例", "ratio"))
+        if not task_base(task):
+            problems.append(
+                Problem("基数比例方式须填写比例基数，或选择已填基数的计划", "base_count")
+            )
+        bad = [k for k in task.class_weights if k not in CREDIT_STRATA]
+        if bad:
+            problems.append(Problem(f"未知的信用分类：{'、'.join(bad)}", "class_weights"))
     labels = task.stratum_labels
     bad = [k for k in task.reserves if k not in labels]
     if bad:
@@ -373,11 +476,19 @@ def validate_task(task, items, departments=(), regions=()):
     bad = [t for t in task.entity_type_list if t not in EntityType.values]
     if bad:
         problems.append(f"未知的主体类型：{'、'.join(bad)}")
+    bad = [c for c in task.industry_list if not industry.is_valid(c)]
+    if bad:
+        problems.append(
+            Problem(
+                f"行业代码“{'、'.join(bad)}”不在 GB/T 4754-2017 中（门类字母或门类加大类，如 F、H62）",
+                "industries",
+            )
+        )
     bad = [s for s in task.status_list if s not in EntityStatus.values]
     if bad:
         problems.append(f"未知的登记状态：{'、'.join(bad)}")
     if task.target_kind == TargetKind.ENTITIES and not task.status_list:
-        problems.append("至少选择一个登记状态（通常为“存续”）")
+        problems.append(Problem("至少选择一个登记状态（通常为“存续”）", "statuses"))
     for region in regions:
         if region.level not in (UnitLevel.COUNTY, UnitLevel.STATION):
             problems.append(f"抽查区域“{region.name}”应为县（区）或市场监管所")
@@ -389,10 +500,51 @@ def validate_task(task, items, departments=(), regions=()):
     return problems
 
 
+def uses_class_weights(task):
+    return (
+        task.quota_mode == QuotaMode.BASE_RATIO
+        and task.target_kind == TargetKind.ENTITIES
+        and task.stratify == Stratify.CREDIT
+    )
+
+
+def task_weights(task):
+    """基数比例按信用分类分配时各类的权重：任务设定的，没有设定时用本地区抽查规则的默认值；
+    不按信用分类分层时 None。"""
+    if not uses_class_weights(task):
+        return None
+    return dict(task.class_weights) or rules_for(task.unit).class_weights()
+
+
+def task_base(task):
+    """基数比例的基数：任务填写的，没有时用所属计划的基数（官方实有数，或名录统计数）。"""
+    if task.base_count:
+        return task.base_count
+    if task.plan_id and task.plan.base:
+        return task.plan.base
+    return None
+
+
+def base_source_text(task):
+    """任务所用基数的来历（页面说明用）。"""
+    if task.base_count:
+        return "任务中填写"
+    plan = task.plan if task.plan_id else None
+    if plan is None or not plan.base:
+        return ""
+    if plan.base_count is not None:
+        source = f"，{plan.base_source}" if plan.base_source else ""
+        return f"所属计划的官方实有数{source}"
+    return f"所属计划按名录统计的 {plan.base_date:%Y年%-m月%-d日} 存续企业数（含未年报）"
+
+
 def _save_task(task, items, departments, regions):
+    if uses_class_weights(task) and not task.class_weights:
+        # 未设定权重：把本地区的默认权重写进任务，批准、抽取所用的权重一目了然且不再随规则变动
+        task.class_weights = rules_for(task.unit).class_weights()
     problems = validate_task(task, items, departments, regions)
     if problems:
-        raise ValidationError(problems)
+        raise problems_error(problems)
     if not task.name:
         joint = len({d.pk for d in departments} | {task.lead_department_id} - {None}) > 1
         task.name = default_task_name(
@@ -549,6 +701,30 @@ def find_duplicates(task, user):
 
 
 @dataclass
+class ClassQuota:
+    """批准前显示的一层：名单人数、权重、配额与类内比例。"""
+
+    label: str
+    size: int
+    quota: int
+    weight: str | None = None
+
+    @property
+    def name(self):
+        return {"U": "未分类", "ALL": "全部"}.get(self.label, f"{self.label}类")
+
+    @property
+    def ratio_text(self):
+        return percent(Decimal(self.quota) / self.size) if self.size else "—"
+
+
+def base_ratio_quotas(task, strata):
+    """基数比例方式的各层配额与说明（抽取时冻结名单、批准前预览都用它）。"""
+    weights = task_weights(task)
+    return split_base_ratio(task_base(task), ratio_str(task.ratio), strata, weights)
+
+
+@dataclass
 class TaskCheck:
     """批准前的检查结果：problems 阻止批准；warnings 只作提示；duplicates 须核实说明后才可批准。"""
 
@@ -559,6 +735,28 @@ class TaskCheck:
     cap: Decimal | None = None
     cap_item: object = None
     population: object = None
+    base: int | None = None  # 比例基数（基数比例方式，或所属计划的基数）
+    total: int | None = None  # 按配额规则将抽取的户数（已算出名单时）
+    classes: list = field(default_factory=list)  # 各层：ClassQuota
+    notes: list = field(default_factory=list)
+
+    @property
+    def population_count(self):
+        return None if self.population is None else sum(self.population.strata.values())
+
+    @property
+    def base_ratio_text(self):
+        """将抽取的户数对基数的比例。"""
+        if self.total is None or not self.base:
+            return None
+        return percent(Decimal(self.total) / self.base)
+
+    @property
+    def population_ratio_text(self):
+        """将抽取的户数对可抽名单（排除后）的比例。"""
+        if self.total is None or not self.population_count:
+            return None
+        return percent(Decimal(self.total) / self.population_count)
 
     @property
     def ok(self):
@@ -584,6 +782,7 @@ def check_task(task, user, *, population=None):
         problems=validate_task(task, items, list(task.departments.all()), list(task.regions.all()))
     )
     check.ratio = task_ratio(task)
+    check.base = task_base(task)
     signals.task_checking.send(
         sender=Task, task=task, user=user, check=check, population=population
     )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.plan_detail, name="plan-detail"),
     path("<int:pk>/edit/", views.plan_form, name="plan-edit"),
     path("<int:pk>/file/", views.plan_file, name="plan-file"),
+    path("<int:pk>/count-base/", views.plan_count_base, name="plan-count-base"),
     path("tasks/", views.task_list, name="task-list"),
     path("tasks/new/", views.task_form, name="task-create"),
     path("tasks/<int:pk>/", views.task_detail, name="task-detail"),

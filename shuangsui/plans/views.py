@@ -23,6 +23,17 @@ def report_errors(request, exc):
         messages.error(request, message)
 
 
+def form_errors(form, exc):
+    """服务层的 ValidationError 放回表单：有对应字段的显示在字段旁边，其余显示在表单顶部。"""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.error_dict.items():
+        target = name if name in form.fields else None
+        for error in errors:
+            form.add_error(target, error.messages)
+
+
 def _get_plan(user, pk):
     return scope.get_scoped(AnnualPlan.objects.select_related("unit"), user, "plans.view", pk=pk)
 
@@ -108,7 +119,7 @@ def plan_form(request, pk=None):
                 messages.success(request, "计划已保存")
             return redirect("plan-detail", pk=plan.pk)
         except ValidationError as exc:
-            report_errors(request, exc)
+            form_errors(form, exc)
     return render(request, "plans/plan_form.html", {"form": form, "plan": plan})
 
 
@@ -123,6 +134,18 @@ def plan_file(request, pk):
             messages.warning(request, warning)
         else:
             messages.success(request, "计划已备案")
+    except ValidationError as exc:
+        report_errors(request, exc)
+    return redirect("plan-detail", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_count_base(request, pk):
+    plan = _get_plan(request.user, pk)
+    try:
+        plan = services.snapshot_base(plan, request.user)
+        messages.success(request, f"已按名录统计比例基数：{plan.base_snapshot} 户")
     except ValidationError as exc:
         report_errors(request, exc)
     return redirect("plan-detail", pk=plan.pk)
@@ -185,6 +208,8 @@ def task_detail(request, pk):
         "show_credit": scope.can(user, "credit.view"),
         "share": reports.differentiated_share(user, tasks=[task]),
         "ratio_text": services.percent(task.ratio),
+        "base": services.task_base(task),
+        "base_source": services.base_source_text(task),
     }
     context.update(ceremony_context(request, task))
     return render(request, "plans/task_detail.html", context)
@@ -216,7 +241,7 @@ def task_form(request, pk=None):
                 messages.success(request, "任务已保存")
             return redirect("task-detail", pk=task.pk)
         except ValidationError as exc:
-            report_errors(request, exc)
+            form_errors(form, exc)
     return render(request, "plans/task_form.html", {"form": form, "task": task})
 
 

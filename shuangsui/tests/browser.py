@@ -305,3 +305,20 @@ def login(page, live_server, username, password=None):
     expect(page).to_have_url(base_url(live_server) + reverse("home"))
     expect(page.locator("header .who")).to_be_visible()
     return page
+
+
+def confirm_and_wait(page, selector, says=""):
+    """点一个不可撤销操作的按钮：先弹出确认对话框（说明将发生什么、不可撤销），点“确认”后等页面跳转。
+    返回对话框里的说明文字。"""
+    from playwright.sync_api import expect
+
+    page.locator(selector).click()
+    dialog = page.locator("dialog#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#confirm-warning")).to_have_text("此操作不可撤销。")
+    if says:
+        expect(dialog.locator("#confirm-text")).to_contain_text(says)
+    text = dialog.locator("#confirm-text").inner_text()
+    with page.expect_navigation():
+        dialog.locator("#confirm-ok").click()
+    return text

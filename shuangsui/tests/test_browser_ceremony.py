@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from urllib.parse import parse_qs
 
 import openpyxl
@@ -26,7 +27,15 @@ from shuangsui.draws.models import Draw, DrawParty
 from shuangsui.inspectors.models import Inspector
 from shuangsui.plans.choices import TaskStatus
 from shuangsui.plans.models import Task
-from shuangsui.tests.browser import ROOT, TIMEOUT_MS, base_url, login, shot, visit
+from shuangsui.tests.browser import (
+    ROOT,
+    TIMEOUT_MS,
+    base_url,
+    confirm_and_wait,
+    login,
+    shot,
+    visit,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -115,7 +124,8 @@ def fill_task_form(page):
     expect(page.get_by_label("分层", exact=True)).to_have_value("credit")
     expect(page.get_by_label("配额方式", exact=True)).to_have_value("class_ratio")
     for label, ratio in RATIOS.items():
-        page.get_by_label(f"{label}类比例", exact=True).fill(ratio)
+        # 页面上按百分数输入：0.2 填作 20
+        page.get_by_label(f"{label}类比例（%）", exact=True).fill(f"{Decimal(ratio) * 100:f}")
     for label, n in RESERVES.items():
         page.get_by_label(f"{label}类备选户数", exact=True).fill(n)
     page.get_by_label("备注", exact=True).fill("浏览器测试：两人抽取仪式")
@@ -160,7 +170,7 @@ def test_two_users_run_a_whole_ceremony_through_the_pages(
     try:
         login(leader, server, "leader")
         visit(leader, server, task_path)
-        click_and_wait(leader, "#btn-approve")
+        confirm_and_wait(leader, "#btn-approve", "批准任务")
         expect_message(leader, "任务已批准")
         expect(leader.locator("#task-status")).to_have_text("已批准")
     finally:
@@ -178,7 +188,7 @@ def test_two_users_run_a_whole_ceremony_through_the_pages(
     expect(page.locator("#preview")).to_contain_text("名单预览（尚未冻结）")
     preview = page.locator("#preview").inner_text()
     shot(page, "32-preview")
-    click_and_wait(page, "#btn-freeze")
+    confirm_and_wait(page, "#btn-freeze", "冻结名单")
     expect_message(page, "名单已冻结")
     draw = Draw.objects.get(task=task)
     expect(page.locator(".draw-panel")).to_have_attribute("data-status", "frozen")
@@ -279,7 +289,7 @@ def test_two_users_run_a_whole_ceremony_through_the_pages(
     expect_message(page, "公开随机值已录入")
     expect(page.locator("#parties-table")).to_contain_text(PUBLIC[1])
     expect(page.locator("#public-form")).to_have_count(0)
-    click_and_wait(page, "#btn-run")
+    confirm_and_wait(page, "#btn-run", "执行抽取")
     expect_message(page, "抽取完成")
     draw.refresh_from_db()
     assert draw.status == DrawStatus.COMPLETED
@@ -351,7 +361,7 @@ def test_two_users_run_a_whole_ceremony_through_the_pages(
     # ---- 同一任务不能再次冻结：页面上没有按钮，旧标签页里的按钮被服务端拒绝
     expect(page.locator("#btn-freeze")).to_have_count(0)
     expect(page.locator("#btn-preview")).to_have_count(0)
-    click_and_wait(stale, "#btn-freeze")
+    confirm_and_wait(stale, "#btn-freeze")
     expect_message(stale, "该任务已有一次有效的抽取", "error")
     expect(stale.locator("#draw-status")).to_have_text("已完成")
     shot(stale, "39-second-freeze-refused")

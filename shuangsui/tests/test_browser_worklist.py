@@ -27,7 +27,7 @@ from shuangsui.draws.choices import DrawStatus
 from shuangsui.inspections.models import Assignment, Inspection
 from shuangsui.inspectors.models import Inspector
 from shuangsui.plans import services as plans
-from shuangsui.tests.browser import TIMEOUT_MS, base_url, login, shot, visit
+from shuangsui.tests.browser import TIMEOUT_MS, base_url, confirm_and_wait, login, shot, visit
 
 pytestmark = pytest.mark.browser
 
@@ -167,7 +167,7 @@ def test_a_matched_inspector_sees_their_worklist(
     login(page, server, "planner")
     visit(page, server, reverse("draw-detail", args=[draw.pk]))
     expect(page.locator(".draw-panel")).to_have_attribute("data-status", "ready")
-    click_and_wait(page, "#btn-run")
+    confirm_and_wait(page, "#btn-run", "执行抽取")
     expect(page).to_have_url(re.compile(re.escape(reverse("task-detail", args=[task.pk]))))
     expect(page.locator(".msg-success")).to_contain_text(f"抽取完成：入选 {quota_total} 户")
     draw.refresh_from_db()

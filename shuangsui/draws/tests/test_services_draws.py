@@ -147,17 +147,23 @@ class QuotaTests(PlansTestCase):
         self.assertEqual(q.reserves, {"B": 2})
         self.assertTrue(any("超过名单" in n for n in q.notes))
 
-    def test_base_ratio_is_apportioned(self):
-        q = self.quotas(
-            {"B": 700, "C": 200, "D": 100},
-            quota_mode="base_ratio",
-            ratio="0.035",
-            base_count=2000,
-            stratify="credit",
-        )
-        self.assertEqual(sum(q.quotas.values()), 70)
+    def test_base_ratio_is_apportioned_by_size_times_weight(self):
+        strata = {"B": 700, "C": 200, "D": 100}
+        base = dict(quota_mode="base_ratio", ratio="0.035", base_count=2000, stratify="credit")
+        # 权重相同：按人数分配
+        q = self.quotas(strata, class_weights={"B": "1", "C": "1", "D": "1"}, **base)
         self.assertEqual(q.quotas, {"B": 49, "C": 14, "D": 7})
         self.assertEqual(q.quota_rule, {})
+        # 未设定权重：用本地区的默认权重（B 1、C 3、D 5），分值 700 : 600 : 500
+        task = self.task(**base)
+        self.assertEqual(task.class_weights, {"A": "0.5", "B": "1", "C": "3", "D": "5", "U": "1"})
+        q = draws.compute_quotas(task, strata)
+        self.assertEqual(q.quotas, {"B": 27, "C": 23, "D": 20})
+        self.assertTrue(task.is_differentiated)
+        self.assertIn("基数 2000 户 × 比例 3.5% = 70 户", q.notes[0])
+        # 不分层：只有一层，全部给它
+        q = self.quotas({"ALL": 1000}, **(base | {"stratify": "none"}))
+        self.assertEqual(q.quotas, {"ALL": 70})
 
 
 class LibraryTests(PlansTestCase):

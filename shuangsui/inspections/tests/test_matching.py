@@ -163,3 +163,25 @@ class MatchingTests(MatchingTestCase):
             self.assertEqual(
                 [d["department"] for d in target.inspectors], ["350503D02", "350503D51"]
             )
+
+
+def test_it_explains_in_words_why_a_cap_was_relaxed():
+    """u1–u3 只有 P1、P2 可查：2 人 × 4 户 ÷ 3 名 → 上限 3 户，P1、P2 各满 3 户；
+    u4 可查的 P2、P3 中只有 P3 未达上限，放宽。"""
+    uids = ["u1", "u2", "u3", "u4"]
+    eligible = {"u1": ["P1", "P2"], "u2": ["P1", "P2"], "u3": ["P1", "P2"], "u4": ["P2", "P3"]}
+    section = protocol.match_inspectors("ab" * 32, uids, eligible, 2)
+    flags = {a["uid"]: a["flags"] for a in section["assignments"]}
+    assert section["cap"] == 3  # ceil(2 × 4 / 3)
+    assert flags == {"u1": [], "u2": [], "u3": [], "u4": ["cap_relaxed"]}
+    assert services.explain_flags(section, {"u4", "u1"}) == {
+        "u4": [
+            "本户的合格人员 2 名，匹配到本户时尚未达到人均上限（3 户）的只有 1 名，少于每户所需的"
+            " 2 名；其余 1 名从已达上限的合格人员中按同一随机顺序补足，这些人员的户数因此超过上限。"
+        ]
+    }
+    # 合格人员不足
+    section = protocol.match_inspectors("ab" * 32, ["x"], {"x": ["P1"]}, 2)
+    assert services.explain_flags(section, {"x"}) == {
+        "x": ["本户的合格人员只有 1 名，少于每户所需的 2 名，须跨区域匹配或直接指派补足。"]
+    }

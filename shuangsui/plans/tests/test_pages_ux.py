@@ -93,7 +93,7 @@ class TaskFormPageTests(PlansTestCase):
             "statuses": ["active"],
             "stratify": "none",
             "quota_mode": "ratio",
-            "ratio": "0.03",
+            "ratio": "3",  # 百分数：3%
             "reserve_ALL": "3",
             "inspectors_per_target": "2",
             "match_inspectors": "on",
@@ -105,6 +105,7 @@ class TaskFormPageTests(PlansTestCase):
         self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
         task = Task.objects.get()
         self.assertEqual((task.quota_mode, task.reserves), ("ratio", {"ALL": 3}))
+        self.assertEqual(str(task.ratio), "0.0300")
 
 
 class CeremonyPageTests(PlansTestCase):

@@ -1,6 +1,7 @@
 """计划与任务的规则：命名、编号、备案期限、比例上限、重复任务、只在草稿时修改、差异化占比；页面与接口。"""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -226,7 +227,7 @@ class PlanTests(PlansTestCase):
                 "departments": [OrgUnit.objects.get(code="350503D51").pk],
                 "items": [item(self.county, "FJSC-011").pk, item(self.county, "FJSC-012").pk],
                 "target_scope": "辖区内食品经营者",
-                "ratio": "0.05",
+                "ratio": "5",  # 页面上按百分数输入
                 "batches": 2,
                 "deadline": "2026-11-30",
             },
@@ -234,6 +235,7 @@ class PlanTests(PlansTestCase):
         self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
         plan = services.plans_for(self.user("planner")).get()
         self.assertEqual(plan.name, "丰泽区2026年度部门联合抽查工作计划")
+        self.assertEqual(plan.ratio, Decimal("0.05"))
         for url in (reverse("plan-list"), reverse("plan-detail", args=[plan.pk])):
             self.assertEqual(self.client.get(url).status_code, 200)
         self.assertEqual(self.client.get(reverse("plan-edit", args=[plan.pk])).status_code, 200)
@@ -266,9 +268,9 @@ class TaskPageTests(PlansTestCase):
                 "statuses": ["active"],
                 "stratify": "credit",
                 "quota_mode": "class_ratio",
-                "ratio_B": "0.03",
-                "ratio_C": "0.05",
-                "ratio_D": "0.05",
+                "ratio_B": "3",  # 百分数
+                "ratio_C": "5%",
+                "ratio_D": "5",
                 "reserve_B": "1",
                 "methods": ["1", "2"],
                 "inspectors_per_target": 2,
