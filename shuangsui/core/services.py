@@ -253,7 +253,7 @@ def edit_user(actor, user, *, last_name, first_name="", role, unit, phone=""):
     if not (last_name or "").strip() and not (first_name or "").strip():
         raise ValidationError({"last_name": "请填写姓名"})
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("unit").get(pk=user.pk)
+        user = User.objects.select_for_update(of=("self",)).select_related("unit").get(pk=user.pk)
         if role != user.role and user.pk == actor.pk:
             raise ValidationError({"role": "不能修改自己的角色"})
         if role != Role.ADMIN and _would_remove_last_admin(user):
@@ -307,7 +307,7 @@ def set_active(actor, user, active):
 
     _check_user(actor, user)
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("unit").get(pk=user.pk)
+        user = User.objects.select_for_update(of=("self",)).select_related("unit").get(pk=user.pk)
         if user.is_active == active:
             return user
         if not active:
