@@ -94,18 +94,6 @@ def user_tokens(user):
 # 每个动作写一条审计事件（动作名见 core/audit_labels.py）；用户从不删除，只停用。
 # 这里的修改用 QuerySet.update() 写库，再自己写语义事件，模型的自动留痕不另写一条。
 
-# 这些动作在留痕列表上的中文名（并入 core/audit_labels.py 的 ACTIONS）
-ACTION_LABELS = {
-    "user.created": "新建用户",
-    "user.edited": "修改用户（姓名、单位、角色）",
-    "user.password_reset": "重置密码",
-    "user.password_changed": "修改本人密码",
-    "user.deactivated": "停用账号",
-    "user.reactivated": "恢复账号",
-    "unit.created": "新建单位",
-    "unit.renamed": "单位改名",
-}
-
 ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 去掉易混的 0O1lI
 ONE_TIME_LENGTH = 12
 

@@ -420,3 +420,17 @@ class CodeTableAdminTests(BaseTestCase):
         User.objects.filter(pk=planner.pk).update(is_staff=True)
         self.login("planner")
         self.assertEqual(self.client.get("/admin/catalog/followupmeasure/").status_code, 403)
+
+
+class ManageAuditLabelTests(BaseTestCase):
+    def test_the_audit_list_names_the_administration_actions_in_chinese(self):
+        from shuangsui.core.audit_labels import action_label
+
+        admin = self.user("admin")
+        services.set_active(admin, self.user("inspector"), False)
+        services.create_unit(admin, level=UnitLevel.DEPARTMENT, name="网络交易监管股")
+        self.assertEqual(action_label("user.deactivated"), "停用账号")
+        self.login("admin")
+        body = self.client.get(reverse("audit-list")).content.decode()
+        self.assertIn("停用账号", body)
+        self.assertIn("新建单位", body)
