@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shuangsui.plans",
     "shuangsui.draws",
     "shuangsui.inspections",
+    "shuangsui.notices",
     "shuangsui.transfer",
     "shuangsui.api",
     "shuangsui.demo",
