@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from shuangsui.core import scope
 from shuangsui.core.models import OrgUnit
 from shuangsui.inspections import services as inspections
 from shuangsui.plans.models import Task
@@ -43,6 +44,8 @@ def mailing_page(request, pk):
             "form": MailingForm(),
             "outcome_form": OutcomeForm(),
             "returned_twice": services.returned_twice(inspection),
+            # 批量下载按用户可见的对象：检查人员只得到自己的，所以只给所长与抽查操作人员看这个链接
+            "may_batch": bool(scope.capabilities(request.user) & {"work.station", "draws.view"}),
         },
     )
 

@@ -272,3 +272,19 @@ class NoticeDocxTests(NoticeTestCase):
         self.assertIn(f"本局自定义模板 {inspection.task.code}", text)
         text, _ = text_of(services.render_notices([inspection]))
         self.assertNotIn("本局自定义模板", text)
+
+
+class DemoTests(NoticeTestCase):
+    def test_the_demo_puts_one_target_in_each_mailing_state(self):
+        from shuangsui.demo import data as demo
+
+        self.assertEqual(demo.seed_mailings(self.user("planner"), today=D(2026, 6, 30)), 3)
+        rows = list(
+            Inspection.objects.filter(mailings__isnull=False).distinct().order_by("draw_id", "rank")
+        )
+        self.assertEqual(len(rows), 3)
+        self.assertEqual(services.state(rows[0])["blocked"], "首次邮寄尚未登记结果")
+        self.assertEqual(services.state(rows[1])["sequence"], 2)
+        self.assertFalse(services.state(rows[1])["late"])
+        self.assertTrue(services.returned_twice(rows[2]))
+        self.assertFalse(services.returned_twice(rows[1]))
