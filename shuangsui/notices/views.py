@@ -77,7 +77,8 @@ def batch_docx(request, pk):
         if station is None:
             raise Http404("没有这个所")
     rows = services.station_batch(request.user, task, station)
-    if not rows:
+    if not rows:  # 任务或所在辖区外：403 与原因（与其他页面一样）；辖区内没有对象：404
+        scope.refuse_existing(not scope.in_scope(request.user, task.scope_path), request.user)
         raise Http404("没有可生成告知书的检查对象")
     if request.GET.get("format") == "html":
         return render(

@@ -162,21 +162,21 @@ class MailingTests(NoticeTestCase):
         self.client.post(url, data)
         self.assertEqual(inspection.mailings.count(), 2)
 
-    def test_another_county_gets_404_and_a_witness_cannot_record(self):
+    def test_another_county_gets_403_and_a_witness_cannot_record(self):
         inspection = self.target()
         for role in ("planner_350502", "head_350502", "inspector_350502"):
             self.login(role)
             for name in ("notice-mailings", "notice-print", "notice-docx"):
-                self.assertEqual(
-                    self.client.get(reverse(name, args=[inspection.pk])).status_code, 404, name
-                )
+                response = self.client.get(reverse(name, args=[inspection.pk]))
+                self.assertEqual(response.status_code, 403, name)
+                self.assertIn("不在您的辖区内", response.content.decode())
             response = self.client.post(
                 reverse("mailing-add", args=[inspection.pk]),
                 {"method": "ems", "sent_on": "2026-05-04", "tracking_no": "E1"},
             )
-            self.assertEqual(response.status_code, 404)
+            self.assertEqual(response.status_code, 403)
             batch = reverse("notice-batch-docx", args=[inspection.task_id])
-            self.assertEqual(self.client.get(batch).status_code, 404)
+            self.assertEqual(self.client.get(batch).status_code, 403)
         self.assertFalse(services.may_record(self.user("witness"), inspection))
         self.assertEqual(inspection.mailings.count(), 0)
 
@@ -228,10 +228,10 @@ class NoticeDocxTests(NoticeTestCase):
             self.assertNotIn(i.uid, text)
         breaks = document.element.body.xml.count('w:type="page"')
         self.assertEqual(breaks, here.count() - 1)
-        # 所长只得到本所的：请求另一个所，得 404
+        # 所长只得到本所的：请求另一个所被拒
         self.login("head")
         other = reverse("notice-batch-docx", args=[task.pk]) + f"?station={self.station2.code}"
-        self.assertEqual(self.client.get(other).status_code, 404)
+        self.assertEqual(self.client.get(other).status_code, 403)
         text, _ = text_of(self.client.get(reverse("notice-batch-docx", args=[task.pk])).content)
         self.assertEqual(text.count("抽查告知书"), here.count())
 
