@@ -12,6 +12,8 @@ urlpatterns = [
     path("plans/", include("shuangsui.plans.urls")),
     path("draws/", include("shuangsui.draws.urls")),
     path("inspections/", include("shuangsui.inspections.urls")),
+    path("jobs/", include("shuangsui.jobs.urls")),
+    path("results/", include("shuangsui.results.urls")),
     path("notices/", include("shuangsui.notices.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

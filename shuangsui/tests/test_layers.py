@@ -24,6 +24,7 @@ PACKAGE = Path(shuangsui.__file__).resolve().parent
 LAYERS = {
     "lib": 0,  # 与业务无关的小工具（表格读写、导出）
     "core": 1,
+    "jobs": 1,  # 后台任务的基础设施：不引用领域应用，领域应用在 ready() 里登记任务种类
     "catalog": 2,
     "directory": 2,
     "inspectors": 2,
@@ -31,8 +32,9 @@ LAYERS = {
     "plans": 3,
     "draws": 4,
     "inspections": 5,
-    "notices": 6,
-    # 后续应用在此加一行，如 "publicity": 6、"stats": 7
+    "results": 6,  # 检查结果、审核、期限
+    "notices": 6,  # 告知书与邮寄送达（不依赖 results）
+    # 后续应用在此加一行，如 "publicity": 7、"stats": 8
     "api": 90,
     "demo": 99,
 }
