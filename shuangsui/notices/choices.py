@@ -16,13 +16,6 @@ class MailOutcome(models.TextChoices):
 MIN_GAP_DAYS = 15
 MAX_GAP_DAYS = 30
 
-# 审计动作的中文名（并入 core/audit_labels.py 的 ACTIONS）
-AUDIT_ACTIONS = {
-    "mailing.sent": "登记邮寄告知书",
-    "mailing.restarted": "重新开始两次邮寄（首次退回过晚）",
-    "mailing.outcome": "登记邮寄结果",
-}
-
 # 告知书中“需准备的材料”的默认内容
 MATERIALS = [
     "营业执照（或其他主体资格证明）副本",
