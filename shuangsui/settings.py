@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shuangsui.draws",
     "shuangsui.inspections",
     "shuangsui.results",
+    "shuangsui.notices",
     "shuangsui.transfer",
     "shuangsui.api",
     "shuangsui.demo",

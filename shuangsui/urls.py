@@ -14,6 +14,7 @@ urlpatterns = [
     path("inspections/", include("shuangsui.inspections.urls")),
     path("jobs/", include("shuangsui.jobs.urls")),
     path("results/", include("shuangsui.results.urls")),
+    path("notices/", include("shuangsui.notices.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

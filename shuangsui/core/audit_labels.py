@@ -42,6 +42,18 @@ ACTIONS = {
     "assignment.cross_region": "跨区域匹配检查人员",
     "assignment.reassigned": "重新匹配检查人员",
     "assignment.extra": "增加检查组成员",
+    "inspection.replaced": "以备选对象替换检查对象",
+    "inspection.status": "检查对象状态变更",
+    "result.saved": "保存检查结果草稿",
+    "result.submitted": "提交检查结果",
+    "result.approved": "审核通过检查结果",
+    "result.returned": "退回检查结果",
+    "result.corrected": "更正检查结果（新版本）",
+    "attachment.removed": "删除检查材料",
+    "task.completed": "抽查任务完成",
+    "mailing.sent": "登记邮寄告知书",
+    "mailing.restarted": "重新开始两次邮寄（首次退回过晚）",
+    "mailing.outcome": "登记邮寄结果",
     "demo.loaded": "生成演示数据",
 }
 

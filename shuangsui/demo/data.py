@@ -12,12 +12,14 @@ from django.db import transaction
 
 from shuangsui.catalog.choices import ItemKind
 from shuangsui.catalog.models import InspectionItem, ensure_result_codes
-from shuangsui.core import audit
+from shuangsui.core import audit, scope
 from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import OrgUnit, User
 from shuangsui.directory import uscc
 from shuangsui.directory.models import Entity
+from shuangsui.inspections.models import Inspection
 from shuangsui.inspectors.models import Inspector
+from shuangsui.notices import services as notices
 from shuangsui.plans import services
 from shuangsui.plans.choices import PlanKind, QuotaMode, Stratify, TargetKind
 from shuangsui.plans.models import Task
@@ -522,6 +524,41 @@ def seed_tasks(county, planner, approver=None):
     return plan, task
 
 
+def seed_mailings(planner, today=None):
+    """已完成抽取的前三户检查对象各放一种邮寄情形：已寄出待回执、首次被退回（第二次的窗口未过）、
+    两次均被退回。没有已完成的抽取时什么都不做；返回写入的户数。"""
+    today = today or services.today()
+
+    def day(n):
+        return today - datetime.timedelta(days=n)
+
+    rows = Inspection.objects.filter(
+        scope.under(planner.unit.county.path), draw__status="completed", mailings__isnull=True
+    ).order_by("draw_id", "rank")[:3]
+    for n, inspection in enumerate(rows):
+        sent = (day(3), day(10), day(40))[n]
+        first = notices.record_mailing(
+            inspection, planner, method="registered", sent_on=sent, tracking_no=f"XA{n}0001"
+        )
+        if n == 0:
+            continue
+        notices.record_outcome(
+            first,
+            planner,
+            outcome="returned",
+            outcome_on=sent + datetime.timedelta(days=5),
+            return_reason="查无此单位",
+        )
+        if n == 2:
+            second = notices.record_mailing(
+                inspection, planner, method="ems", sent_on=day(20), tracking_no="EMS0002"
+            )
+            notices.record_outcome(
+                second, planner, outcome="returned", outcome_on=day(10), return_reason="原址已拆迁"
+            )
+    return len(rows)
+
+
 def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks=False):
     """生成演示数据（可重复运行：组织、事项、账号已有则跳过，市场主体和人员追加）。
 
@@ -548,6 +585,7 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks
                 from .checks import seed_checks  # 检查结果的各种状态
 
                 checking = seed_checks(main, plan)
+        seed_mailings(planners[main.code])
         audit.log(
             "demo.loaded",
             object_type="core.demo",
