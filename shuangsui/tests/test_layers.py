@@ -31,6 +31,7 @@ LAYERS = {
     "plans": 3,
     "draws": 4,
     "inspections": 5,
+    "publicity": 6,
     # 后续应用在此加一行，如 "publicity": 6、"stats": 7
     "api": 90,
     "demo": 99,
