@@ -10,6 +10,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from shuangsui.core import audit
+from shuangsui.core.lockout import client_ip
 from shuangsui.core.paging import paginate
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind
@@ -20,7 +21,8 @@ VERIFIER = settings.BASE_DIR / "tools" / "verify_draw.py"
 
 
 def client_of(request):
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """来源地址：与登录限流同一规则（只有受信任的代理才看 X-Forwarded-For）。"""
+    return client_ip(request) or "unknown"
 
 
 def too_many(request):

@@ -154,3 +154,5 @@ class PortalTests(PlansTestCase):
         self.assertTrue(all(k.startswith("S") for k in record["population"]["strata"]))
         self.assertNotIn("quota_rule", record)
         self.assertTrue(record.get("public_population"))
+        self.assertNotIn("eligible", record["inspectors"])  # 只有摘要（第 8 节修订）
+        self.assertIn("eligible_digest", record["inspectors"])
