@@ -7,14 +7,42 @@ PORT ?= 8000
 DEMO_ENTITIES ?= 5000
 DEMO_INSPECTORS ?= 80
 
-.PHONY: demo install test test-fast browser lint bench clean
+.PHONY: demo install lock test test-fast browser lint bench clean
 
-$(BIN)/shuangsui: pyproject.toml
+# 安装：依赖版本固定在 requirements.lock（`make lock` 由 pyproject.toml 重新生成）。
+# 有 uv 就用 uv（系统里的，或先装进虚拟环境，快数倍）；装不上 uv 时用 pip，装的是同一份锁定版本。
+UV ?= $(shell command -v uv 2>/dev/null)
+
+$(BIN)/shuangsui: pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	@set -e; uv="$(UV)"; \
+	if [ -n "$$uv" ]; then \
+	  [ -x $(BIN)/python ] || "$$uv" venv -q --python $(PYTHON) $(VENV); \
+	elif [ -x $(BIN)/uv ]; then \
+	  uv=$(BIN)/uv; \
+	else \
+	  [ -x $(BIN)/python ] || $(PYTHON) -m venv --without-pip $(VENV); \
+	  if $(PYTHON) -m pip --python $(BIN)/python install -q --disable-pip-version-check uv; then \
+	    uv=$(BIN)/uv; \
+	  else \
+	    $(PYTHON) -m venv $(VENV); \
+	  fi; \
+	fi; \
+	if [ -n "$$uv" ]; then \
+	  echo "用 uv 安装依赖（requirements.lock）"; \
+	  VIRTUAL_ENV=$(VENV) "$$uv" pip install -q -r requirements.lock; \
+	  VIRTUAL_ENV=$(VENV) "$$uv" pip install -q --no-deps -e .; \
+	else \
+	  echo "没有 uv，用 pip 安装依赖（requirements.lock）"; \
+	  $(BIN)/pip install -q --disable-pip-version-check -r requirements.lock; \
+	  $(BIN)/pip install -q --disable-pip-version-check --no-deps -e .; \
+	fi
 	@touch $@
+
+install: $(BIN)/shuangsui
+
+lock:
+	$(or $(UV),uv) pip compile pyproject.toml --extra test --python-version 3.11 --universal -q -o requirements.lock --custom-compile-command "make lock"
 
 install: $(BIN)/shuangsui
 
@@ -23,7 +51,8 @@ demo: install
 	$(BIN)/shuangsui migrate --noinput -v0
 	$(BIN)/shuangsui demo-data --if-empty --entities $(DEMO_ENTITIES) --inspectors $(DEMO_INSPECTORS)
 	@echo "演示账号见上（或 README）；密码均为 Shuangsui#2026。打开 http://$(HOST):$(PORT)/"
-	DEBUG=1 $(BIN)/shuangsui runserver $(HOST):$(PORT)
+	@# 与生产一样：DEBUG 关闭，gunicorn 提供页面，WhiteNoise 提供静态文件，出错时是中文的 404/403/500 页
+	$(BIN)/gunicorn shuangsui.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --preload --access-logfile -
 
 test: install
 	$(BIN)/pytest -q

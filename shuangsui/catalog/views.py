@@ -28,11 +28,10 @@ def item_list(request):
 
 @login_required
 def item_detail(request, pk):
-    from django.http import Http404
-
     item = _items_for_user(request.user).filter(pk=pk).first()
     if item is None:
-        raise Http404("抽查事项不存在或不在您的辖区内")
+        exists = InspectionItem.objects.filter(pk=pk).exists()
+        scope.refuse_existing(exists, request.user, "catalog.view")
     from shuangsui.core.templatetags.ratios import percent
 
     # 清单原文（如“不超过5%”）与按上限写出的百分数相同时不再重复

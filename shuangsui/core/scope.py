@@ -195,12 +195,31 @@ def in_scope(user, scope_path):
     return bool(path and scope_path and scope_path.startswith(path))
 
 
+NOT_IN_SCOPE = "这条记录不在您的辖区内，您不能查看"
+NOT_PERMITTED = "您的角色不能查看这类记录"
+NOT_PARTICIPATING = "您所在的部门没有参与涉及这条记录的抽查，不能查看"
+
+
 def get_scoped(queryset, user, capability=None, **lookup):
-    """按辖区取单个对象；辖区外与不存在一样返回 404。"""
+    """按辖区取单个对象。不存在时 404；存在但不在辖区内或角色无权查看时 403，并说明原因。"""
     obj = scoped(queryset, user, capability).filter(**lookup).first()
     if obj is None:
-        raise Http404("记录不存在或不在您的辖区内")
+        found = queryset.filter(**lookup)
+        reason = None
+        path = root_path(user)
+        if participation_only(user) and path and found.filter(under(path)).exists():
+            reason = NOT_PARTICIPATING
+        refuse_existing(found.exists(), user, capability, reason)
     return obj
+
+
+def refuse_existing(exists, user, capability=None, reason=None):
+    """取不到对象时的回答：不存在 → 404；存在 → 403 与原因（角色无权，或不在辖区内）。"""
+    if not exists:
+        raise Http404("记录不存在")
+    if (capability and not can(user, capability)) or not capabilities(user):
+        raise PermissionDenied(NOT_PERMITTED)
+    raise PermissionDenied(reason or NOT_IN_SCOPE)
 
 
 def check_write(user, capability, scope_path):

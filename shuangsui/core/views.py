@@ -11,7 +11,7 @@ from shuangsui.directory.models import Entity
 from shuangsui.inspections.services import worklist
 from shuangsui.inspectors.models import Inspector
 
-from . import scope, services
+from . import audit_labels, scope, services
 from .forms import LoginForm, TokenForm
 from .models import AuditEvent
 from .nexturl import safe_next
@@ -71,10 +71,26 @@ def audit_list(request):
     scope.require(request.user, "audit.view")
     events = scope.scoped(AuditEvent.objects.all(), request.user).order_by("-id")
     action = request.GET.get("action", "").strip()
-    if action:
+    choices = audit_labels.action_choices()
+    if action in dict(choices):
+        events = events.filter(action=action)
+    elif action:  # 前缀，如 draw. 或 entity.
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_list.html", {"page": page, "action": action})
+    for event in page:
+        event.action_label = audit_labels.action_label(event.action, event.object_type)
+        event.type_label = audit_labels.object_type_label(event.object_type)
+    return render(
+        request,
+        "core/audit_list.html",
+        {"page": page, "action": action, "choices": choices, "querystring": _querystring(request)},
+    )
+
+
+def _querystring(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 @login_required

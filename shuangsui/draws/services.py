@@ -25,6 +25,7 @@ from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from shuangsui.core import audit, scope
+from shuangsui.core.signals import changes, own_event
 from shuangsui.directory.choices import EntityStatus
 from shuangsui.directory.models import Entity, TargetObject
 from shuangsui.inspectors import eligibility
@@ -617,6 +618,7 @@ def reveal(draw, user, value):
             if party.revealed:
                 raise ValidationError("您已揭示过")
             if protocol.commitment(party.label, value) != party.commitment:
+                mismatch.append(party.label)
                 raise ValidationError("揭示值与您的承诺不符")
             party.value = value
             party.revealed_at = timezone.now()
@@ -633,7 +635,18 @@ def reveal(draw, user, value):
             )
             return party
 
-    return retrying(work)
+    mismatch = []
+    try:
+        return retrying(work)
+    except ValidationError:
+        if mismatch:  # 揭示值与承诺不符：事务已回滚，失败另记一条（不记输入的值）
+            audit.log(
+                "draw.reveal_failed",
+                draw,
+                actor=user,
+                after={"label": mismatch[-1], "reason": "揭示值与承诺不符"},
+            )
+        raise
 
 
 def add_public_value(draw, user, label, value):
@@ -782,13 +795,17 @@ def _run(draw, user, written):
     draw.completed_at = timezone.now()
     draw.completed_by = user
     draw.save()
+    task_before = audit.snapshot(task)
     task.status = TaskStatus.DRAWN
-    task.save()
+    with own_event(Task):  # 任务状态的改动记在本条事件里
+        task.save()
+    task_change = changes(task_before, audit.snapshot(task))
     audit.log(
         "draw.completed",
         draw,
-        before={"status": DrawStatus.READY},
+        before={"status": DrawStatus.READY, "task": task_change[0]},
         after={
+            "task": task_change[1],
             "status": draw.status,
             "seed": draw.seed,
             "entropy": record["entropy"],
@@ -912,11 +929,15 @@ def approve_void(draw, user):
             locked.voided_at = timezone.now()
             locked.save(update_fields=["status", "void_approved_by", "voided_at"])
             task = Task.objects.select_for_update().get(pk=locked.task_id)
+            task_before = audit.snapshot(task)
             if task.status == TaskStatus.DRAWN:
                 task.status = TaskStatus.APPROVED
-                task.save()
+                with own_event(Task):  # 任务状态的改动记在本条事件里
+                    task.save()
+            task_change = changes(task_before, audit.snapshot(task))
             after = {
                 "status": locked.status,
+                "task": task_change[1],
                 "reason": locked.void_reason,
                 "requested_by": locked.void_requested_by.username,
                 "approved_by": user.username,
@@ -924,7 +945,12 @@ def approve_void(draw, user):
             # 同一事务：后续阶段随之取消（如检查对象），各自报告做了什么
             for _receiver, done in signals.draw_voided.send(sender=Draw, draw=locked, user=user):
                 after.update(done or {})
-            audit.log("draw.voided", locked, before={"status": before}, after=after)
+            audit.log(
+                "draw.voided",
+                locked,
+                before={"status": before, "task": task_change[0]},
+                after=after,
+            )
             return locked
 
     return retrying(work)

@@ -22,13 +22,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
-from django.http import Http404
 from django.utils import timezone
 
 from shuangsui.catalog.choices import CheckMethod
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
 from shuangsui.core.models import OrgUnit
+from shuangsui.core.signals import own_event
 from shuangsui.draws import protocol
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, TargetRole
@@ -405,7 +405,17 @@ def worklist(user):
 def get_inspection(user, pk):
     obj = visible(user).filter(pk=pk).first()
     if obj is None:
-        raise Http404("记录不存在或不在您的辖区内")
+        found = Inspection.objects.filter(pk=pk).values_list("scope_path", flat=True).first()
+        caps = scope.capabilities(user)
+        mine_only = "work.own" in caps and not ({"work.station", "draws.view"} & caps)
+        reason = (
+            "这户不是指派给您的检查对象"
+            if found is not None
+            and mine_only
+            and found.startswith(scope.root_unit(user).county.path)
+            else None
+        )
+        scope.refuse_existing(found is not None, user, reason=reason)
     return obj
 
 
@@ -495,6 +505,7 @@ def _refresh(inspection, info):
     key = ",".join(sorted({b for b, _ in officers}))
     group = inspection.group
     old = group
+    created = False
     if not key:
         group = None
     elif group is None or group.member_key != key:
@@ -506,14 +517,16 @@ def _refresh(inspection, info):
                 )["n"]
                 or 0
             ) + 1
-            group = InspectionGroup.objects.create(
-                draw_id=inspection.draw_id,
-                task_id=inspection.task_id,
-                number=n,
-                name=f"第{n}检查组",
-                member_key=key,
-                scope_path=inspection.scope_path,
-            )
+            with own_event(InspectionGroup):  # 组的增删记在调用方的事件里（group 一项）
+                group = InspectionGroup.objects.create(
+                    draw_id=inspection.draw_id,
+                    task_id=inspection.task_id,
+                    number=n,
+                    name=f"第{n}检查组",
+                    member_key=key,
+                    scope_path=inspection.scope_path,
+                )
+            created = True
         else:
             path = _common_path([group.scope_path, inspection.scope_path])
             if path != group.scope_path:
@@ -522,8 +535,20 @@ def _refresh(inspection, info):
         group=group, problems=problems, needs_action=bool(problems), updated_at=timezone.now()
     )
     inspection.group, inspection.problems, inspection.needs_action = group, problems, bool(problems)
-    if old is not None and old != group and not old.inspections.exists():
-        old.delete()  # 空组不再保留（组的增删有自动留痕）
+    removed = old is not None and old != group and not old.inspections.exists()
+    if removed:
+        with own_event(InspectionGroup):
+            old.delete()  # 空组不再保留
+    inspection.group_change = (
+        {
+            "from": old.name if old else None,
+            "to": group.name if group else None,
+            "created": created,
+            "removed_empty": removed,
+        }
+        if old != group
+        else None
+    )
     return rows
 
 
@@ -701,6 +726,7 @@ def assign_directly(inspection, user, inspector_ids, reason):
                 "reason": reason,
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return inspection
@@ -766,6 +792,7 @@ def match_cross_region(inspection, user):
                 "added": [p.badge_no for p in chosen],
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return inspection
@@ -833,6 +860,7 @@ def reassign(inspection, user, inspector, reason):
                 "reason": reason,
                 "decided_by": user.username,
                 "problems": inspection.problems,
+                "group": inspection.group_change,
             },
         )
         return replacement

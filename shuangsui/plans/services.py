@@ -16,6 +16,7 @@ from shuangsui.catalog.choices import CheckMethod, ItemKind
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
+from shuangsui.core.signals import changes, own_event
 from shuangsui.directory import industry
 from shuangsui.directory.choices import EntityStatus, EntityType
 
@@ -179,7 +180,7 @@ def create_plan(user, *, unit=None, departments=(), items=(), **fields):
     scope.check_write(user, "plans.edit", unit.path)
     _check_units_in_scope(user, [fields.get("lead_department"), *departments], "部门")
     _check_items_visible(user, items)
-    with transaction.atomic():
+    with transaction.atomic(), own_event(AnnualPlan):
         plan = AnnualPlan(unit=unit, created_by=user, **fields)
         if not plan.name:
             plan.name = default_plan_name(region_name(unit), plan.year, plan.kind)
@@ -202,7 +203,7 @@ def update_plan(plan, user, *, departments=None, items=None, **fields):
     _check_units_in_scope(user, [fields.get("lead_department"), *(departments or [])], "部门")
     if items is not None:
         _check_items_visible(user, items)
-    with transaction.atomic():
+    with transaction.atomic(), own_event(AnnualPlan):
         plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
         before = plan_snapshot(plan)
         old_date = plan.base_date
@@ -226,20 +227,16 @@ def update_plan(plan, user, *, departments=None, items=None, **fields):
 def file_plan(plan, user, on=None):
     """计划备案：记下备案日期；逾期只作提示，不阻止。"""
     scope.check_write(user, "plans.edit", plan.scope_path)
-    with transaction.atomic():
+    with transaction.atomic(), own_event(AnnualPlan):
         plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status == PlanStatus.FILED:
             raise ValidationError("该计划已备案")
-        before = {"status": plan.status, "filed_on": None}
+        snapshot = audit.snapshot(plan)
         plan.status = PlanStatus.FILED
         plan.filed_on = on or timezone.localdate()
         plan.save()
-        audit.log(
-            "plan.filed",
-            plan,
-            before=before,
-            after={"status": plan.status, "filed_on": plan.filed_on, "late": filing_warning(plan)},
-        )
+        before, after = changes(snapshot, audit.snapshot(plan))
+        audit.log("plan.filed", plan, before=before, after={**after, "late": filing_warning(plan)})
     return plan
 
 
@@ -574,7 +571,7 @@ def create_task(user, *, items, departments=(), regions=(), unit=None, **fields)
     fields.setdefault("year", plan.year if plan else timezone.localdate().year)
     for attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), own_event(Task):
                 task = Task(unit=unit, created_by=user, updated_by=user, **fields)
                 task.code = next_task_code(unit, task.year)
                 _save_task(task, items, departments, regions)
@@ -593,7 +590,7 @@ def update_task(task, user, *, items=None, departments=None, regions=None, **fie
         raise TypeError(f"未知字段：{', '.join(sorted(unknown))}")
     scope.check_write(user, "plans.edit", task.scope_path)
     fields = _normalise_task_fields(dict(fields))
-    with transaction.atomic():
+    with transaction.atomic(), own_event(Task):
         task = Task.objects.select_for_update().get(pk=task.pk)
         if not task.is_editable:
             raise ValidationError(f"任务{task.get_status_display()}，只有草稿可以修改")
@@ -813,12 +810,13 @@ def approve_task(task, user, *, allow_duplicates=False, duplicate_note=""):
     制定人与最后修改人不能批准（职责分离，如同作废抽取须另一人批准）。
     """
     scope.check_write(user, "plans.approve", task.scope_path)
-    with transaction.atomic():
+    with transaction.atomic(), own_event(Task):
         task = Task.objects.select_for_update().get(pk=task.pk)
         if task.status != TaskStatus.DRAFT:
             raise ValidationError(f"任务{task.get_status_display()}，只有草稿可以批准")
         if not task.may_be_approved_by(user):
             raise ValidationError(SEPARATION_OF_DUTIES)
+        snapshot = audit.snapshot(task)
         check = check_task(task, user)
         if check.problems:
             raise ValidationError(check.problems)
@@ -834,17 +832,12 @@ def approve_task(task, user, *, allow_duplicates=False, duplicate_note=""):
         task.approved_by = user
         task.approved_at = timezone.now()
         task.save()
+        before, after = changes(snapshot, audit.snapshot(task))
         audit.log(
             "task.approved",
             task,
-            before={"status": TaskStatus.DRAFT},
-            after={
-                "status": task.status,
-                "ratio": check.ratio,
-                "cap": check.cap,
-                "duplicates": codes,
-                "duplicate_note": task.duplicate_note,
-            },
+            before=before,
+            after={**after, "ratio": check.ratio, "cap": check.cap, "duplicates": codes},
         )
     return task
 
@@ -852,22 +845,19 @@ def approve_task(task, user, *, allow_duplicates=False, duplicate_note=""):
 def reopen_task(task, user):
     """撤回批准，回到草稿以便修改（只在尚无有效抽取时）。"""
     scope.check_write(user, "plans.approve", task.scope_path)
-    with transaction.atomic():
+    with transaction.atomic(), own_event(Task):
         task = Task.objects.select_for_update().get(pk=task.pk)
         if task.status != TaskStatus.APPROVED:
             raise ValidationError("只有已批准且尚未抽取的任务可以撤回")
         if task.draws.exclude(status="voided").exists():
             raise ValidationError("该任务已开始抽取，不能撤回；如需重来，请先作废本次抽取")
+        snapshot = audit.snapshot(task)
         task.status = TaskStatus.DRAFT
         task.approved_by = None
         task.approved_at = None
         task.save()
-        audit.log(
-            "task.reopened",
-            task,
-            before={"status": TaskStatus.APPROVED},
-            after={"status": TaskStatus.DRAFT},
-        )
+        before, after = changes(snapshot, audit.snapshot(task))
+        audit.log("task.reopened", task, before=before, after=after)
     return task
 
 

@@ -6,6 +6,10 @@
 并抛出 `ImportFailed`，事务回滚。每次成功的导入写一条审计事件（不逐行记）。
 """
 
+from shuangsui.core import audit, scope
+from shuangsui.core.models import OrgUnit
+
+from . import specs
 from .importers.core import (
     MODE_LABELS,
     MODES,
@@ -44,4 +48,31 @@ def run_import(kind, source, filename="", *, user=None, mode="insert", unit=None
     """按种类分派（页面、命令行、API 共用）。"""
     if kind not in IMPORTERS:
         raise ValueError(f"未知的导入种类：{kind}")
-    return IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)
+    try:
+        return IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)
+    except ImportFailed as exc:  # 失败的导入也留痕（数据未写入，只记文件与错误）
+        _audit_failure(kind, filename, user, unit, mode, exc)
+        raise
+
+
+def _audit_failure(kind, filename, user, unit, mode, exc):
+    spec = {"entities": specs.ENTITY, "inspectors": specs.INSPECTOR, "items": specs.ITEM}[kind]
+    scope_path = scope.root_path(user) if user is not None else ""
+    if isinstance(unit, str):
+        unit = OrgUnit.objects.filter(code=unit).first()
+    if unit is not None:
+        scope_path = unit.path
+    audit.log(
+        spec.action.replace(".imported", ".import_failed"),
+        actor=user,
+        object_type=spec.object_type,
+        object_repr=(filename or "（未命名文件）")[:200],
+        scope_path=scope_path or "",
+        after={
+            "file": filename,
+            "mode": mode,
+            "rows": exc.rows,
+            "errors": exc.total,
+            "first": exc.lines()[:5],
+        },
+    )

@@ -65,6 +65,14 @@ class BaseTestCase(TestCase):
     def user(self, name):
         return self.users[name]
 
+    def assertRefused(self, response, reason="不在您的辖区内"):
+        """存在但不许看：403，并说明原因（页面或 API 的 detail）。"""
+        self.assertEqual(response.status_code, 403, response)
+        if response.get("Content-Type", "").startswith("application/json"):
+            self.assertIn(reason, response.json()["detail"])
+        else:
+            self.assertIn(reason, response.content.decode())
+
     def login(self, name):
         self.client.force_login(self.users[name])
         return self.users[name]

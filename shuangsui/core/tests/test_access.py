@@ -51,7 +51,7 @@ class AccessMatrixTests(BaseTestCase):
             "business": 200,
             "head": 200,
             "inspector": 200,
-            "joint": 404,  # 联合部门只见本部门参与的任务抽中的对象（见 draws/tests/test_joint_access.py）
+            "joint": 403,  # 联合部门只见本部门参与的任务抽中的对象（见 draws/tests/test_joint_access.py）
             "witness": 200,
         }
         for role, status in expected.items():
@@ -65,9 +65,9 @@ class AccessMatrixTests(BaseTestCase):
         self.assertEqual(
             self.client.get(reverse("entity-detail", args=[self.entity.uid])).status_code, 200
         )
-        self.assertEqual(
-            self.client.get(reverse("entity-detail", args=[self.entity2.uid])).status_code, 404
-        )
+        self.assertRefused(self.client.get(reverse("entity-detail", args=[self.entity2.uid])))
+        missing = self.client.get(reverse("entity-detail", args=["91350503000000000X"]))
+        self.assertEqual(missing.status_code, 404)
 
     def test_inspector_role_cannot_browse_inspector_directory(self):
         self.login("inspector")
@@ -95,7 +95,9 @@ class AccessMatrixTests(BaseTestCase):
         self.assertEqual(ok.status_code, 200)
         self.assertEqual(ok.json()["name"], "泉州鑫源贸易有限公司")
         foreign = self.client.get(f"/api/directory/entities/{self.other_entity.uid}", **auth)
-        self.assertEqual(foreign.status_code, 404)
+        self.assertRefused(foreign)
+        missing = self.client.get("/api/directory/entities/91350503000000000X", **auth)
+        self.assertEqual(missing.status_code, 404)
         listing = self.client.get("/api/directory/entities", **auth).json()
         self.assertEqual(
             {e["uid"] for e in listing["results"]}, {self.entity.uid, self.entity2.uid}
@@ -115,12 +117,17 @@ class ErrorPageTests(BaseTestCase):
 
         with override_settings(DEBUG=False):
             self.login("inspector")
-            missing = self.client.get(reverse("entity-detail", args=[self.other_entity.uid]))
+            missing = self.client.get(reverse("entity-detail", args=["91350503000000000X"]))
             self.assertEqual(missing.status_code, 404)
             self.assertContains(missing, "找不到这个页面", status_code=404)
             self.assertContains(missing, "回到工作台", status_code=404)
             forbidden = self.client.get(reverse("inspector-list"))
             self.assertContains(forbidden, "没有权限", status_code=403)
+            # 存在但不在辖区内：403，说明原因，而不是“找不到”
+            other = self.client.get(reverse("entity-detail", args=[self.other_entity.uid]))
+            self.assertContains(other, "没有权限", status_code=403)
+            self.assertContains(other, "这条记录不在您的辖区内", status_code=403)
+            self.assertNotContains(other, "找不到", status_code=403)
 
 
 class ExportScopeTests(BaseTestCase):
@@ -153,3 +160,36 @@ class ExportScopeTests(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         self.assertIn(self.entity.uid, body.decode("utf-8-sig"))
+
+
+class ProductionLikeTests(BaseTestCase):
+    """`make demo` 与生产一样：DEBUG 关闭，静态文件由 WhiteNoise 提供，出错时是中文页面。"""
+
+    def test_static_files_are_served_with_debug_off(self):
+        from django.test import override_settings
+
+        with override_settings(DEBUG=False):
+            response = self.client.get("/static/shuangsui/site.css")
+            self.assertEqual(response.status_code, 200)
+            self.assertIn(b"table.list", b"".join(response.streaming_content))
+
+    def test_a_server_error_shows_the_chinese_500_page(self):
+        from django.test import Client, override_settings
+
+        with override_settings(DEBUG=False, ROOT_URLCONF="shuangsui.core.tests.urls_boom"):
+            client = Client(raise_request_exception=False)
+            client.force_login(self.user("planner"))
+            response = client.get("/boom/")
+        self.assertEqual(response.status_code, 500)
+        self.assertContains(response, "服务器出错了", status_code=500)
+        self.assertNotContains(response, "Traceback", status_code=500)
+        self.assertNotContains(response, "RuntimeError", status_code=500)
+
+    def test_the_demo_runs_with_debug_off(self):
+        from pathlib import Path
+
+        makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text(encoding="utf-8")
+        recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+        self.assertNotIn("DEBUG=1", recipe)
+        self.assertNotIn("runserver", recipe)
+        self.assertIn("gunicorn", recipe)

@@ -209,3 +209,33 @@ class AuditCheckpointTests(BaseTestCase):
         real = audit.checkpoint("测试")
         AuditCheckpoint.objects.filter(pk=real.pk).update(event_id=real.event_id - 1)
         self._verify_fails("签名无效")
+
+
+class AuditPageTests(BaseTestCase):
+    def test_it_reads_in_chinese(self):
+        from shuangsui.plans.tests.helpers import new_task
+
+        planner = self.user("planner")
+        make_entity(self.station, 90, name="留痕页面测试有限公司")
+        new_task(planner, self.county)
+        self.login("planner")
+        response = self.client.get(reverse("audit-list"))
+        html = response.content.decode()
+        self.assertIn("创建抽查任务", html)
+        self.assertIn("新建市场主体", html)
+        self.assertIn("抽查任务</span>", html)  # 对象类型
+        self.assertIn("留痕页面测试有限公司", html)
+        for machine in ("task.created", "entity.created"):  # 机器名只在悬停提示里
+            self.assertNotIn(f">{machine}<", html)
+            self.assertIn(f'title="{machine}"', html)
+        self.assertIn('<option value="task.approved">批准抽查任务</option>', html)
+
+    def test_it_filters_by_action_and_keeps_the_filter_across_pages(self):
+        for n in range(55):
+            make_entity(self.station, 100 + n)
+        self.login("planner")
+        response = self.client.get(reverse("audit-list"), {"action": "entity.created"})
+        self.assertEqual({e.action for e in response.context["page"]}, {"entity.created"})
+        self.assertIn("?action=entity.created&page=2", response.content.decode())
+        page2 = self.client.get(reverse("audit-list"), {"action": "entity.created", "page": 2})
+        self.assertEqual({e.action for e in page2.context["page"]}, {"entity.created"})

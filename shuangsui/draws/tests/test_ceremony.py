@@ -276,11 +276,11 @@ class CeremonyPageTests(PlansTestCase):
         self.assertNotIn('id="btn-run"', page)
         self.assertIn("监督见证方", page)
         self.login("inspector")
-        self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertRefused(self.client.get(url), "您的角色不能查看")
         draw = draws.current_draw(task)
         response = self.client.post(reverse("draw-commit", args=[draw.pk]), {"value": "x" * 10})
-        self.assertEqual(response.status_code, 404)
-        self.assertEqual(self.client.post(reverse("draw-freeze", args=[task.pk])).status_code, 404)
+        self.assertRefused(response, "您的角色不能查看")
+        self.assertRefused(self.client.post(reverse("draw-freeze", args=[task.pk])), "您的角色")
 
 
 class AccessTests(PlansTestCase):
@@ -289,7 +289,7 @@ class AccessTests(PlansTestCase):
         super().setUpTestData()
         populate(cls.station, 100, "BBBBBBCCD")
 
-    def test_other_county_gets_404_everywhere(self):
+    def test_other_county_gets_403_with_the_reason_everywhere(self):
         task = self.approved()
         draw = full_ceremony(task, self.user("planner"), self.user("witness"))
         urls = [
@@ -303,11 +303,12 @@ class AccessTests(PlansTestCase):
         for role in ("planner_350502", "witness_350502", "admin_350502"):
             self.login(role)
             for url in urls:
-                self.assertEqual(self.client.get(url).status_code, 404, f"{role} {url}")
-            self.assertEqual(
-                self.client.post(reverse("draw-void", args=[draw.pk]), {"reason": "x"}).status_code,
-                404,
+                self.assertRefused(self.client.get(url))
+            self.assertRefused(
+                self.client.post(reverse("draw-void", args=[draw.pk]), {"reason": "x"})
             )
+            # 不存在的仍是 404
+            self.assertEqual(self.client.get(reverse("draw-detail", args=[99999])).status_code, 404)
         with self.assertRaises(PermissionDenied):
             draws.request_void(draw, self.user("planner_350502"), "越权")
         _, raw = ApiToken.issue(self.user("planner_350502"), "test")
@@ -317,9 +318,10 @@ class AccessTests(PlansTestCase):
             f"/api/draws/{draw.pk}/files/record",
             f"/api/plans/tasks/{task.code}",
         ):
-            self.assertEqual(self.client.get(url, **auth).status_code, 404, url)
+            self.assertRefused(self.client.get(url, **auth))
         response = self.client.post(f"/api/draws/tasks/{task.code}/freeze", **auth)
-        self.assertEqual(response.status_code, 404)
+        self.assertRefused(response)
+        self.assertEqual(self.client.get("/api/draws/99999", **auth).status_code, 404)
 
     def test_roles_within_the_county(self):
         health = OrgUnit.objects.get(code="350503D51")  # joint 账号的部门参与本任务
@@ -336,12 +338,12 @@ class AccessTests(PlansTestCase):
         self.assertIn("S1", page)
         self.assertNotIn("A类无事不扰", page)
         self.login("inspector")
-        self.assertEqual(self.client.get(record).status_code, 404)
-        self.assertEqual(self.client.get(reverse("task-detail", args=[task.pk])).status_code, 404)
-        # 联合部门不参与的任务：与辖区外一样看不到
+        self.assertRefused(self.client.get(record), "您的角色不能查看")
+        self.assertRefused(self.client.get(reverse("task-detail", args=[task.pk])), "您的角色")
+        # 联合部门不参与的任务：403，说明是没有参与
         other = self.approved(regions=[self.station2])
         self.login("joint")
-        self.assertEqual(self.client.get(reverse("task-detail", args=[other.pk])).status_code, 404)
+        self.assertRefused(self.client.get(reverse("task-detail", args=[other.pk])), "没有参与")
 
     def test_inspector_cannot_operate(self):
         task = self.approved()
@@ -440,5 +442,7 @@ class ApiAndCommandTests(PlansTestCase):
         draw("void", task.code, user="admin", approve=True)
         draw("status", task.code, user="witness")
         self.assertIn("已作废", out.getvalue())
-        with self.assertRaisesMessage(CommandError, "不存在"):
+        with self.assertRaisesMessage(CommandError, "不在您的辖区内"):
             draw("freeze", task.code, user="planner_350502")
+        with self.assertRaisesMessage(CommandError, "不存在"):
+            draw("freeze", "350503-2026-9999", user="planner")

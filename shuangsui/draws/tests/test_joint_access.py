@@ -61,23 +61,21 @@ class JointDepartmentAccessTests(PlansTestCase):
         self.assertContains(page, "张联系")
         self.assertContains(page, "13800000001")
         for uid in sorted(self.hidden | self.untouched):
-            self.assertEqual(
-                self.client.get(reverse("entity-detail", args=[uid])).status_code, 404, uid
-            )
+            self.assertRefused(self.client.get(reverse("entity-detail", args=[uid])), "没有参与")
         tasks = self.client.get(reverse("task-list")).content.decode()
         self.assertIn(self.joint_task.code, tasks)
         self.assertNotIn(self.other_task.code, tasks)
         self.assertEqual(
             self.client.get(reverse("task-detail", args=[self.joint_task.pk])).status_code, 200
         )
-        self.assertEqual(
-            self.client.get(reverse("task-detail", args=[self.other_task.pk])).status_code, 404
+        self.assertRefused(
+            self.client.get(reverse("task-detail", args=[self.other_task.pk])), "没有参与"
         )
         self.assertEqual(
             self.client.get(reverse("draw-detail", args=[self.joint_draw.pk])).status_code, 200
         )
-        self.assertEqual(
-            self.client.get(reverse("draw-detail", args=[self.other_draw.pk])).status_code, 404
+        self.assertRefused(
+            self.client.get(reverse("draw-detail", args=[self.other_draw.pk])), "没有参与"
         )
 
     def test_joint_sees_the_same_through_the_api_and_exports(self):
@@ -89,8 +87,8 @@ class JointDepartmentAccessTests(PlansTestCase):
             self.client.get("/api/directory/entities", **auth).content.decode(), "接口"
         )
         for uid in self.hidden | self.untouched:
-            self.assertEqual(
-                self.client.get(f"/api/directory/entities/{uid}", **auth).status_code, 404
+            self.assertRefused(
+                self.client.get(f"/api/directory/entities/{uid}", **auth), "没有参与"
             )
         codes = {t["code"] for t in self.client.get("/api/plans/tasks", **auth).json()["results"]}
         self.assertEqual(codes, {self.joint_task.code})

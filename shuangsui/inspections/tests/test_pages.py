@@ -45,11 +45,14 @@ class PageTests(MatchingTestCase):
         self.assertIn("实地检查", page)
         self.assertIn("2026-06-30", page)
         self.assertIn(badge, page)
-        # 别人的对象：404；不能操作
+        # 别人的对象：403 并说明原因；不能操作
         other = Inspection.objects.filter(draw=self.draw).exclude(uid__in=own).first()
-        self.assertEqual(
-            self.client.get(reverse("inspection-detail", args=[other.pk])).status_code, 404
+        self.assertRefused(
+            self.client.get(reverse("inspection-detail", args=[other.pk])),
+            "这户不是指派给您的检查对象",
         )
+        missing = self.client.get(reverse("inspection-detail", args=[99999]))
+        self.assertEqual(missing.status_code, 404)
         mine = Inspection.objects.filter(uid__in=own).first()
         self.assertEqual(
             self.client.get(reverse("inspection-detail", args=[mine.pk])).status_code, 200
@@ -58,8 +61,8 @@ class PageTests(MatchingTestCase):
             reverse("inspection-direct", args=[mine.pk]), {"badges": " ".join(S[:2]), "reason": "x"}
         )
         self.assertEqual(response.status_code, 403)
-        self.assertEqual(
-            self.client.get(reverse("draw-matching", args=[self.draw.pk])).status_code, 404
+        self.assertRefused(
+            self.client.get(reverse("draw-matching", args=[self.draw.pk])), "您的角色不能查看"
         )
 
     def mine_count(self, badge):
@@ -76,10 +79,11 @@ class PageTests(MatchingTestCase):
             self.assertNotIn(e.uid, page)
         self.assertEqual(self.client.get(reverse("workload")).status_code, 200)
 
-    def test_other_county_gets_404(self):
+    def test_other_county_gets_403_with_the_reason(self):
         i = Inspection.objects.filter(draw=self.draw).first()
+        detail = reverse("inspection-detail", args=[i.pk])
         urls = [
-            reverse("inspection-detail", args=[i.pk]),
+            detail,
             reverse("draw-matching", args=[self.draw.pk]),
             reverse("draw-workload", args=[self.draw.pk]),
             reverse("draw-groups-xlsx", args=[self.draw.pk]),
@@ -87,12 +91,16 @@ class PageTests(MatchingTestCase):
         for role in ("planner_350502", "head_350502", "inspector_350502"):
             self.login(role)
             for url in urls:
-                self.assertEqual(self.client.get(url).status_code, 404, (role, url))
+                response = self.client.get(url)
+                if role == "inspector_350502" and url != detail:
+                    self.assertRefused(response, "您的角色不能查看")
+                else:
+                    self.assertRefused(response)
             self.assertNotIn(i.uid, self.client.get(reverse("worklist")).content.decode())
         self.login("planner_350502")
         for name in ("inspection-direct", "inspection-cross-region"):
             response = self.client.post(reverse(name, args=[i.pk]), {"badges": S[0], "reason": "x"})
-            self.assertEqual(response.status_code, 404)
+            self.assertRefused(response)
 
     def test_matching_page_and_its_actions(self):
         self.login("planner")

@@ -244,7 +244,8 @@ class PlanTests(PlansTestCase):
         form = self.client.get(reverse("task-create") + f"?plan={plan.pk}").content.decode()
         self.assertIn("FJSC-011", form)
         self.login("planner_350502")
-        self.assertEqual(self.client.get(reverse("plan-detail", args=[plan.pk])).status_code, 404)
+        self.assertRefused(self.client.get(reverse("plan-detail", args=[plan.pk])))
+        self.assertEqual(self.client.get(reverse("plan-detail", args=[99999])).status_code, 404)
         self.login("inspector")
         self.assertEqual(self.client.get(reverse("plan-list")).status_code, 403)
 
@@ -379,5 +380,7 @@ class TaskCommandTests(PlansTestCase):
         call_command("task", "approve", "350503-2026-0001", user="leader", stdout=out)
         call_command("task", "list", user="witness", stdout=out)
         self.assertIn("已批准", out.getvalue())
-        with self.assertRaisesMessage(CommandError, "不存在"):
+        with self.assertRaisesMessage(CommandError, "不在您的辖区内"):
             call_command("task", "show", "350503-2026-0001", user="planner_350502", stdout=out)
+        with self.assertRaisesMessage(CommandError, "不存在"):
+            call_command("task", "show", "350503-2026-9999", user="planner", stdout=out)

@@ -1,7 +1,10 @@
 from django.core.management.base import BaseCommand
 
+from shuangsui.core import scope
 from shuangsui.core.models import OrgUnit, User
 from shuangsui.demo import data as demo
+from shuangsui.directory.models import Entity
+from shuangsui.inspectors.models import Inspector
 
 
 class Command(BaseCommand):
@@ -19,13 +22,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if opts["if_empty"] and OrgUnit.objects.exists():
-            self.stdout.write("数据库已有数据，保留原数据，不再生成演示数据。")
+            self.stdout.write("数据库已有数据，保留原数据，不再生成演示数据。现有：")
+            self.county_counts()
             users = User.objects.filter(username__in=demo.demo_usernames()).order_by("id")
         else:
             result = demo.load(opts["entities"], opts["inspectors"], opts["seed"])
             self.stdout.write(
-                f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人。"
+                f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人，其中"
             )
+            self.county_counts()
             users = result["users"]
             task = result.get("task")
             if task is not None:
@@ -37,4 +42,28 @@ class Command(BaseCommand):
         for user in users:
             self.stdout.write(
                 f"  {user.username:<18} {user.get_role_display():<12} {user.unit.name}"
+                f"{county_note(user.unit)}"
             )
+
+    def county_counts(self):
+        """每个县（区）各有多少：登录哪个县（区）的账号，就只看得到那个县（区）的数。"""
+        for code in demo.COUNTIES:
+            county = OrgUnit.objects.filter(code=code).first()
+            if county is None:
+                continue
+            entities = Entity.objects.filter(scope.under(county.path)).count()
+            people = Inspector.objects.filter(scope.under(county.path)).count()
+            suffix = (
+                "不带后缀，如 planner" if code == "350503" else f"带后缀 _{code}，如 planner_{code}"
+            )
+            self.stdout.write(
+                f"  {demo.COUNTIES[code][0]}：市场主体 {entities} 户，检查人员 {people} 人（账号{suffix}）"
+            )
+
+
+def county_note(unit):
+    """账号单位不是县（区）局本身时，注明属于哪个县（区）。"""
+    county = unit.county
+    if unit.pk == county.pk:
+        return ""
+    return f"（{demo.COUNTIES.get(county.code, (county.name,))[0]}）"
