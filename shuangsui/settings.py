@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shuangsui.results",
     "shuangsui.notices",
     "shuangsui.transfer",
+    "shuangsui.publicity",
     "shuangsui.api",
     "shuangsui.demo",
     "axes",

@@ -284,7 +284,44 @@ def check_inspectors(section, seed, uids, name):
         )
 
 
-def check_all_inspectors(record, seed, uids):
+def check_public_inspectors(section, uids, name):
+    """公开记录只有 eligible_digest（第 8 节）：每个入选对象一项，人员不重复、不超过 per_target。
+    Public records carry only eligible_digest (section 8): one entry per selected target, distinct
+    inspectors, at most per_target of them; the auditors check the digest against the full record."""
+    check(isinstance(section, dict), f"{name} 须为对象 / must be an object")
+    check("eligible" not in section, f"{name} 不应含 eligible / must not carry eligible")
+    check(
+        re.fullmatch(r"[0-9a-f]{64}", str(section.get("eligible_digest", ""))) is not None,
+        f"{name}.eligible_digest 须为 64 位十六进制 / must be 64 hex digits",
+    )
+    n = section.get("per_target")
+    check(type(n) is int and n >= 1, f"{name}.per_target 须为正整数 / must be a positive integer")
+    got = section.get("assignments")
+    check(
+        isinstance(got, list)
+        and [a.get("uid") if isinstance(a, dict) else None for a in got] == list(uids),
+        f"{name}.assignments 须按名次每个入选对象一项 / one entry per selected target, in rank order",
+    )
+    for a in got:
+        ids = a.get("inspectors")
+        check(
+            isinstance(ids, list) and len(set(ids)) == len(ids) <= n,
+            f"{name}: {a['uid']} 的检查人员重复或超额 / repeated or too many inspectors",
+        )
+        check(
+            len(ids) == n or "unmatched" in (a.get("flags") or []),
+            f"{name}: {a['uid']} 的检查人员不足却未标 unmatched / short without the unmatched flag",
+        )
+
+
+def check_section(section, seed, uids, name, public):
+    if public and isinstance(section, dict) and "eligible_digest" in section:
+        check_public_inspectors(section, uids, name)
+    else:  # 完整记录，或第 8 节修订前仍带 eligible 的公开记录 / full record or older public record
+        check_inspectors(section, seed, uids, name)
+
+
+def check_all_inspectors(record, seed, uids, public=False):
     if "inspectors" not in record:
         return 0
     sections = record["inspectors"]
@@ -295,9 +332,9 @@ def check_all_inspectors(record, seed, uids):
                 isinstance(section, dict) and section.get("department"),
                 f"inspectors[{n}] 缺少 department / missing department",
             )
-            check_inspectors(section, seed, uids, f"inspectors[{n}]")
+            check_section(section, seed, uids, f"inspectors[{n}]", public)
         return len(sections)
-    check_inspectors(sections, seed, uids, "inspectors")
+    check_section(sections, seed, uids, "inspectors", public)
     return 1
 
 
@@ -401,7 +438,9 @@ def verify_public(record, data):
         len(lists["reserve_list"]) == sum(reserves.values()),
         "备选数不等于备选配额之和 / reserve count differs from the reserves",
     )
-    sections = check_all_inspectors(record, seed, [e["uid"] for e in lists["selected"]])
+    sections = check_all_inspectors(
+        record, seed, [e["uid"] for e in lists["selected"]], public=True
+    )
     return seed, len(lists["selected"]), len(lists["reserve_list"]), sections
 
 

@@ -984,6 +984,61 @@ def verify_record(
 # ---------------------------------------------------------------- 公开形式（第 8 节）
 
 
+def eligible_digest(eligible: Mapping) -> str:
+    """第 8 节：公开记录里 eligible 换成它的摘要（键排序、无空格、UTF-8 的 JSON 的 SHA-256）。"""
+    text = json.dumps(eligible, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return digest(text.encode("utf-8"))
+
+
+def _public_section(section: Mapping) -> dict:
+    """检查人员一节的公开形式：谁对某一对象不可选会透露申报的回避、休假或轮岗，只留摘要。"""
+    return {
+        ("eligible_digest" if k == "eligible" else k): (
+            eligible_digest(v) if k == "eligible" else v
+        )
+        for k, v in section.items()
+    }
+
+
+def _public_inspector_problems(section, uids: list[str]) -> list[str]:
+    """公开核验检查人员：每个入选对象一项、顺序相同，人员不重复且不超过 per_target。"""
+    sections = section if isinstance(section, list) else [section]
+    out = [] if sections else ["inspectors 是空列表（联合任务至少要有一个部门）"]
+    for n, sec in enumerate(sections):
+        name = "inspectors" if not isinstance(section, list) else f"inspectors[{n}]"
+        if not isinstance(sec, Mapping):
+            out.append(f"{name} 必须是对象")
+            continue
+        if "eligible" in sec:
+            out.append(f"{name} 含 eligible（公开记录只给 eligible_digest）")
+        if not re.fullmatch(r"[0-9a-f]{64}", str(sec.get("eligible_digest", ""))):
+            out.append(f"{name}.eligible_digest 应为 64 位十六进制")
+        per = sec.get("per_target")
+        if type(per) is not int or per < 1:
+            out.append(f"{name}.per_target 必须是正整数")
+            continue
+        got = sec.get("assignments")
+        if (
+            not isinstance(got, list)
+            or [a.get("uid") for a in got if isinstance(a, Mapping)] != uids
+        ):
+            out.append(f"{name}.assignments 应按名次为每个入选对象各列一项")
+            continue
+        for a in got:
+            ids = a.get("inspectors")
+            if not isinstance(ids, list) or len(set(ids)) != len(ids) or len(ids) > per:
+                out.append(f"{name} 中 {a.get('uid')} 的检查人员重复或多于 {per} 名")
+            elif len(ids) < per and "unmatched" not in (a.get("flags") or []):
+                out.append(f"{name} 中 {a.get('uid')} 的检查人员少于 {per} 名却未标 unmatched")
+        known = {"per_target", "cap", "eligible", "eligible_digest", "assignments"}
+        if isinstance(section, list):
+            known.add("department")
+        extra = sorted(map(str, set(sec) - known))
+        if extra:
+            out.append(f"{name} 有多余字段 {', '.join(extra)}")
+    return out
+
+
 def public_form(record: dict, population_bytes: bytes) -> tuple[dict, bytes]:
     """信用风险分类不公开时的公开记录与一列人口文件。层标签换成 S1、S2……（按标签顺序）。"""
     rows = parse_population(population_bytes)
@@ -1003,6 +1058,12 @@ def public_form(record: dict, population_bytes: bytes) -> tuple[dict, bytes]:
             out[key] = {opaque[k]: v for k, v in value.items()}
         elif key == "quota_rule":
             continue
+        elif key == "inspectors":
+            out[key] = (
+                [_public_section(sec) for sec in value]
+                if isinstance(value, list)
+                else _public_section(value)
+            )
         elif key in ("selected", "reserve_list"):
             out[key] = [{k: v for k, v in e.items() if k != "stratum"} for e in value]
         else:
@@ -1114,9 +1175,16 @@ def verify_public_record(record: dict, public_population_bytes: bytes) -> list[s
     if len(set(all_uids)) != len(all_uids):
         out.append("同一 uid 既入选又是备选")
     if "inspectors" in record:
-        out += _inspector_problems(
-            record["inspectors"], seed_hex, [e.get("uid") for e in entries["selected"]]
+        selected = [e.get("uid") for e in entries["selected"]]
+        sections = record["inspectors"]
+        legacy = any(  # 第 8 节修订之前的公开记录仍带 eligible，照完整规则复算
+            isinstance(sec, Mapping) and "eligible" in sec and "eligible_digest" not in sec
+            for sec in (sections if isinstance(sections, list) else [sections])
         )
+        if legacy:
+            out += _inspector_problems(sections, seed_hex, selected)
+        else:
+            out += _public_inspector_problems(sections, selected)
     return out
 
 

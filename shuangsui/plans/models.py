@@ -146,6 +146,12 @@ class RegionRules(models.Model):
     publication_working = models.BooleanField(
         "公示期限按工作日计算", default=False, help_text="不勾选时按自然日，届满日遇节假日顺延"
     )
+    credit_draws_public = models.BooleanField(
+        "信用分类分层抽取的公开记录向社会公开",
+        default=True,
+        help_text="公开记录的键能透露主体属于抽取比例较高的类别（抽取协议第 8 节）；"
+        "不勾选时只向审计方提供、依申请公开，公开页面只列任务、承诺、记录摘要与抽中名单",
+    )
 
     audited = True
 

@@ -34,7 +34,8 @@ LAYERS = {
     "inspections": 5,
     "results": 6,  # 检查结果、审核、期限
     "notices": 6,  # 告知书与邮寄送达（不依赖 results）
-    # 后续应用在此加一行，如 "publicity": 7、"stats": 8
+    "publicity": 7,  # 公示与公众门户（将读取检查结果）
+    # 后续应用在此加一行，如 "stats": 8
     "api": 90,
     "demo": 99,
 }

@@ -109,9 +109,20 @@ def public_tampers(candidate_key):
         ("entropy value", _set(["entropy", 0], lambda v: v + "x")),
         ("quota", _set(["quotas", "S2"], 4)),
         ("stratum leaked", lambda r: r["selected"][0].update(stratum="B")),
-        ("inspector swap", _set(["inspectors", "assignments", 1, "inspectors", 0], "ZF001")),
-        ("inspector flags", _set(["inspectors", "assignments", 6, "flags"], [])),
+        # eligible 只公开摘要（第 8 节修订），公开核验查不出换人，只查每个对象的人员不重复、不超额
+        ("inspector twice", lambda r: _twice(r["inspectors"]["assignments"][1]["inspectors"])),
+        (
+            "inspector extra",
+            lambda r: r["inspectors"]["assignments"][0]["inspectors"].append("ZX9"),
+        ),
+        ("inspector missing", lambda r: r["inspectors"]["assignments"].pop()),
+        ("eligible leaked", lambda r: r["inspectors"].update(eligible={})),
+        ("eligible digest", _set(["inspectors", "eligible_digest"], "x")),
     ]
+
+
+def _twice(ids):
+    ids[-1] = ids[0]
 
 
 def tampered(record, fn):

@@ -132,6 +132,11 @@ def test_public_form_shape():
     assert "quota_rule" not in public
     assert all("stratum" not in e for e in public["selected"] + public["reserve_list"])
     assert list(public)[:4] == ["protocol", "task_code", "population", "public_population"]
+    assert "eligible" not in public["inspectors"]
+    assert public["inspectors"]["eligible_digest"] == p.eligible_digest(
+        rec["inspectors"]["eligible"]
+    )
+    assert public["inspectors"]["assignments"] == rec["inspectors"]["assignments"]
 
 
 # ---------------------------------------------------------------- 人口文件
