@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shuangsui.draws",
     "shuangsui.inspections",
     "shuangsui.transfer",
+    "shuangsui.stats",
     "shuangsui.api",
     "shuangsui.demo",
     "axes",

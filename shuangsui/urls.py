@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/", include("shuangsui.plans.urls")),
     path("draws/", include("shuangsui.draws.urls")),
     path("inspections/", include("shuangsui.inspections.urls")),
+    path("stats/", include("shuangsui.stats.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -35,6 +35,7 @@ CAPABILITIES = {
         "draws.operate",
         "directory.export",
         "credit.view",
+        "stats.view",
     },
     Role.PLANNER: {
         "directory.view",
@@ -53,6 +54,7 @@ CAPABILITIES = {
         "draws.view",
         "draws.operate",
         "credit.view",
+        "stats.view",
     },
     Role.BUSINESS: {
         "directory.view",
@@ -74,6 +76,7 @@ CAPABILITIES = {
         "draws.view",
         "credit.view",
         "work.station",
+        "stats.view",
     },
     Role.INSPECTOR: {"directory.view", "catalog.view", "work.own", "credit.view"},
     Role.JOINT_DEPT: {"directory.view", "catalog.view", "catalog.edit", "plans.view", "draws.view"},
