@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shuangsui.plans",
     "shuangsui.draws",
     "shuangsui.inspections",
+    "shuangsui.results",
     "shuangsui.transfer",
     "shuangsui.stats",
     "shuangsui.api",

@@ -256,3 +256,6 @@ api.add_router("/draws", draws_router)
 from shuangsui.transfer.api import router as import_router  # noqa: E402
 
 api.add_router("/import", import_router)
+from shuangsui.results.api import router as results_router  # noqa: E402
+
+api.add_router("/results", results_router)

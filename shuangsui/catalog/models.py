@@ -182,3 +182,17 @@ class ResultCode(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+def ensure_result_codes():
+    """检查结果代码表为空时按参考代码补齐（迁移已装入；清空过的库如演示、页面测试再装一次）。"""
+    from .choices import RESULT_CODES
+
+    if ResultCode.objects.exists():
+        return 0
+    made = {}
+    for order, (code, name, parent) in enumerate(RESULT_CODES, start=1):
+        made[code] = ResultCode.objects.create(
+            code=code, name=name, order=order, parent=made.get(parent)
+        )
+    return len(made)

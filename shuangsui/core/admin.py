@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import ApiToken, AuditCheckpoint, AuditEvent, OrgUnit, User
+from .models import ApiToken, AuditCheckpoint, AuditEvent, CalendarDay, OrgUnit, User
 
 
 @admin.register(OrgUnit)
@@ -50,3 +50,10 @@ class AuditCheckpointAdmin(AuditEventAdmin):
     list_display = ["id", "at", "event_id", "reason", "key_id"]
     list_filter = []
     search_fields = ["reason"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working", "name"]
+    list_filter = ["is_working"]
+    date_hierarchy = "date"

@@ -285,3 +285,26 @@ class AuditCheckpoint(models.Model):
             sort_keys=True,
             separators=(",", ":"),
         ).encode()
+
+
+class CalendarDay(models.Model):
+    """法定节假日安排的补充与更正（国务院办公厅每年发布的放假通知）。
+
+    `chinesecalendar` 包只知道到它发布时为止的年份；之后的年份由管理员在这里逐日录入放假日与
+    调休上班日。某一年只要录入了一天，该年就算有数据：录入的日子按录入的值，其余日子按周一至周五
+    上班。录入的日子也优先于包里的数据（用于更正）。
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_working = models.BooleanField("上班", help_text="放假日不勾选；调休上班的周末勾选")
+    name = models.CharField("说明", max_length=50, blank=True, help_text="如 国庆节、国庆节调休")
+
+    audited = True
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'上班' if self.is_working else '放假'} {self.name}".strip()

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shuangsui.catalog.choices import ItemKind
-from shuangsui.catalog.models import InspectionItem
+from shuangsui.catalog.models import InspectionItem, ensure_result_codes
 from shuangsui.core import audit
 from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import OrgUnit, User
@@ -249,6 +249,7 @@ def build_org():
 
 
 def build_items(county):
+    ensure_result_codes()
     made = []
     for code, name, kind, cap, obj, dept, methods, req, basis, subs in ITEMS:
         department = OrgUnit.objects.get(code=f"{county.code}D{dept}")
@@ -521,8 +522,10 @@ def seed_tasks(county, planner, approver=None):
     return plan, task
 
 
-def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1):
-    """生成演示数据（可重复运行：组织、事项、账号已有则跳过，市场主体和人员追加）。"""
+def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks=False):
+    """生成演示数据（可重复运行：组织、事项、账号已有则跳过，市场主体和人员追加）。
+
+    checks=True 时另建一项已抽取、正在检查的任务（见 demo/checks.py；抽取文件写进数据目录）。"""
     rng = random.Random(seed)
     with transaction.atomic():
         counties = build_org()
@@ -538,13 +541,23 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1):
         written += generate_entities(other, n_other, rng)
         people = generate_inspectors(main, inspectors, rng)
         people += generate_inspectors(other, max(4, inspectors // 5), rng) if inspectors else 0
-        task = None
+        task = checking = None
         if entities > 0 and not Task.objects.exists():
-            _plan, task = seed_tasks(main, planners[main.code])
+            plan, task = seed_tasks(main, planners[main.code])
+            if checks:
+                from .checks import seed_checks  # 检查结果的各种状态
+
+                checking = seed_checks(main, plan)
         audit.log(
             "demo.loaded",
             object_type="core.demo",
             object_repr="演示数据",
             after={"entities": written, "inspectors": people, "seed": seed},
         )
-    return {"entities": written, "inspectors": people, "users": users, "task": task}
+    return {
+        "entities": written,
+        "inspectors": people,
+        "users": users,
+        "task": task,
+        "checking": checking,
+    }

@@ -5,6 +5,7 @@ from shuangsui.core import scope
 from shuangsui.core.paging import paginate
 from shuangsui.draws.services import draws_for_entity
 from shuangsui.inspections.models import Inspection
+from shuangsui.results.services import entity_results
 
 from .filters import EntityFilterSet
 from .models import Entity
@@ -53,6 +54,7 @@ def entity_detail(request, uid):
             "entity": entity,
             "history": history,
             "draws": draws,
+            "results": list(entity_results(request.user, entity)),  # 部门间互认
             "show_credit": scope.can(request.user, "credit.view"),
         },
     )

@@ -13,7 +13,6 @@ from .choices import DrawStatus, TargetRole
 from .models import DrawnTarget
 from .protocol import quota_from_ratio
 
-
 # 计入差异化占比的抽中对象：有效（已完成、未作废）抽取中入选的市场主体
 COUNTED = Q(
     role=TargetRole.SELECTED,

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from shuangsui.core.models import OrgUnit
 from shuangsui.directory.models import Entity, TargetObject
+from shuangsui.draws.choices import TargetRole
 from shuangsui.draws.models import Draw, DrawnTarget
 from shuangsui.inspectors.models import Inspector
 from shuangsui.lib import ranges
@@ -183,6 +184,9 @@ class Inspection(models.Model):
         related_name="inspections",
     )
     rank = models.PositiveIntegerField("名次")
+    role = models.CharField(
+        "入选方式", max_length=10, choices=TargetRole.choices, default=TargetRole.SELECTED
+    )
     deadline = models.DateField("完成时限", validators=ranges.date("完成时限"))
     status = models.CharField(
         "状态", max_length=12, choices=InspectionStatus.choices, default=InspectionStatus.PENDING
@@ -190,6 +194,15 @@ class Inspection(models.Model):
     match_flags = models.JSONField("匹配标记", default=list, blank=True)
     problems = models.JSONField("待处理问题", default=list, blank=True)
     needs_action = models.BooleanField("待处理", default=False, db_index=True)
+    replaced_by = models.OneToOneField(
+        "self",
+        verbose_name="由备选替换为",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces",
+    )
+    replacement_reason = models.TextField("替换原因", blank=True)
     created_at = models.DateTimeField("派发时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -201,7 +214,7 @@ class Inspection(models.Model):
         ordering = ["draw", "rank"]
         constraints = [
             models.UniqueConstraint(
-                fields=["draw", "rank"],
+                fields=["draw", "role", "rank"],
                 name="inspection_rank_unique_per_draw",
                 violation_error_message="同一次抽取中名次不能重复",
             ),

@@ -922,3 +922,100 @@ def workload(draw=None, user=None):
     out = [{"inspector": p, **counts[p.pk]} for p in people]
     out.sort(key=lambda r: (-r["total"], r["inspector"].badge_no))
     return out
+
+
+# ---------------------------------------------------------------- 备选替换
+
+
+def next_reserve(inspection):
+    """同一层中尚未启用的下一名备选（按名次）。"""
+    used = Inspection.objects.filter(draw_id=inspection.draw_id).values("drawn_target_id")
+    return (
+        inspection.draw.targets.filter(
+            role=TargetRole.RESERVE, stratum=inspection.drawn_target.stratum
+        )
+        .exclude(pk__in=used)
+        .select_related("entity__unit", "target_object__entity__unit")
+        .order_by("rank")
+        .first()
+    )
+
+
+def replace_with_reserve(inspection, user, reason):
+    """对象本不应抽中（查实不在任务的抽查范围内）时，由同一层的下一名备选替换。
+
+    只为此一种情形：注销、吊销、迁出等是检查结果（代码 9–12），不是替换的理由。
+    原对象取消（保留，记替换原因与替换为谁），备选成为新的检查对象，检查人员按调整的同一规则
+    从冻结的人员库匹配；抽取记录不变。返回新的检查对象。
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("用备选替换须写明原对象不在抽查范围内的理由")
+    with transaction.atomic():
+        if not may_reassign(user, inspection):
+            raise PermissionDenied("没有权限替换该检查对象")
+        info, inspection = _lock(inspection)
+        _check_open(inspection)
+        if inspection.role == TargetRole.RESERVE and inspection.replaced_by_id:
+            raise ValidationError("该对象已被替换")
+        reserve = next_reserve(inspection)
+        stratum = inspection.drawn_target.stratum
+        if reserve is None:
+            raise ValidationError(f"“{stratum}”层没有剩余的备选对象，不能替换")
+        station = _station_of(reserve)
+        obj = reserve.target_object
+        new = Inspection.objects.create(
+            drawn_target=reserve,
+            task=inspection.task,
+            draw=inspection.draw,
+            entity=reserve.entity if reserve.entity_id else (obj.entity if obj else None),
+            target_object=obj,
+            uid=reserve.uid,
+            name=reserve.entity.name if reserve.entity_id else (obj.name if obj else ""),
+            station=station,
+            scope_path=station.path if station else inspection.draw.scope_path,
+            rank=reserve.rank,
+            role=TargetRole.RESERVE,
+            deadline=inspection.deadline,
+            status=InspectionStatus.PENDING,
+        )
+        now = timezone.now()
+        pool = _pool(inspection.draw)
+        departments = info.departments if info.is_joint else [""]
+        per_department = max(info.per_target, info.min_officers if not info.is_joint else 1)
+        picked, depts = [], {}
+        for dept in departments:
+            picks = _candidates(
+                new,
+                info,
+                dept,
+                neighbours=pool["neighbours"],
+                exclude={p.badge_no for p in picked},
+            )[:per_department]
+            picked += picks
+            depts.update({p.badge_no: dept for p in picks if dept})
+        note = f"备选第{reserve.rank}名替换第{inspection.rank}名：{reason}"
+        if picked:
+            _add(new, picked, user, AssignmentSource.REASSIGNED, note, now, departments=depts)
+        _refresh(new, info)
+        _end(_active(inspection), user, note, now)
+        Inspection.objects.filter(pk=inspection.pk).update(
+            status=InspectionStatus.CANCELLED,
+            needs_action=False,
+            replaced_by=new,
+            replacement_reason=reason,
+            updated_at=now,
+        )
+        audit.log(
+            "inspection.replaced",
+            inspection,
+            before={"uid": inspection.uid, "rank": inspection.rank, "stratum": stratum},
+            after={
+                "reserve_uid": new.uid,
+                "reserve_rank": reserve.rank,
+                "team": [p.badge_no for p in picked],
+                "reason": reason,
+                "decided_by": user.username,
+            },
+        )
+        return new

@@ -50,7 +50,11 @@ def worklist(request):
     page, querystring = paginate(request, services.worklist(user), per_page=50)
     members = services.members_by_inspection(page)
     items = _items_by_task(page)
-    rows = [(i, members.get(i.pk, []), items[i.task_id]) for i in page]
+    # 检查结果是后一阶段（results 应用）：退回、待审核与期限状态由它给出
+    from shuangsui.results.services import worklist_marks
+
+    marks = worklist_marks(page)
+    rows = [(i, members.get(i.pk, []), items[i.task_id], marks[i.pk]) for i in page]
     me = Inspector.objects.filter(user=user).first()
     return render(
         request,

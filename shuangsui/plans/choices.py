@@ -17,6 +17,7 @@ class TaskStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     APPROVED = "approved", "已批准"
     DRAWN = "drawn", "已抽取"
+    COMPLETED = "completed", "已完成"
 
 
 class TargetKind(models.TextChoices):
@@ -42,3 +43,8 @@ CREDIT_STRATA = ["A", "B", "C", "D", "U"]
 
 # 计入“差异化抽查户数”的配额方式（还须按信用风险分类分层）
 DIFFERENTIATED_MODES = (QuotaMode.CLASS_RATIO, QuotaMode.CLASS_COUNT, QuotaMode.BASE_RATIO)
+
+
+class PublicationStart(models.TextChoices):
+    CHECK_END = "check_end", "对象检查结束之日"
+    TASK_DONE = "task_done", "抽查任务完成之日"

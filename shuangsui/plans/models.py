@@ -20,6 +20,7 @@ from .choices import (
     DIFFERENTIATED_MODES,
     PlanKind,
     PlanStatus,
+    PublicationStart,
     QuotaMode,
     Stratify,
     TargetKind,
@@ -126,6 +127,24 @@ class RegionRules(models.Model):
         decimal_places=4,
         default=Decimal("0.85"),
         validators=RATIO_VALIDATORS,
+    )
+    # 检查结果的期限（按法定工作日历计算）
+    entry_days = models.PositiveSmallIntegerField(
+        "结果录入期限（工作日）", default=20, help_text="检查完毕之日起多少个工作日内录入"
+    )
+    review_required = models.BooleanField("结果须审核", default=True)
+    review_days = models.PositiveSmallIntegerField(
+        "审核期限（工作日）", default=3, help_text="提交之日起；不得晚于公示期限"
+    )
+    publication_start = models.CharField(
+        "公示期限起算",
+        max_length=12,
+        choices=PublicationStart.choices,
+        default=PublicationStart.CHECK_END,
+    )
+    publication_days = models.PositiveSmallIntegerField("公示期限天数", default=20)
+    publication_working = models.BooleanField(
+        "公示期限按工作日计算", default=False, help_text="不勾选时按自然日，届满日遇节假日顺延"
     )
 
     audited = True
@@ -421,6 +440,12 @@ class Task(models.Model):
         validators=ranges.count("每户检查人员数", 1, ranges.MAX_PER_TARGET),
     )
     match_inspectors = models.BooleanField("随机匹配检查人员", default=True)
+    written_first_b = models.BooleanField(
+        "B类书面检查优先",
+        default=False,
+        help_text="对B类对象先开展书面检查，未发现问题的可不开展现场检查（须现场检查的事项除外）",
+    )
+    completed_on = models.DateField("完成日期", null=True, blank=True, editable=False)
     allow_neighbouring = models.BooleanField(
         "允许跨区域（相邻所）匹配",
         default=False,

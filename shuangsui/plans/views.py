@@ -212,6 +212,9 @@ def task_detail(request, pk):
         "base_source": services.base_source_text(task),
     }
     context.update(ceremony_context(request, task))
+    from shuangsui.results.views import task_progress_context  # 后一阶段给出检查进度
+
+    context.update(task_progress_context(request, task))
     return render(request, "plans/task_detail.html", context)
 
 

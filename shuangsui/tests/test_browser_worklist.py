@@ -264,9 +264,10 @@ def test_a_matched_inspector_sees_their_worklist(
             for point in CHECK_POINTS:
                 assert point in text, (i.uid, point)
             assert "检查方式：实地检查" in text
-            assert row.locator("td.deadline").inner_text() == DEADLINE
+            # 逾期时日期之后另有“已逾期”
+            assert row.locator("td.deadline .due-date").inner_text() == DEADLINE
             assert team_badges(row) == teams[i.uid]
-        deadlines = work.locator("td.deadline").all_inner_texts()
+        deadlines = work.locator("td.deadline .due-date").all_inner_texts()
         assert deadlines == sorted(deadlines)
         shot(inspector, "43-worklist-inspector")
 

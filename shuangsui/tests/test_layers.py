@@ -31,7 +31,8 @@ LAYERS = {
     "plans": 3,
     "draws": 4,
     "inspections": 5,
-    # 后续应用在此加一行，如 "publicity": 6
+    "results": 6,  # 检查结果、审核、期限
+    # 后续应用在此加一行，如 "publicity": 7
     "stats": 20,  # 统计与监督：在业务流程的最上面，只读各阶段的数据
     "api": 90,
     "demo": 99,

@@ -19,6 +19,9 @@ class Command(BaseCommand):
             "--seed", type=int, default=2024, help="随机种子（同一种子生成同样的数据）"
         )
         parser.add_argument("--if-empty", action="store_true", help="库中已有数据时什么都不做")
+        parser.add_argument(
+            "--no-checks", action="store_true", help="不建已抽取、正在检查的演示任务"
+        )
 
     def handle(self, *args, **opts):
         if opts["if_empty"] and OrgUnit.objects.exists():
@@ -26,7 +29,9 @@ class Command(BaseCommand):
             self.county_counts()
             users = User.objects.filter(username__in=demo.demo_usernames()).order_by("id")
         else:
-            result = demo.load(opts["entities"], opts["inspectors"], opts["seed"])
+            result = demo.load(
+                opts["entities"], opts["inspectors"], opts["seed"], checks=not opts["no_checks"]
+            )
             self.stdout.write(
                 f"已生成演示数据：市场主体 {result['entities']} 户，检查人员 {result['inspectors']} 人，其中"
             )
@@ -37,6 +42,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"演示抽查任务：{task.code} {task.name}（{task.get_status_display()}），"
                     "可在“抽查任务”中打开、冻结名单并走抽取仪式。"
+                )
+            checking = result.get("checking")
+            if checking is not None:
+                self.stdout.write(
+                    f"演示检查任务：{checking.code} {checking.name}：已检查、已退回、待审核与逾期的对象各有示例。"
                 )
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for user in users:
