@@ -52,6 +52,9 @@ demo: install
 	$(BIN)/shuangsui demo-data --if-empty --entities $(DEMO_ENTITIES) --inspectors $(DEMO_INSPECTORS)
 	@echo "演示账号见上（或 README）；密码均为 Shuangsui#2026。打开 http://$(HOST):$(PORT)/"
 	@# 与生产一样：DEBUG 关闭，gunicorn 提供页面，WhiteNoise 提供静态文件，出错时是中文的 404/403/500 页
+	@# 后台任务的工作进程（导入、导出、大总体的抽取）与网站一同启动、一同停止
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/shuangsui jobs_worker --no-reload -v0 & worker=$$!; \
 	$(BIN)/gunicorn shuangsui.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --preload --access-logfile -
 
 test: install

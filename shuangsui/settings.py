@@ -58,7 +58,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "shuangsui.core",
+    "shuangsui.jobs",
     "shuangsui.catalog",
     "shuangsui.directory",
     "shuangsui.inspectors",
@@ -85,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shuangsui.core.middleware.ActorMiddleware",
+    "shuangsui.core.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -180,6 +184,14 @@ try:  # collectstatic 的目标目录；WhiteNoise 启动时要它存在
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 except OSError:
     pass
+# 后台任务（django-tasks，数据库后端：SQLite 也无需别的服务；工作进程 `shuangsui jobs_worker`）
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# 任务目录：上传待导入的文件、进度、导出的文件（网页与工作进程须共用此目录）
+JOBS_DIR = Path(os.environ.get("SHUANGSUI_JOBS_DIR", DATA_DIR / "jobs"))
+# 导出超过这么多行时在后台写成文件（任务页给进度和下载链接），否则直接边查边发
+EXPORT_BACKGROUND_ROWS = envint("EXPORT_BACKGROUND_ROWS", 50_000)
+# 名单超过这么多户时，“执行抽取”交给后台工作进程（任务页显示进度，完成后回到抽取页）
+DRAW_BACKGROUND_POPULATION = envint("DRAW_BACKGROUND_POPULATION", 500_000)
 MEDIA_ROOT = DATA_DIR / "uploads"  # 上传文件放在静态目录之外，不经 web 直接访问
 DRAW_FILES_ROOT = DATA_DIR / "draws"
 # 审计检查点的 Ed25519 签名私钥：放在数据库之外（PEM 文本的环境变量，或数据目录中的 0600 文件）

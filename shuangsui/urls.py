@@ -13,6 +13,7 @@ urlpatterns = [
     path("draws/", include("shuangsui.draws.urls")),
     path("inspections/", include("shuangsui.inspections.urls")),
     path("stats/", include("shuangsui.stats.urls")),
+    path("jobs/", include("shuangsui.jobs.urls")),
     path("results/", include("shuangsui.results.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from shuangsui.core import scope
+from shuangsui.core.admin import CodeTableAdmin
 
-from .models import InspectionItem, ResultCode
+from .models import FollowUpMeasure, InspectionItem, ResultCode
 
 
 @admin.register(InspectionItem)
@@ -36,5 +37,13 @@ class InspectionItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResultCode)
-class ResultCodeAdmin(admin.ModelAdmin):
+class ResultCodeAdmin(CodeTableAdmin):
     list_display = ["code", "name", "parent", "order", "active"]
+    list_editable = ["order", "active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(FollowUpMeasure)
+class FollowUpMeasureAdmin(CodeTableAdmin):
+    list_display = ["code", "name", "order", "active"]
+    list_editable = ["order", "active"]

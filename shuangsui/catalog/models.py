@@ -196,3 +196,22 @@ def ensure_result_codes():
             code=code, name=name, order=order, parent=made.get(parent)
         )
     return len(made)
+
+
+class FollowUpMeasure(models.Model):
+    """检查后的后续处置措施（代码表），系统管理员可维护；停用而不删除。"""
+
+    code = models.CharField("代码", max_length=8, unique=True)
+    name = models.CharField("名称", max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    active = models.BooleanField("有效", default=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "后续处置措施"
+        verbose_name_plural = "后续处置措施"
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name

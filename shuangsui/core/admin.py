@@ -1,7 +1,43 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from . import scope
 from .models import ApiToken, AuditCheckpoint, AuditEvent, CalendarDay, OrgUnit, User
+
+
+class CodeTableAdmin(admin.ModelAdmin):
+    """全国通用的代码表（结果代码、后续处置措施、节假日安排……）：系统管理员在后台维护。
+
+    权限跟角色走（能力 codes.edit，另须 is_staff——新建或改为系统管理员时由 services 置位），
+    不靠逐个分配的 Django 权限；代码从不删除，不用的取消“有效”。其他模型的后台页仍只对
+    超级用户开放（Django 的权限表里没给系统管理员任何权限）。
+
+    用到它的：catalog 的检查结果代码与后续处置措施。节假日安排（core 的 CalendarDay，法定日历的
+    补充与更正，如 chinesecalendar 尚无数据的 2027 年）。
+    """
+
+    def _allowed(self, request):
+        user = request.user
+        return (
+            user.is_active
+            and user.is_staff
+            and (user.is_superuser or scope.can(user, "codes.edit"))
+        )
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OrgUnit)
@@ -53,7 +89,7 @@ class AuditCheckpointAdmin(AuditEventAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(CodeTableAdmin):
     list_display = ["date", "is_working", "name"]
     list_filter = ["is_working"]
     date_hierarchy = "date"

@@ -56,3 +56,103 @@ class TokenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="含当日；不填为 90 天，最长一年",
     )
+
+
+# ---- 用户与单位管理（系统管理员）
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150, help_text="登录用；建后不能改")
+    last_name = forms.CharField(label="姓", max_length=150)
+    first_name = forms.CharField(label="名", max_length=150, required=False)
+    unit = forms.ModelChoiceField(label="所属单位", queryset=None, empty_label=None)
+    role = forms.ChoiceField(label="角色")
+    phone = forms.CharField(label="电话", max_length=32, required=False)
+
+    def __init__(self, *args, units, editing=False, **kwargs):
+        from .choices import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        top = min((u.path.count("/") for u in units), default=0)
+        self.fields["unit"].label_from_instance = lambda u: (
+            "　" * (u.path.count("/") - top) + u.name
+        )
+        self.fields["role"].choices = Role.choices
+        if editing:
+            del self.fields["username"]
+
+
+class NewUserForm(UserForm):
+    password = forms.CharField(
+        label="初始密码",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="不填则生成一次性密码（只显示一次）；用户首次登录须修改密码",
+    )
+
+
+class ResetPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="新密码",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="不填则生成一次性密码（只显示一次）；用户下次登录须修改密码",
+    )
+
+
+class UnitForm(forms.Form):
+    level = forms.ChoiceField(label="类别")
+    name = forms.CharField(label="名称", max_length=100)
+    short_name = forms.CharField(label="简称", max_length=50, required=False)
+    is_market_regulator = forms.BooleanField(
+        label="市场监管部门",
+        required=False,
+        initial=True,
+        help_text="其他行政部门（联合抽查）不勾选",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .choices import UnitLevel
+
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [
+            (UnitLevel.STATION, UnitLevel.STATION.label),
+            (UnitLevel.DEPARTMENT, UnitLevel.DEPARTMENT.label),
+        ]
+
+
+class RenameUnitForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+    short_name = forms.CharField(label="简称", max_length=50, required=False)
+
+
+class OwnPasswordForm(forms.Form):
+    old_password = forms.CharField(
+        label="原密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password2 = forms.CharField(
+        label="再输一次新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self):
+        value = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError("原密码不正确")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        one, two = data.get("new_password1"), data.get("new_password2")
+        if one and two and one != two:
+            self.add_error("new_password2", "两次输入的新密码不一致")
+        if one and data.get("old_password") and one == data["old_password"]:
+            self.add_error("new_password1", "新密码不能与原密码相同")
+        return data

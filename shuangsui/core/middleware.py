@@ -1,6 +1,8 @@
 """请求级的操作人上下文，供审计留痕使用。"""
 
-from django.http import Http404, QueryDict
+from django.http import Http404, JsonResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from .audit import reset_actor, set_actor
 
@@ -39,4 +41,27 @@ class NulBytesMiddleware:
                 )
             clean._mutable = False
             request.GET = clean
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """管理员重置密码（或新建账号）后，用户下次登录须先改密码：其他页面一律转到改密码页。"""
+
+    ALLOWED = ("password-change", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and request.path not in {reverse(name) for name in self.ALLOWED}
+            and not request.path.startswith("/static/")
+        ):
+            if request.path.startswith("/api/"):  # 页面会话调接口；令牌调用不经过会话
+                return JsonResponse({"detail": "请先在页面上修改密码"}, status=403)
+            return redirect("password-change")
         return self.get_response(request)

@@ -70,6 +70,11 @@ class OrgUnit(models.Model):
             unit = unit.parent
         return unit
 
+    @property
+    def scope_path(self):
+        """单元自身的辖区路径（审计事件据此归入辖区）。"""
+        return self.path
+
     def ancestor_paths(self):
         parts = self.path.strip("/").split("/")
         return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
@@ -88,6 +93,9 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField("电话", max_length=32, blank=True)
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码", default=False, help_text="管理员重置密码后置位；本人修改密码后清除"
+    )
 
     audited = True
 

@@ -27,6 +27,7 @@ CAPABILITIES = {
         "inspectors.edit",
         "inspectors.import",
         "users.manage",
+        "codes.edit",
         "audit.view",
         "plans.view",
         "plans.edit",

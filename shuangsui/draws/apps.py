@@ -10,6 +10,7 @@ class DrawsConfig(AppConfig):
         from shuangsui.directory.models import Entity
 
         from . import (
+            jobs,  # noqa: F401  登记后台任务的种类（大总体的抽取）
             receivers,  # noqa: F401  接收计划阶段的事件
             services,
         )

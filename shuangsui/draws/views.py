@@ -1,5 +1,6 @@
 """抽取仪式的页面操作（都在任务页面上进行）、抽取详情、排除名单与文件下载。"""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shuangsui.core import scope
 from shuangsui.core.paging import paginate
+from shuangsui.jobs import services as job_services
 from shuangsui.plans.choices import TaskStatus
 from shuangsui.plans.models import Task
 from shuangsui.plans.services import percent
@@ -252,6 +254,19 @@ def draw_public(request, pk):
 @require_POST
 def draw_run(request, pk):
     draw = services.get_draw(request.user, pk)
+    if (
+        draw.status == DrawStatus.READY
+        and draw.population_count > settings.DRAW_BACKGROUND_POPULATION
+    ):
+        # 大总体：交给后台工作进程，任务页显示进度，完成后回到这里
+        scope.check_write(request.user, "draws.operate", draw.scope_path)
+        job = job_services.start(
+            "draws.run",
+            request.user,
+            f"执行抽取：{draw.task.code}（{draw.population_count:,} 户）",
+            params={"draw": draw.pk},
+        )
+        return redirect("job-detail", job.pk)
     try:
         draw = services.run(draw, request.user)
         messages.success(

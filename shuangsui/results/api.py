@@ -14,6 +14,7 @@ from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from shuangsui.api.schemas import responses
 from shuangsui.inspections import services as inspections
 
 from . import services
@@ -105,13 +106,13 @@ def inspection_out(i, user, detail=False):
     return out
 
 
-@router.get("/work", summary="本人的检查任务（待检查、检查中）")
+@router.get("/work", response=responses(dict), summary="本人的检查任务（待检查、检查中）")
 def my_work(request):
     rows = inspections.worklist(request.user)[:500]
     return {"results": [inspection_out(i, request.user) for i in rows]}
 
 
-@router.get("/inspections/{inspection_id}", summary="检查对象：事项、检查要点、现行结果与期限")
+@router.get("/inspections/{inspection_id}", response=responses(dict), summary="检查对象：事项、检查要点、现行结果与期限")
 def read_inspection(request, inspection_id: int):
     i = inspections.get_inspection(request.user, inspection_id)
     return inspection_out(i, request.user, detail=True)
@@ -145,7 +146,7 @@ def _item(i, item_id):
     return get_object_or_404(i.task.items.all(), pk=item_id)
 
 
-@router.put("/inspections/{inspection_id}/items/{item_id}", summary="保存草稿")
+@router.put("/inspections/{inspection_id}/items/{item_id}", response=responses(dict, write=True), summary="保存草稿")
 def save(request, inspection_id: int, item_id: int, payload: ResultIn):
     i = inspections.get_inspection(request.user, inspection_id)
     with rule_errors():
@@ -153,7 +154,7 @@ def save(request, inspection_id: int, item_id: int, payload: ResultIn):
     return result_out(r)
 
 
-@router.post("/inspections/{inspection_id}/items/{item_id}/submit", summary="提交审核")
+@router.post("/inspections/{inspection_id}/items/{item_id}/submit", response=responses(dict, write=True), summary="提交审核")
 def submit(request, inspection_id: int, item_id: int, payload: ResultIn):
     i = inspections.get_inspection(request.user, inspection_id)
     with rule_errors():
@@ -161,7 +162,7 @@ def submit(request, inspection_id: int, item_id: int, payload: ResultIn):
     return result_out(r)
 
 
-@router.post("/inspections/{inspection_id}/items/{item_id}/files", summary="上传检查材料")
+@router.post("/inspections/{inspection_id}/items/{item_id}/files", response=responses(dict, write=True), summary="上传检查材料")
 def upload(
     request,
     inspection_id: int,
@@ -182,7 +183,7 @@ class ReviewIn(Schema):
     reason: str = ""
 
 
-@router.post("/inspections/{inspection_id}/items/{item_id}/review", summary="审核：通过或退回")
+@router.post("/inspections/{inspection_id}/items/{item_id}/review", response=responses(dict, write=True), summary="审核：通过或退回")
 def review(request, inspection_id: int, item_id: int, payload: ReviewIn):
     i = inspections.get_inspection(request.user, inspection_id)
     current = services.current_results(i).get(int(item_id))

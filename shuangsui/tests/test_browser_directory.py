@@ -15,6 +15,7 @@ from shuangsui.core.models import User
 from shuangsui.directory import uscc
 from shuangsui.directory.models import Entity
 from shuangsui.tests.browser import login, shot, visit
+from shuangsui.tests.test_browser_jobs import worker  # noqa: F401 - 夹具：后台工作进程
 
 pytestmark = pytest.mark.browser
 
@@ -66,13 +67,13 @@ def entity_csv(rows):
 
 
 def upload(page, filename, data, status):
-    """在导入页选文件、点“导入”，核对结果页的 HTTP 状态码。"""
+    """在导入页选文件、点“导入”：经后台任务页到结果页。"""
     page.get_by_label("文件（CSV 或 XLSX）").set_input_files(
         files=[{"name": filename, "mimeType": "text/csv", "buffer": data}]
     )
-    with page.expect_navigation() as navigation:
-        page.get_by_role("button", name="导入", exact=True).click()
-    assert navigation.value.status == status
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.wait_for_url("**/jobs/*/")  # 后台任务页：工作进程做完后转到结果页
+    page.wait_for_url("**/transfer/import/entities/job/*/", timeout=60_000)
 
 
 def test_it_finds_an_entity_by_part_of_its_name(page, seeded_live_server):
@@ -129,10 +130,11 @@ def test_it_finds_an_entity_by_part_of_its_name(page, seeded_live_server):
     expect(page.locator("dl.fields")).to_contain_text(target.uid)
 
 
+@pytest.mark.usefixtures("worker")
 def test_it_imports_an_entity_file_and_reports_a_bad_one(
     page, seeded_live_server, settings, tmp_path
 ):
-    settings.MEDIA_ROOT = tmp_path  # 错误报告写在这里，不进 var/
+    # 错误报告由工作进程写在 tmp_path/uploads（worker 夹具设好），不进 var/
     server = seeded_live_server
     good = [
         [new_uid(1), "泉州蚵壳厝文创有限公司", "企业", "东海市场监督管理所", "存续", "A"],

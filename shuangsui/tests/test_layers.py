@@ -24,6 +24,7 @@ PACKAGE = Path(shuangsui.__file__).resolve().parent
 LAYERS = {
     "lib": 0,  # 与业务无关的小工具（表格读写、导出）
     "core": 1,
+    "jobs": 1,  # 后台任务的基础设施：不引用领域应用，领域应用在 ready() 里登记任务种类
     "catalog": 2,
     "directory": 2,
     "inspectors": 2,

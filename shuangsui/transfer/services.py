@@ -44,15 +44,24 @@ IMPORTERS = {
 }
 
 
-def run_import(kind, source, filename="", *, user=None, mode="insert", unit=None):
-    """按种类分派（页面、命令行、API 共用）。"""
+def run_import(kind, source, filename="", *, user=None, mode="insert", unit=None, progress=None):
+    """按种类分派（页面、命令行、API、后台任务共用）。`progress(done, total, stage)` 报告进度。"""
     if kind not in IMPORTERS:
         raise ValueError(f"未知的导入种类：{kind}")
     try:
-        return IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)
+        if kind == "entities":
+            return import_entities(
+                source, filename, user=user, mode=mode, unit=unit, progress=progress
+            )
+        if progress:
+            progress(0, 0, "读取、校验并写入")
+        result = IMPORTERS[kind](source, filename, user=user, mode=mode, unit=unit)
     except ImportFailed as exc:  # 失败的导入也留痕（数据未写入，只记文件与错误）
         _audit_failure(kind, filename, user, unit, mode, exc)
         raise
+    if progress:
+        progress(result.rows, result.rows, "完成")
+    return result
 
 
 def _audit_failure(kind, filename, user, unit, mode, exc):

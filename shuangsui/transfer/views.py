@@ -2,26 +2,25 @@
 
 import datetime
 import re
-import secrets
-import time
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from shuangsui.core import scope
 from shuangsui.core.choices import UnitLevel
+from shuangsui.jobs import services as job_services
+from shuangsui.jobs.choices import JobState
 from shuangsui.lib import exporters
 from shuangsui.lib.tabular import human_size
 
 from . import exports, services, specs, uploads
+from . import jobs as transfer_jobs
+from .reports import report_dir as _report_dir
 
-ERRORS_SHOWN = 500  # 页面上最多列出的错误条数（完整的在错误报告里）
-REPORT_MAX_AGE = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 UNIT_LABELS = {"entities": "默认所属单位", "inspectors": "默认所在单位", "items": "制定单位"}
 
@@ -55,28 +54,6 @@ class ImportForm(forms.Form):
             "（默认为您所在的县（区）局）" if spec.kind == "items" else "（以文件中的单位列为准）"
         )
         self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx,text/csv"
-
-
-def _report_dir():
-    path = Path(settings.MEDIA_ROOT) / "import-reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def save_report(user, failure):
-    """错误报告存成 XLSX（只有上传者本人能下载，一天后清理），返回令牌。"""
-    folder = _report_dir()
-    cutoff = time.time() - REPORT_MAX_AGE
-    for old in folder.glob("*.xlsx"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-    token = secrets.token_urlsafe(18)
-    with open(folder / f"{user.pk}-{token}.xlsx", "wb") as fh:
-        exporters.write_xlsx(exports.ErrorReport(failure.errors, failure.total), fh)
-    return token
 
 
 @csrf_exempt
@@ -121,27 +98,48 @@ def _import_page(request, spec):
     if not form.is_valid():
         return render(request, "transfer/import.html", context, status=400)
     upload = form.cleaned_data["file"]
-    context["filename"] = upload.name
-    context["mode_label"] = services.MODE_LABELS[form.cleaned_data["mode"]]
-    try:
-        result = services.run_import(
-            spec.kind,
-            upload,
-            upload.name,
-            user=user,
-            mode=form.cleaned_data["mode"],
-            unit=form.cleaned_data["unit"],
-        )
-    except services.ImportFailed as failure:
+    unit = form.cleaned_data["unit"]
+    job = job_services.start(
+        "transfer.import",
+        user,
+        f"导入{spec.label}：{upload.name}",
+        params={
+            "kind": spec.kind,
+            "filename": upload.name,
+            "mode": form.cleaned_data["mode"],
+            "unit": unit.pk if unit else None,
+        },
+        files={"file": upload},
+    )
+    return redirect("job-detail", job.pk)
+
+
+@login_required
+def import_job_result(request, kind, job_id):
+    """后台导入的结果：成功计数，或错误表 + 错误报告下载。"""
+    spec = _spec(kind)
+    job = job_services.visible(request.user).filter(pk=job_id, kind="transfer.import").first()
+    if job is None or job.params.get("kind") != kind or not job.finished:
+        raise Http404("导入任务不存在或尚未结束")
+    data = job.result or {}
+    context = {
+        "spec": spec,
+        "job": job,
+        "filename": job.params.get("filename", ""),
+        "mode_label": services.MODE_LABELS.get(job.params.get("mode"), ""),
+    }
+    if job.state == JobState.DONE:
+        context["result"] = data
+    elif "errors" in data:
+        errors = data["errors"]
         context.update(
-            errors=failure.errors[:ERRORS_SHOWN],
-            total=failure.total,
-            rows=failure.rows,
-            more=max(0, len(failure.errors) - ERRORS_SHOWN),
-            token=save_report(user, failure),
+            errors=errors,
+            total=data.get("total", len(errors)),
+            rows=data.get("rows", 0),
+            token=data.get("token", "") if job.owner_id == request.user.pk else "",
         )
-        return render(request, "transfer/result.html", context, status=400)
-    context["result"] = result
+    else:
+        context["failure"] = job.error
     return render(request, "transfer/result.html", context)
 
 
@@ -181,5 +179,15 @@ def export_download(request, kind):
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
     exporter = exports.build_exporter(kind, user=request.user, params=request.GET)
+    queryset = getattr(exporter, "queryset", None)
+    if queryset is not None and queryset.count() > settings.EXPORT_BACKGROUND_ROWS:
+        # 大列表在后台写成文件：任务页显示进度，写完给下载链接
+        job = job_services.start(
+            "transfer.export",
+            request.user,
+            f"导出{spec.label}（{fmt.upper()}）",
+            params={"kind": kind, "format": fmt, "query": transfer_jobs.query_params(request.GET)},
+        )
+        return redirect("job-detail", job.pk)
     stamp = datetime.date.today().strftime("%Y%m%d")
     return exporters.http_response(exporter, fmt, f"{spec.filename_stem}-{stamp}.{fmt}")

@@ -26,6 +26,43 @@ class AccessMatrixTests(BaseTestCase):
                 self.assertGreaterEqual(response.status_code, 300, f"{role} 读到了 {url}")
             self.client.logout()
 
+    def test_it_never_serves_or_changes_another_countys_users_and_units(self):
+        foreign = self.user("inspector_350502")
+        urls = [
+            reverse("manage-user-edit", args=[foreign.pk]),
+            reverse("manage-unit-rename", args=[self.other_station.pk]),
+        ]
+        posts = [
+            (reverse("manage-user-active", args=[foreign.pk]), {"active": "0"}),
+            (reverse("manage-user-password", args=[foreign.pk]), {"password": ""}),
+            (
+                reverse("manage-user-edit", args=[foreign.pk]),
+                {"last_name": "改", "unit": self.station.pk, "role": "admin"},
+            ),
+            (reverse("manage-unit-rename", args=[self.other_station.pk]), {"name": "改名"}),
+        ]
+        password = foreign.password
+        for role in ROLES:
+            self.login(role)
+            for url in urls:
+                self.assertGreaterEqual(self.client.get(url).status_code, 400, f"{role} {url}")
+            for url, data in posts:
+                self.assertGreaterEqual(
+                    self.client.post(url, data).status_code, 400, f"{role} {url}"
+                )
+            for url in (reverse("manage-users") + "?q=350502", reverse("manage-units")):
+                response = self.client.get(url)
+                self.assertNotIn("inspector_350502", response.content.decode(), f"{role} {url}")
+                self.assertNotIn(
+                    self.other_station.name, response.content.decode(), f"{role} {url}"
+                )
+            self.client.logout()
+        foreign.refresh_from_db()
+        self.other_station.refresh_from_db()
+        self.assertEqual((foreign.is_active, foreign.password), (True, password))
+        self.assertEqual((foreign.role, foreign.last_name), ("inspector", "鲤城区"))
+        self.assertNotEqual(self.other_station.name, "改名")
+
     def test_it_never_lists_another_countys_records(self):
         for role in ROLES:
             self.login(role)

@@ -43,10 +43,10 @@ class ApiTests(ResultsTestCase):
             r = self.client.post(f"{base}/submit", json.dumps(good), "application/json", **auth)
             self.assertEqual(r.status_code, 200, r.content)
             self.assertEqual((r.json()["status"], len(r.json()["attachments"])), ("submitted", 1))
-        # 他人：他所检查人员 404；本所所长可审核，检查人员本人不能
+        # 他人：他县检查人员 403（记录存在但不在其辖区）；本所所长可审核，检查人员本人不能
         other = self.auth(self.users["inspector_350502"])
         self.assertEqual(
-            self.client.get(f"/api/results/inspections/{i.pk}", **other).status_code, 404
+            self.client.get(f"/api/results/inspections/{i.pk}", **other).status_code, 403
         )
         r = self.client.post(
             f"{base}/review", json.dumps({"approve": True}), "application/json", **auth

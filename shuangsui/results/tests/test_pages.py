@@ -58,7 +58,7 @@ class PageTests(ResultsTestCase):
         # 他所的检查人员看不到对象，也拿不到照片
         self.client.force_login(self.users["inspector_350502"])
         self.assertEqual(self.client.get(reverse("result-file", args=[photo.pk])).status_code, 404)
-        self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertEqual(self.client.get(url).status_code, 403)
         # 所长退回
         self.client.force_login(self.users["head"])
         queue = self.client.get(reverse("result-review"))

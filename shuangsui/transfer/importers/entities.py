@@ -586,6 +586,10 @@ def _validate_here(rows, plan, fmt=None):
         yield numbers, out, n_errors
 
 
+def _no_progress(done, total, stage=""):
+    return None
+
+
 def _use_child(parallel, size):
     if parallel is not None:
         return parallel and "fork" in multiprocessing.get_all_start_methods()
@@ -885,9 +889,16 @@ class _PostgresEntityWriter(_EntityWriter):
         self.cursor.close()
 
 
-def import_entities(source, filename="", *, user=None, mode="insert", unit=None, parallel=None):
-    """导入市场主体。`source` 为 bytes、文件路径或文件对象；返回 ImportResult。"""
+def import_entities(
+    source, filename="", *, user=None, mode="insert", unit=None, parallel=None, progress=None
+):
+    """导入市场主体。`source` 为 bytes、文件路径或文件对象；返回 ImportResult。
+
+    `progress(done, total, stage)` 报告进度（后台任务的进度条、命令行的进度行）。
+    """
     started = time.perf_counter()
+    progress = progress or _no_progress
+    progress(0, 0, "读取文件")
     spec = specs.ENTITY
     check_mode(mode)
     target = resolve_target(spec, user, unit)
@@ -912,6 +923,7 @@ def import_entities(source, filename="", *, user=None, mode="insert", unit=None,
         else now,
     )
     estimated = data.count(b"\n") if table.format == "csv" else len(data) // 100
+    progress(0, max(1, estimated - 1), "校验并写入")  # 行数的估计（减去表头）
     if connection.vendor == "sqlite":
         writer_class = _SqliteEntityWriter
     elif connection.vendor == "postgresql":
@@ -944,8 +956,11 @@ def import_entities(source, filename="", *, user=None, mode="insert", unit=None,
                     chunks = _validate_in_children(parts, plan, writer.format)
                 else:
                     chunks = _validate_here(rows, plan, writer.format)
+                done = 0
                 for numbers, out, n_errors in chunks:
                     writer.write(numbers, out, clean=not n_errors)
+                    done += len(numbers)
+                    progress(done, max(estimated - 1, done), "校验并写入")
                 if isinstance(writer, _PostgresEntityWriter):
                     writer.finish_copy()
                 timings["validate_write"] = mark() - t
@@ -954,6 +969,7 @@ def import_entities(source, filename="", *, user=None, mode="insert", unit=None,
                     raise failed("文件只有表头，没有数据行")
                 if total:
                     raise ImportFailed(plan.errors + writer.errors, total, plan.counter[0])
+                progress(done, done, "收尾：建索引、提交")
                 t = mark()
                 writer.finish()
                 timings["finish"] = mark() - t

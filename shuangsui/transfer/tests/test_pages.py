@@ -10,6 +10,7 @@ from shuangsui.core.models import ApiToken
 from shuangsui.core.tests.base import BaseTestCase
 from shuangsui.directory.models import Entity
 from shuangsui.inspectors.models import Inspector
+from shuangsui.jobs.testing import run_queued
 from shuangsui.transfer import specs
 
 from .helpers import bad_check_digit, csv_bytes, csv_rows, uid, xlsx_rows
@@ -53,12 +54,20 @@ class ImportPageTests(BaseTestCase):
         response = self.client.get(reverse("import", args=["entities"]))
         self.assertEqual(response.status_code, 302)  # 未登录转登录页
 
+    def submit(self, kind, payload):
+        """上传 → 转到后台任务页；工作进程（真的数据库后端）跑完后，任务页转到结果页。"""
+        response = self.client.post(reverse("import", args=[kind]), payload)
+        self.assertEqual(response.status_code, 302, response.content)
+        self.assertIn("/jobs/", response["Location"])
+        waiting = self.client.get(response["Location"])
+        self.assertContains(waiting, "排队中")
+        run_queued()
+        return self.client.get(response["Location"], follow=True)
+
     def test_successful_upload(self):
         self.login("planner")
         data = csv_bytes([[uid("91350503MA0000101"), "页面导入有限公司", "35050301"]], HEADER)
-        response = self.client.post(
-            reverse("import", args=["entities"]), {"file": upload(data), "mode": "insert"}
-        )
+        response = self.submit("entities", {"file": upload(data), "mode": "insert"})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "导入成功")
         self.assertContains(response, "新增 1 条")
@@ -67,11 +76,10 @@ class ImportPageTests(BaseTestCase):
     def test_default_unit_from_form(self):
         self.login("planner")
         data = csv_bytes([[uid("91350503MA0000102"), "默认单位有限公司"]], HEADER[:2])
-        response = self.client.post(
-            reverse("import", args=["entities"]),
-            {"file": upload(data), "mode": "insert", "unit": self.station2.pk},
+        response = self.submit(
+            "entities", {"file": upload(data), "mode": "insert", "unit": self.station2.pk}
         )
-        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "导入成功")
         self.assertEqual(Entity.objects.get(name="默认单位有限公司").unit, self.station2)
         response = self.client.post(
             reverse("import", args=["entities"]),
@@ -85,13 +93,10 @@ class ImportPageTests(BaseTestCase):
         data = csv_bytes(
             [[uid("91350503MA0000104"), "好", "35050301"], [bad, "坏", "35050301"]], HEADER
         )
-        response = self.client.post(
-            reverse("import", args=["entities"]), {"file": upload(data), "mode": "insert"}
-        )
-        self.assertEqual(response.status_code, 400)
-        self.assertContains(response, "没有写入任何数据", status_code=400)
-        self.assertContains(response, "第3行", status_code=400)
-        self.assertContains(response, "下载错误报告（XLSX）", status_code=400)
+        response = self.submit("entities", {"file": upload(data), "mode": "insert"})
+        self.assertContains(response, "没有写入任何数据")
+        self.assertContains(response, "第3行")
+        self.assertContains(response, "下载错误报告（XLSX）")
         self.assertFalse(Entity.objects.filter(name="好").exists())
         token = response.context["token"]
         report = self.client.get(reverse("import-report", args=["entities", token]))
@@ -129,9 +134,7 @@ class ImportPageTests(BaseTestCase):
             [["35050300999", "页面人员", "35050301", "信用监管股"]],
             ["执法证号", "姓名", "所在单位", "所属部门"],
         )
-        response = self.client.post(
-            reverse("import", args=["inspectors"]), {"file": upload(data), "mode": "insert"}
-        )
+        response = self.submit("inspectors", {"file": upload(data), "mode": "insert"})
         self.assertContains(response, "导入成功")
         self.assertEqual(Inspector.objects.get(badge_no="35050300999").department.code, "350503D01")
 

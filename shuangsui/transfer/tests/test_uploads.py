@@ -14,6 +14,7 @@ from django.urls import reverse
 from shuangsui.core.models import ApiToken
 from shuangsui.core.tests.base import BaseTestCase
 from shuangsui.directory.models import Entity
+from shuangsui.jobs.testing import run_queued
 
 from .helpers import csv_bytes, uid
 
@@ -144,6 +145,9 @@ class UploadLimitTests(BaseTestCase):
             reverse("import", args=["entities"]),
             {"file": upload(csv_bytes(rows, HEADER)), "mode": "insert"},
         )
+        self.assertEqual(response.status_code, 302)
+        run_queued()
+        response = self.client.get(response["Location"], follow=True)
         self.assertContains(response, "导入成功")
 
     def test_the_schema_declares_413(self):

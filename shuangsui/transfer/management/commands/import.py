@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shuangsui.core import audit
 from shuangsui.core.models import User
+from shuangsui.jobs.progress import TerminalProgress
 from shuangsui.transfer import services
 
 
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"找不到有效用户“{opts['user']}”")
         token = audit.set_actor(user)
+        # 进度：终端上是一行“\r”刷新的进度，重定向到文件时是几行普通文字（标准错误只留错误）
+        progress = TerminalProgress(getattr(self.stdout, "_out", self.stdout))
         try:
             result = services.run_import(
                 opts["kind"],
@@ -42,6 +45,7 @@ class Command(BaseCommand):
                 user=user,
                 mode=opts["mode"],
                 unit=opts["unit"],
+                progress=progress,
             )
         except services.ImportFailed as failure:
             for line in failure.lines():
@@ -52,6 +56,7 @@ class Command(BaseCommand):
         except PermissionDenied as exc:
             raise CommandError(str(exc) or "没有权限", returncode=2) from None
         finally:
+            progress.close()
             audit.reset_actor(token)
         self.stdout.write(
             f"导入成功：{result.rows} 行，新增 {result.created}，更新 {result.updated}"
