@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "shuangsui.notices",
     "shuangsui.transfer",
     "shuangsui.publicity",
+    "shuangsui.stats",
     "shuangsui.api",
     "shuangsui.demo",
     "axes",

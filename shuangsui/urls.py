@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/", include("shuangsui.plans.urls")),
     path("draws/", include("shuangsui.draws.urls")),
     path("inspections/", include("shuangsui.inspections.urls")),
+    path("stats/", include("shuangsui.stats.urls")),
     path("jobs/", include("shuangsui.jobs.urls")),
     path("results/", include("shuangsui.results.urls")),
     path("notices/", include("shuangsui.notices.urls")),

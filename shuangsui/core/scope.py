@@ -36,6 +36,7 @@ CAPABILITIES = {
         "draws.operate",
         "directory.export",
         "credit.view",
+        "stats.view",
     },
     Role.PLANNER: {
         "directory.view",
@@ -54,6 +55,7 @@ CAPABILITIES = {
         "draws.view",
         "draws.operate",
         "credit.view",
+        "stats.view",
     },
     Role.BUSINESS: {
         "directory.view",
@@ -75,6 +77,7 @@ CAPABILITIES = {
         "draws.view",
         "credit.view",
         "work.station",
+        "stats.view",
     },
     Role.INSPECTOR: {"directory.view", "catalog.view", "work.own", "credit.view"},
     Role.JOINT_DEPT: {"directory.view", "catalog.view", "catalog.edit", "plans.view", "draws.view"},

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
+
 from shuangsui.core import scope
 from shuangsui.plans.choices import DIFFERENTIATED_MODES, Stratify, TargetKind
 from shuangsui.plans.services import percent, ratio_str, rules_for
@@ -10,6 +12,19 @@ from shuangsui.plans.services import percent, ratio_str, rules_for
 from .choices import DrawStatus, TargetRole
 from .models import DrawnTarget
 from .protocol import quota_from_ratio
+
+# 计入差异化占比的抽中对象：有效（已完成、未作废）抽取中入选的市场主体
+COUNTED = Q(
+    role=TargetRole.SELECTED,
+    draw__status=DrawStatus.COMPLETED,
+    draw__task__target_kind=TargetKind.ENTITIES,
+)
+# 其中差异化抽取的：任务按信用分类分层且各类配额分别设定，该户属于 A–D 类（未分类不计）
+DIFFERENTIATED = Q(
+    draw__task__stratify=Stratify.CREDIT,
+    draw__task__quota_mode__in=DIFFERENTIATED_MODES,
+    stratum__in=["A", "B", "C", "D"],
+)
 
 
 @dataclass
@@ -43,25 +58,13 @@ def differentiated_share(user, *, year=None, tasks=None):
     差异化：任务按信用分类分层且分类设定比例、户数，或基数比例按分类加权，且该户属于 A–D 类
     （未分类不计）。
     """
-    rows = scope.scoped(
-        DrawnTarget.objects.filter(
-            role=TargetRole.SELECTED,
-            draw__status=DrawStatus.COMPLETED,
-            draw__task__target_kind=TargetKind.ENTITIES,
-        ),
-        user,
-        "draws.view",
-    )
+    rows = scope.scoped(DrawnTarget.objects.filter(COUNTED), user, "draws.view")
     if year is not None:
         rows = rows.filter(draw__task__year=year)
     if tasks is not None:
         rows = rows.filter(draw__task__in=tasks)
     total = rows.count()
-    diff = rows.filter(
-        draw__task__stratify=Stratify.CREDIT,
-        draw__task__quota_mode__in=DIFFERENTIATED_MODES,
-        stratum__in=["A", "B", "C", "D"],
-    ).count()
+    diff = rows.filter(DIFFERENTIATED).count()
     target = rules_for(scope.root_unit(user)).differentiated_share_min
     return ShareReport(total=total, differentiated=diff, target=target)
 

@@ -59,6 +59,11 @@ class Exporter:
     # XLSX：表头上方加粗的一行标题（如“任务编号 名称（第1次抽取）”），有标题时表头也加粗
     caption = ""
     widths: dict = {}  # XLSX：列宽，如 {"C": 22}；未给的列按表头长度
+    # 表头之前的几行（如标题、填报单位、期间、填报人、日期）；第一行加粗
+    preamble: list = []
+    # 两行表头：[(分组名, 跨几列)]，覆盖全部列；分组名为空的列上下两行合并。
+    # XLSX 合并单元格，CSV 分组名写在该组第一列
+    header_groups: list = []
 
     def header(self):
         return list(self.columns)
@@ -86,11 +91,23 @@ class _Echo:
         return value
 
 
+def _lead_rows(exporter):
+    """CSV 表头之前的行：表头前的说明，以及分组表头（分组名在该组第一列）。"""
+    rows = [[line] for line in getattr(exporter, "preamble", [])]
+    groups = getattr(exporter, "header_groups", [])
+    if groups:
+        row = []
+        for title, span in groups:
+            row += [title or ""] + [""] * (span - 1)
+        rows.append(row)
+    return rows
+
+
 def iter_csv(exporter):
     """逐块给出 CSV 的字节（先是 UTF-8 BOM）。"""
     writer = csv.writer(_Echo())
     yield "\ufeff".encode()
-    batch = []
+    batch = [writer.writerow([neutralise(v) for v in row]) for row in _lead_rows(exporter)]
     for row in exporter:
         batch.append(writer.writerow([neutralise(v) for v in row]))
         if len(batch) >= CSV_BATCH:
@@ -105,7 +122,7 @@ def write_csv(exporter, fh):
     count = -1
     writer = csv.writer(_Echo())
     fh.write("\ufeff".encode())
-    batch = []
+    batch = [writer.writerow([neutralise(v) for v in row]) for row in _lead_rows(exporter)]
     for row in exporter:
         count += 1
         batch.append(writer.writerow([neutralise(v) for v in row]))
@@ -122,8 +139,9 @@ def write_xlsx(exporters, fh):
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.cell_range import CellRange
 
     if isinstance(exporters, Exporter):
         exporters = [exporters]
@@ -154,7 +172,11 @@ def write_xlsx(exporters, fh):
             sheet.column_dimensions[letter].width = width
         rows = iter(exporter)
         next(rows)  # 表头（同 header()）
-        if exporter.caption:
+        for i, line in enumerate(exporter.preamble):
+            sheet.append([strong(sheet, line) if i == 0 else cell(line)])
+        if exporter.header_groups:
+            _grouped_header(sheet, exporter, header, strong, CellRange, Alignment)
+        elif exporter.caption:
             sheet.append([strong(sheet, exporter.caption)])
             sheet.append([strong(sheet, v) for v in header])
         else:
@@ -164,6 +186,35 @@ def write_xlsx(exporters, fh):
             sheet.append([cell(v) for v in row])
     book.save(fh)
     return count
+
+
+def _grouped_header(sheet, exporter, header, strong, CellRange, Alignment):
+    """两行表头：分组名跨列合并；不属分组的列上下合并（只写模式：合并范围在保存时写出）。"""
+    first = len(exporter.preamble) + 1
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    top, col = [], 1
+    for title, span in exporter.header_groups:
+        for offset in range(span):
+            value = (title or header[col - 1]) if offset == 0 else None
+            top.append(strong(sheet, value))
+            top[-1].alignment = center
+        if title and span > 1:
+            sheet.merged_cells.add(
+                CellRange(min_col=col, max_col=col + span - 1, min_row=first, max_row=first)
+            )
+        elif not title:
+            sheet.merged_cells.add(
+                CellRange(min_col=col, max_col=col + span - 1, min_row=first, max_row=first + 1)
+            )
+        col += span
+    sheet.append(top)
+    bottom, col = [], 1
+    for title, span in exporter.header_groups:
+        for offset in range(span):
+            bottom.append(strong(sheet, header[col - 1 + offset] if title else None))
+            bottom[-1].alignment = center
+        col += span
+    sheet.append(bottom)
 
 
 def write(exporter, fh, fmt):

@@ -136,6 +136,11 @@ class TaskForm(forms.Form):
         required=False,
         widget=CHECKS,
     )
+    professional = forms.BooleanField(
+        label="专业领域",
+        required=False,
+        help_text="专业领域的任务不计入差异化抽查户数占比（“除专业领域外”）",
+    )
     include_a = forms.BooleanField(
         label="明确纳入A类主体", required=False, help_text="默认A类“无事不扰”，不进入抽取名单"
     )
@@ -220,6 +225,7 @@ class TaskForm(forms.Form):
                 "lead_department",
                 "target_kind",
                 "library",
+                "professional",
                 "include_a",
                 "stratify",
                 "quota_mode",
@@ -278,6 +284,7 @@ class TaskForm(forms.Form):
                 "entity_types",
                 "statuses",
                 "key_tags",
+                "professional",
                 "include_a",
                 "stratify",
                 "quota_mode",

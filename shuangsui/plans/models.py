@@ -395,6 +395,11 @@ class Task(models.Model):
     )
     statuses = models.CharField("登记状态", max_length=255, default=",active,")
     key_tags = models.CharField("重点领域", max_length=255, blank=True)
+    professional = models.BooleanField(
+        "专业领域",
+        default=False,
+        help_text="专业领域的抽查任务不计入差异化抽查户数占比（“除专业领域外”）",
+    )
     include_a = models.BooleanField(
         "明确纳入A类", default=False, help_text="默认A类“无事不扰”；重点事项等确需检查时勾选"
     )

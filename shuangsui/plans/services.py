@@ -354,6 +354,7 @@ TASK_FIELDS = {
     "industries",
     "statuses",
     "key_tags",
+    "professional",
     "include_a",
     "stratify",
     "quota_mode",

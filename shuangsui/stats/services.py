@@ -1,0 +1,350 @@
+"""统计表：按年度（及季度）、按单位汇总抽查工作，所 → 县（区）→ 市逐级汇总；完整性检查。
+
+每张表都用聚合查询算出（每个单位一组带条件的 COUNT，同一条 SQL），不逐户循环。
+可见范围按辖区：市看各县（区）并列，县（区）看各所，所只看本所。
+
+对象所在单位：市场主体取其登记/管辖单位，对象库中的对象取其所属单位（抽中对象本身记的是
+任务所属单位，所以这里按对象定位）。有效抽取：已完成、未作废的抽取。
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from shuangsui.core import scope
+from shuangsui.core.choices import Role, UnitLevel
+from shuangsui.core.models import OrgUnit, User
+from shuangsui.directory.choices import EntityStatus, EntityType
+from shuangsui.directory.models import Entity
+from shuangsui.draws.choices import DrawStatus, TargetRole
+from shuangsui.draws.models import DrawnTarget
+from shuangsui.draws.reports import COUNTED, DIFFERENTIATED
+from shuangsui.inspections.choices import InspectionStatus
+from shuangsui.inspections.models import Inspection
+from shuangsui.plans.choices import PlanKind, TaskStatus
+from shuangsui.plans.models import AnnualPlan, Task
+from shuangsui.plans.services import percent, ratio_cap, rules_for, task_ratio
+
+VIEW = "stats.view"
+
+# 统计期间：全年或某一季度（按抽取完成日期）
+PERIODS = {
+    "": "全年",
+    "Q1": "第一季度",
+    "Q2": "第二季度",
+    "Q3": "第三季度",
+    "Q4": "第四季度",
+}
+
+# 表头：(分组, [(键, 列名)])；导出时分组为合并的上一行表头
+COLUMN_GROUPS = [
+    ("抽查情况", [("tasks", "抽查任务数"), ("targets", "抽取户数")]),
+    ("检查进度", [("dispatched", "已派发"), ("pending", "待检查")]),
+    (
+        "年度企业抽查比例",
+        [("enterprises", "抽查企业数"), ("base", "企业基数"), ("ratio", "抽查比例")],
+    ),
+    (
+        "差异化抽查（除专业领域外）",
+        [("share_total", "计入户数"), ("share_diff", "差异化户数"), ("share", "占比")],
+    ),
+]
+COLUMNS = [key for _, cols in COLUMN_GROUPS for key, _ in cols]
+
+
+class StatsError(ValueError):
+    """统计参数不对（期间、单位）：给页面与命令行的中文说明。"""
+
+
+@dataclass
+class Row:
+    unit: OrgUnit
+    figures: dict
+    total: bool = False
+
+    @property
+    def label(self):
+        return "合计" if self.total else self.unit.name
+
+    def cells(self):
+        return [self.figures.get(key) for key in COLUMNS]
+
+
+@dataclass
+class StatsTable:
+    title: str
+    unit: OrgUnit
+    year: int
+    period: str
+    rows: list
+    total: Row
+    min_ratio: Decimal
+    min_share: Decimal
+    warnings: list = field(default_factory=list)
+
+    @property
+    def period_label(self):
+        return f"{self.year}年{PERIODS[self.period]}"
+
+    @property
+    def all_rows(self):
+        return [*self.rows, self.total] if len(self.rows) > 1 else [self.total]
+
+
+def row_units(root):
+    """表中并列的单位：市 → 各县（区），县（区）→ 各所，所 → 本所。"""
+    level = {UnitLevel.PROVINCE: UnitLevel.CITY, UnitLevel.CITY: UnitLevel.COUNTY}.get(
+        root.level, UnitLevel.STATION if root.level == UnitLevel.COUNTY else None
+    )
+    if level is None:
+        return [root]
+    children = list(OrgUnit.objects.filter(parent=root, level=level).order_by("code"))
+    return children or [root]
+
+
+def report_unit(user, code=None):
+    """统计的单位：默认为用户辖区的根单元；给了代码时须在辖区内。"""
+    if not scope.can(user, VIEW):
+        raise StatsError("您的角色不能查看统计")
+    root = scope.root_unit(user)
+    if not code:
+        return root
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None:
+        raise StatsError(f"没有代码为 {code} 的单位")
+    if not scope.in_scope(user, unit.path):
+        raise StatsError(f"单位 {code} 不在您的辖区内")
+    if unit.level == UnitLevel.DEPARTMENT:
+        raise StatsError("统计按县（区）、所汇总，请选择县（区）或所")
+    return unit
+
+
+def period_range(year, period):
+    if period not in PERIODS:
+        raise StatsError(f"统计期间应为 {'、'.join(k for k in PERIODS if k)} 或空（全年）")
+    if not period:
+        return None
+    q = int(period[1])
+    start = datetime.date(year, 3 * q - 2, 1)
+    end = datetime.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+    return start, end
+
+
+def _placed(path):
+    """抽中对象位于 `path` 单元之内（按主体或对象库对象的所属单位）。"""
+    return scope.under(path, "entity__scope_path") | scope.under(path, "target_object__scope_path")
+
+
+def _ratio(part, whole):
+    return Decimal(part) / whole if whole else None
+
+
+def plan_base(unit, year):
+    """该单位本年度年度抽查计划的比例基数（官方实有数或名录统计数）；没有时 None。"""
+    for plan in AnnualPlan.objects.filter(unit=unit, year=year, kind=PlanKind.ANNUAL).order_by(
+        "id"
+    ):
+        if plan.base is not None:
+            return plan.base
+    return None
+
+
+def yearly_table(user, year, *, unit_code=None, period=""):
+    """年度统计表。`period` 为空（全年）或 Q1–Q4；年度企业抽查比例总按全年。"""
+    root = report_unit(user, unit_code)
+    window = period_range(year, period)
+    units = row_units(root)
+    keyed = [(str(i), u.path) for i, u in enumerate(units)] + [("t", root.path)]
+
+    valid = DrawnTarget.objects.filter(
+        role=TargetRole.SELECTED, draw__status=DrawStatus.COMPLETED, draw__task__year=year
+    )
+    in_period = Q()
+    if window:
+        in_period = Q(
+            draw__completed_at__date__gte=window[0], draw__completed_at__date__lt=window[1]
+        )
+    counted = COUNTED & ~Q(draw__task__professional=True) & in_period
+    aggs = {}
+    for key, path in keyed:
+        here = _placed(path)
+        aggs[f"{key}_tasks"] = Count("draw__task", distinct=True, filter=here & in_period)
+        aggs[f"{key}_targets"] = Count("id", filter=here & in_period)
+        aggs[f"{key}_enterprises"] = Count(
+            "entity", distinct=True, filter=here & Q(entity__entity_type=EntityType.ENTERPRISE)
+        )
+        aggs[f"{key}_share_total"] = Count("id", filter=here & counted)
+        aggs[f"{key}_share_diff"] = Count("id", filter=here & counted & DIFFERENTIATED)
+    drawn = valid.filter(_placed(root.path)).aggregate(**aggs)
+
+    inspections = Inspection.objects.filter(
+        scope.under(root.path), task__year=year, draw__status=DrawStatus.COMPLETED
+    )
+    if window:
+        inspections = inspections.filter(
+            draw__completed_at__date__gte=window[0], draw__completed_at__date__lt=window[1]
+        )
+    aggs = {}
+    for key, path in keyed:
+        here = scope.under(path)
+        aggs[f"{key}_dispatched"] = Count("id", filter=here & ~Q(status=InspectionStatus.CANCELLED))
+        aggs[f"{key}_pending"] = Count("id", filter=here & Q(status=InspectionStatus.PENDING))
+    checked = inspections.aggregate(**aggs)
+
+    # 企业基数：上年末名录中存续的企业（含未年报，个体工商户等不计）
+    year_end = datetime.date(year - 1, 12, 31)
+    population = Entity.objects.filter(
+        scope.under(root.path),
+        entity_type=EntityType.ENTERPRISE,
+        status=EntityStatus.ACTIVE,
+    ).filter(Q(established__isnull=True) | Q(established__lte=year_end))
+    counts = population.aggregate(
+        **{f"{key}_base": Count("id", filter=scope.under(path)) for key, path in keyed}
+    )
+
+    def figures(key, unit):
+        f = {name: drawn[f"{key}_{name}"] for name in ("tasks", "targets", "enterprises")}
+        f["dispatched"] = checked[f"{key}_dispatched"]
+        f["pending"] = checked[f"{key}_pending"]
+        f["base"] = plan_base(unit, year) if unit.level != UnitLevel.STATION else None
+        if f["base"] is None:
+            f["base"] = counts[f"{key}_base"]
+        f["ratio"] = _ratio(f["enterprises"], f["base"])
+        f["share_total"] = drawn[f"{key}_share_total"]
+        f["share_diff"] = drawn[f"{key}_share_diff"]
+        f["share"] = _ratio(f["share_diff"], f["share_total"])
+        return f
+
+    rows = [Row(unit, figures(str(i), unit)) for i, unit in enumerate(units)]
+    total = Row(root, figures("t", root), total=True)
+    if root.level not in (UnitLevel.COUNTY, UnitLevel.STATION) and len(rows) > 1:
+        # 市（省）没有自己的计划基数时，合计的基数为各县（区）基数之和
+        if plan_base(root, year) is None:
+            total.figures["base"] = sum(r.figures["base"] for r in rows)
+            total.figures["ratio"] = _ratio(total.figures["enterprises"], total.figures["base"])
+    rules = rules_for(root)
+    table = StatsTable(
+        title=f"{year}年“双随机、一公开”抽查统计表",
+        unit=root,
+        year=year,
+        period=period,
+        rows=rows,
+        total=total,
+        min_ratio=rules.min_yearly_ratio,
+        min_share=rules.differentiated_share_min,
+    )
+    for row in table.all_rows:
+        f = row.figures
+        if f["ratio"] is not None and f["ratio"] < table.min_ratio:
+            table.warnings.append(
+                f"{row.label}：年度企业抽查比例 {percent(f['ratio'])} 低于下限 "
+                f"{percent(table.min_ratio)}"
+            )
+        if f["share"] is not None and f["share"] < table.min_share:
+            table.warnings.append(
+                f"{row.label}：差异化抽查户数占比 {percent(f['share'])} 低于 "
+                f"{percent(table.min_share)}"
+            )
+    return table
+
+
+def display(key, value):
+    """单元格的显示文字：比例为百分数，空值为“—”。"""
+    if value is None:
+        return "—"
+    if key in ("ratio", "share"):
+        return percent(value)
+    return value
+
+
+# 完整性检查 -----------------------------------------------------------------
+
+ENFORCEMENT_ROLES = (Role.INSPECTOR, Role.STATION_HEAD)
+
+
+@dataclass
+class Finding:
+    """一条完整性问题：说明，以及去修正的页面（URL 名与参数）。"""
+
+    text: str
+    url_name: str
+    url_args: tuple = ()
+
+
+@dataclass
+class Completeness:
+    name: str
+    findings: list
+
+    @property
+    def ok(self):
+        return not self.findings
+
+
+def missing_inspectors(user):
+    """执法角色的账号都应在检查人员名录库中（“100%入库”）。"""
+    path = scope.root_path(user)
+    if not path:
+        return []
+    users = (
+        User.objects.filter(
+            scope.under(path, "unit__path"),
+            role__in=ENFORCEMENT_ROLES,
+            is_active=True,
+            inspector__isnull=True,
+        )
+        .select_related("unit")
+        .order_by("unit__path", "username")
+    )
+    return [
+        Finding(
+            f"{u.unit.name} {u.get_full_name() or u.username}（{u.get_role_display()}，"
+            f"账号 {u.username}）没有检查人员记录",
+            "import",
+            ("inspectors",),
+        )
+        for u in users
+    ]
+
+
+def tasks_over_cap(user, year):
+    """已批准（或已抽取）的任务，抽查比例不得超过所含一般事项的比例上限。
+
+    逐个任务比较（任务数有限，不是逐户）；分类比例、分类户数的任务按有效抽取冻结的各层人数算比例。
+    """
+    tasks = scope.scoped(
+        Task.objects.filter(year=year, status__in=[TaskStatus.APPROVED, TaskStatus.DRAWN]),
+        user,
+        "plans.view",
+    )
+    out = []
+    for task in tasks.prefetch_related("items", "draws").order_by("code"):
+        cap, item = ratio_cap(task)
+        if cap is None:
+            continue
+        draw = next((d for d in task.draws.all() if d.status == DrawStatus.COMPLETED), None)
+        ratio = task_ratio(task, draw.strata if draw else None)
+        if ratio is not None and ratio > cap:
+            out.append(
+                Finding(
+                    f"{task.code} {task.name}：抽查比例 {percent(ratio)} 超过一般事项"
+                    f"“{item.name}”的比例上限 {percent(cap)}",
+                    "task-detail",
+                    (task.pk,),
+                )
+            )
+    return out
+
+
+def completeness(user, year):
+    return [
+        Completeness("执法人员100%入库", missing_inspectors(user)),
+        Completeness("一般事项不超过比例上限", tasks_over_cap(user, year)),
+    ]
+
+
+def today():
+    return timezone.localdate()

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.stats_index, name="stats"),
+    path("download.<str:fmt>", views.stats_download, name="stats-download"),
+]
