@@ -6,7 +6,7 @@
 实地检查（每户两名执法人员），B、C、D 类各 5%，约 10 户。建任务、批准、冻结、双方承诺与揭示直接
 调用服务（抽取仪式的页面另有 test_browser_ceremony.py）；此后经页面：planner 在抽取页执行抽取，
 进入匹配结果页，核对每户的检查组成员、下载检查组名单 XLSX 核对执法证号、看工作量；“inspector”
-在另一个浏览器上下文里登录，工作清单恰是其有效指派的对象，点开一户看“两单”；别人的对象 404，
+在另一个浏览器上下文里登录，工作清单恰是其有效指派的对象，点开一户看“两单”；别人的对象 403（说明不是指派给他的），
 匹配结果页、检查组名单与工作量对检查人员不开放。截图在 test-artifacts/。
 """
 
@@ -300,9 +300,10 @@ def test_a_matched_inspector_sees_their_worklist(
         expect(inspector.locator("#back-to-matching")).to_have_count(0)
         shot(inspector, "44-worklist-inspection")
 
-        # 别人的对象 404；匹配结果、检查组名单、本次抽取的工作量与抽取页对检查人员都不开放
+        # 别人的对象 403 并说明原因；匹配结果、检查组名单、本次抽取的工作量与抽取页对检查人员都不开放
         other = Inspection.objects.filter(draw=draw).exclude(uid__in=own).order_by("rank").first()
-        visit(inspector, server, reverse("inspection-detail", args=[other.pk]), status=404)
+        visit(inspector, server, reverse("inspection-detail", args=[other.pk]), status=403)
+        expect(inspector.locator("#error-403")).to_contain_text("这户不是指派给您的检查对象")
         shot(inspector, "45-worklist-not-mine")
         for name in ("draw-matching", "draw-groups-xlsx", "draw-workload", "draw-detail"):
             response = inspector.goto(base_url(server) + reverse(name, args=[draw.pk]))
