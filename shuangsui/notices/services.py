@@ -15,6 +15,7 @@ from shuangsui.core import audit, scope
 from shuangsui.inspections import services as inspections
 from shuangsui.inspections.models import Inspection
 
+from . import signals
 from .choices import MATERIALS, MailOutcome
 from .models import Mailing, window
 
@@ -267,6 +268,7 @@ def record_outcome(mailing, user, *, outcome, outcome_on, return_reason=""):
                 "return_reason": mailing.return_reason,
             },
         )
+        signals.mailing_outcome_recorded.send(sender=Mailing, mailing=mailing, user=user)
     return mailing
 
 

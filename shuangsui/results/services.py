@@ -28,7 +28,7 @@ from shuangsui.inspectors.choices import InspectorKind
 from shuangsui.plans import services as plans
 from shuangsui.plans.choices import PublicationStart, TaskStatus
 
-from . import files
+from . import files, signals
 from .choices import NO_PROBLEM, STATUS_CODES, ResultStatus
 from .models import Attachment, Result, join
 
@@ -393,6 +393,7 @@ def submit(user, inspection, item, data=None):
         audit.log("result.submitted", result, before=before, after=_snapshot(result))
         if result.status == ResultStatus.APPROVED:
             refresh(inspection)
+            signals.result_approved.send(sender=Result, result=result, user=user)
         return result
 
 
@@ -413,6 +414,7 @@ def approve(user, result):
         result.save()
         audit.log("result.approved", result, after={"version": result.version})
         refresh(result.inspection)
+        signals.result_approved.send(sender=Result, result=result, user=user)
         return result
 
 
