@@ -5,6 +5,7 @@ from shuangsui.core import scope
 from shuangsui.core.paging import paginate
 from shuangsui.draws.services import draws_for_entity
 from shuangsui.inspections.models import Inspection
+from shuangsui.listings.services import entity_listings
 from shuangsui.results.services import entity_results
 
 from .filters import EntityFilterSet
@@ -56,5 +57,6 @@ def entity_detail(request, uid):
             "draws": draws,
             "results": list(entity_results(request.user, entity)),  # 部门间互认
             "show_credit": scope.can(request.user, "credit.view"),
+            "listings": list(entity_listings(request.user, entity)),  # 经营异常名录
         },
     )
