@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shuangsui.results",
     "shuangsui.notices",
     "shuangsui.followups",
+    "shuangsui.dossier",
     "shuangsui.transfer",
     "shuangsui.publicity",
     "shuangsui.stats",

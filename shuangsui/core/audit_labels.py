@@ -55,6 +55,7 @@ ACTIONS = {
     "followup.decision": "登记行政处罚决定书文号",
     "followup.rechecked": "登记责令改正复查",
     "followup.closed": "后续处置完结",
+    "dossier.downloaded": "下载立卷归档",
     "mailing.sent": "登记邮寄告知书",
     "mailing.restarted": "重新开始两次邮寄（首次退回过晚）",
     "mailing.outcome": "登记邮寄结果",
