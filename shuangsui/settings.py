@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "shuangsui.results",
     "shuangsui.notices",
     "shuangsui.listings",
+    "shuangsui.followups",
+    "shuangsui.dossier",
     "shuangsui.transfer",
     "shuangsui.publicity",
     "shuangsui.stats",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("results/", include("shuangsui.results.urls")),
     path("notices/", include("shuangsui.notices.urls")),
     path("listings/", include("shuangsui.listings.urls")),
+    path("followups/", include("shuangsui.followups.urls")),
+    path("dossier/", include("shuangsui.dossier.urls")),
     path("public/", include("shuangsui.publicity.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
