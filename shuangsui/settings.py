@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "shuangsui.inspections",
     "shuangsui.results",
     "shuangsui.notices",
+    "shuangsui.credit",
     "shuangsui.transfer",
     "shuangsui.publicity",
     "shuangsui.stats",
