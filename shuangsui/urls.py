@@ -16,6 +16,7 @@ urlpatterns = [
     path("jobs/", include("shuangsui.jobs.urls")),
     path("results/", include("shuangsui.results.urls")),
     path("notices/", include("shuangsui.notices.urls")),
+    path("credit/", include("shuangsui.credit.urls")),
     path("public/", include("shuangsui.publicity.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
