@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shuangsui.listings",
     "shuangsui.followups",
     "shuangsui.dossier",
+    "shuangsui.credit",
     "shuangsui.transfer",
     "shuangsui.publicity",
     "shuangsui.stats",

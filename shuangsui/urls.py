@@ -19,6 +19,7 @@ urlpatterns = [
     path("listings/", include("shuangsui.listings.urls")),
     path("followups/", include("shuangsui.followups.urls")),
     path("dossier/", include("shuangsui.dossier.urls")),
+    path("credit/", include("shuangsui.credit.urls")),
     path("public/", include("shuangsui.publicity.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
