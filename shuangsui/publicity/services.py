@@ -35,6 +35,7 @@ from shuangsui.directory.models import Entity
 from shuangsui.directory.search import search_entities
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind, TargetRole
+from shuangsui.inspections.models import Inspection
 from shuangsui.plans import services as plans
 from shuangsui.plans.choices import PlanStatus, PublicationStart, TaskStatus
 from shuangsui.plans.models import AnnualPlan, Task
@@ -527,12 +528,42 @@ def public_results():
     )
 
 
+SEARCH_ENTITIES = 500  # 一次查询至多涉及的主体数（名称很常见的两个字也不会拖垮门户）
+
+
 def public_publications():
-    return Publication.objects.select_related("task", "authority").annotate(n=Count("rows"))
+    return (
+        Publication.objects.select_related("task", "authority")
+        .annotate(n=Count("rows"))
+        .order_by("-published_at", "-pk")
+    )
 
 
 def search_results(query):
     """按名称片段（2 个字起）或统一社会信用代码查找公示的结果；名称查找用名录库的检索。"""
     query = (query or "").strip()
-    entities = search_entities(Entity.objects.all(), query).values("pk")
+    # 名录库的检索（SQLite FTS5 / PostgreSQL pg_trgm）先找主体，至多 SEARCH_ENTITIES 户，再取其公示的结果
+    entities = list(
+        search_entities(Entity.objects.all(), query).values_list("pk", flat=True)[:SEARCH_ENTITIES]
+    )
     return public_results().filter(Q(entity__in=entities) | Q(uid=query.upper()))
+
+
+def public_checks(uid):
+    """对象在已公开任务的已完成抽取中被抽中的检查（名次、任务），不含作废的抽取与取消的对象。"""
+    return (
+        Inspection.objects.filter(
+            uid=uid, draw__status=DrawStatus.COMPLETED, task__in=public_tasks().values("pk")
+        )
+        .exclude(status="cancelled")
+        .select_related("task", "task__unit", "draw")
+        .order_by("-draw__completed_at")
+    )
+
+
+def public_listings(uid):
+    """对象列入经营异常名录的公开情况。
+
+    未完成：列异应用（shuangsui.listings）合入之后，在这里返回它批准的列入记录
+    （列入日期、列入原因、决定机关；移出日期）。现在返回空列表，页面写明“暂无”。"""
+    return []
