@@ -17,6 +17,7 @@ urlpatterns = [
     path("results/", include("shuangsui.results.urls")),
     path("notices/", include("shuangsui.notices.urls")),
     path("public/", include("shuangsui.publicity.urls")),
+    path("publication/", include("shuangsui.publicity.manage_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

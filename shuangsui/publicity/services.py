@@ -287,11 +287,11 @@ def due_date(result, calendar=None, rules=None):
 def clock(due, today=None):
     """期限的状态：{"state": overdue/soon/""，"days": 剩余天数（逾期为负）}；期限未定时 days 为 None。"""
     if due is None:
-        return {"state": "", "days": None}
+        return {"state": "", "days": None, "late": 0}
     today = today or timezone.localdate()
     days = (due - today).days
     state = "overdue" if days < 0 else ("soon" if days <= 3 else "")
-    return {"state": state, "days": days}
+    return {"state": state, "days": days, "late": max(0, -days)}
 
 
 def pending_with_clock(task, today=None):

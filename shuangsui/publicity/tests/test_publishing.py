@@ -166,7 +166,7 @@ class ClockTests(PublishingTestCase):
         self.assertEqual(
             [(r.pk, due) for r, due, _, _ in rows], [(result.pk, datetime.date(2027, 10, 8))]
         )
-        self.assertEqual(rows[0][3], {"state": "overdue", "days": -1})
+        self.assertEqual(rows[0][3], {"state": "overdue", "days": -1, "late": 1})
         services.publish(self.users["planner"], self.draw.task, today=datetime.date(2027, 10, 9))
         row = PublishedResult.objects.get(result=result)
         self.assertEqual((row.due_on, row.on_time), (datetime.date(2027, 10, 8), False))
