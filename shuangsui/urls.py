@@ -21,6 +21,7 @@ urlpatterns = [
     path("dossier/", include("shuangsui.dossier.urls")),
     path("credit/", include("shuangsui.credit.urls")),
     path("public/", include("shuangsui.publicity.urls")),
+    path("publication/", include("shuangsui.publicity.manage_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
