@@ -17,6 +17,7 @@ urlpatterns = [
     path("results/", include("shuangsui.results.urls")),
     path("notices/", include("shuangsui.notices.urls")),
     path("public/", include("shuangsui.publicity.urls")),
+    path("rechecks/", include("shuangsui.rechecks.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
