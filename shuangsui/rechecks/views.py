@@ -147,6 +147,7 @@ def _ceremony_step(request, pk, step, ok):
 @login_required
 @require_POST
 def sample_commit(request, pk):
+    services.get_sample(request.user, pk)  # 辖区之外：403，先于表单校验
     form = CommitForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
