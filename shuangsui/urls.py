@@ -22,6 +22,7 @@ urlpatterns = [
     path("credit/", include("shuangsui.credit.urls")),
     path("public/", include("shuangsui.publicity.urls")),
     path("publication/", include("shuangsui.publicity.manage_urls")),
+    path("rechecks/", include("shuangsui.rechecks.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
