@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shuangsui.catalog.choices import ItemKind
+from shuangsui.catalog.methods import ensure_check_methods
 from shuangsui.catalog.models import InspectionItem, ensure_result_codes
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import Role, UnitLevel
@@ -252,6 +253,7 @@ def build_org():
 
 def build_items(county):
     ensure_result_codes()
+    ensure_check_methods()
     made = []
     for code, name, kind, cap, obj, dept, methods, req, basis, subs in ITEMS:
         department = OrgUnit.objects.get(code=f"{county.code}D{dept}")
