@@ -300,6 +300,20 @@ def demo_usernames():
     return names
 
 
+_PASSWORD_HASHES = {}
+
+
+def demo_password_hash():
+    """演示密码的哈希只算一次，所有演示账号共用（Argon2 每算一次约 0.2 s、100 MB 内存；密码本来公开）。"""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    key = tuple(settings.PASSWORD_HASHERS)
+    if key not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[key] = make_password(DEMO_PASSWORD)
+    return _PASSWORD_HASHES[key]
+
+
 def build_users(county):
     """每个角色一个演示账号；用户名形如 planner（丰泽区）或 planner_350502。"""
     suffix = "" if county.code == "350503" else f"_{county.code}"
@@ -331,7 +345,7 @@ def build_users(county):
                 last_name=county.short_name or "",
                 is_staff=(role == Role.ADMIN),
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.save()
         users.append(user)
     return users
