@@ -48,6 +48,32 @@ def first_page(base):
         return False
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """make 的进程组（会话）里每个进程用过的 CPU 秒数（/proc 采样；退出的进程留最后一次的值）。
+
+    共用的机器上墙钟随负载变，CPU 秒数不怎么变：两者都打印。"""
+
+    def __init__(self, sid):
+        self.sid = sid
+        self.seen = {}
+
+    def sample(self):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == self.sid:  # 第 6 个字段 session；去掉 pid 与 (comm) 后下标 3
+                self.seen[entry.name] = (int(fields[11]) + int(fields[12])) / TICK
+        return sum(self.seen.values())
+
+
 def one_run(source, workdir, keep_venv, make_args):
     if workdir.exists() and not keep_venv:
         shutil.rmtree(workdir)
@@ -65,6 +91,7 @@ def one_run(source, workdir, keep_venv, make_args):
     env.pop("VIRTUAL_ENV", None)
     env.pop("DATABASE_URL", None)
     marks = [(0.0, "安装")]
+    cpu_at = {}
     lines = []
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -84,7 +111,10 @@ def one_run(source, workdir, keep_venv, make_args):
             for pattern, name in PHASES:
                 if pattern.search(line) and name not in [m[1] for m in marks]:
                     marks.append((now, name))
+                    cpu_at[name] = meter.sample()
 
+    meter = CpuMeter(proc.pid)
+    cpu_at["安装"] = 0.0
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -93,10 +123,12 @@ def one_run(source, workdir, keep_venv, make_args):
         while time.perf_counter() - started < 600:
             if proc.poll() is not None:
                 break
+            meter.sample()
             if first_page(base):
                 total = time.perf_counter() - started
+                cpu_at["end"] = meter.sample()
                 break
-            time.sleep(0.1)
+            time.sleep(0.05)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -112,8 +144,11 @@ def one_run(source, workdir, keep_venv, make_args):
         print("\n".join(f"{t:7.1f}s {text}" for t, text in lines[-40:]))
         raise SystemExit("make demo 没有给出首页")
     marks.append((total, "end"))
-    phases = [(name, marks[i + 1][0] - t) for i, (t, name) in enumerate(marks[:-1])]
-    return total, phases
+    phases = [
+        (name, marks[i + 1][0] - t, cpu_at[marks[i + 1][1]] - cpu_at[name])
+        for i, (t, name) in enumerate(marks[:-1])
+    ]
+    return total, cpu_at["end"], phases
 
 
 def main():
