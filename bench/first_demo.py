@@ -163,10 +163,17 @@ def main():
     load = os.getloadavg()[0]
     print(f"克隆 {args.source} → {workdir}；负载 {load:.1f}（{os.cpu_count()} 核）")
     for run in range(args.runs):
-        total, phases = one_run(args.source, workdir, args.keep_venv and run > 0, args.make_args)
-        parts = " · ".join(f"{name} {seconds:.1f} s" for name, seconds in phases)
+        total, cpu, phases = one_run(
+            args.source, workdir, args.keep_venv and run > 0, args.make_args
+        )
+        parts = " · ".join(
+            f"{name} {wall:.1f} s（CPU {used:.1f} s）" for name, wall, used in phases
+        )
         verdict = "达标" if total < TARGET else "未达标"
-        print(f"第{run + 1}次：首页 {total:.1f} s（目标 < {TARGET:.0f} s，{verdict}）：{parts}")
+        print(
+            f"第{run + 1}次：首页 {total:.1f} s（目标 < {TARGET:.0f} s，{verdict}），"
+            f"CPU 合计 {cpu:.1f} s；负载 {os.getloadavg()[0]:.1f}：{parts}"
+        )
         sys.stdout.flush()
 
 
