@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shuangsui.catalog.choices import ItemKind
+from shuangsui.catalog.methods import ensure_check_methods
 from shuangsui.catalog.models import InspectionItem, ensure_result_codes
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import Role, UnitLevel
@@ -252,6 +253,7 @@ def build_org():
 
 def build_items(county):
     ensure_result_codes()
+    ensure_check_methods()
     made = []
     for code, name, kind, cap, obj, dept, methods, req, basis, subs in ITEMS:
         department = OrgUnit.objects.get(code=f"{county.code}D{dept}")
@@ -298,6 +300,20 @@ def demo_usernames():
     return names
 
 
+_PASSWORD_HASHES = {}
+
+
+def demo_password_hash():
+    """演示密码的哈希只算一次，所有演示账号共用（Argon2 每算一次约 0.2 s、100 MB 内存；密码本来公开）。"""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    key = tuple(settings.PASSWORD_HASHERS)
+    if key not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[key] = make_password(DEMO_PASSWORD)
+    return _PASSWORD_HASHES[key]
+
+
 def build_users(county):
     """每个角色一个演示账号；用户名形如 planner（丰泽区）或 planner_350502。"""
     suffix = "" if county.code == "350503" else f"_{county.code}"
@@ -329,7 +345,7 @@ def build_users(county):
                 last_name=county.short_name or "",
                 is_staff=(role == Role.ADMIN),
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.save()
         users.append(user)
     return users
