@@ -259,3 +259,6 @@ api.add_router("/import", import_router)
 from shuangsui.results.api import router as results_router  # noqa: E402
 
 api.add_router("/results", results_router)
+from shuangsui.credit.api import router as credit_router  # noqa: E402
+
+api.add_router("/credit", credit_router)
