@@ -7,6 +7,7 @@ from shuangsui.credit import services as credit
 from shuangsui.credit.choices import ProposalStatus
 from shuangsui.draws.services import draws_for_entity
 from shuangsui.inspections.models import Inspection
+from shuangsui.listings.services import entity_listings
 from shuangsui.results.services import entity_results
 
 from .filters import EntityFilterSet
@@ -59,6 +60,7 @@ def entity_detail(request, uid):
             "draws": draws,
             "results": list(entity_results(request.user, entity)),  # 部门间互认
             "show_credit": show_credit,
+            "listings": list(entity_listings(request.user, entity)),  # 经营异常名录
             "credit_history": entity.credit_history.select_related("user") if show_credit else (),
             "credit_pending": credit.proposals_for(request.user, ProposalStatus.PENDING).filter(
                 entity=entity
