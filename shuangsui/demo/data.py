@@ -601,8 +601,10 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks
             plan, task = seed_tasks(main, planners[main.code])
             if checks:
                 from .checks import seed_checks  # 检查结果的各种状态
+                from .credit import seed_credit
 
                 checking = seed_checks(main, plan)
+                seed_credit(checking)  # 信用反馈：待确认、已确认、已驳回的建议与分类历史
         seed_mailings(planners[main.code])
         audit.log(
             "demo.loaded",
