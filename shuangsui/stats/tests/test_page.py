@@ -22,7 +22,7 @@ class PageTests(StatsTestCase):
         html = response.content.decode()
         self.assertIn('id="stats-table"', html)
         self.assertIn('data-unit="35050302"', html)
-        self.assertIn('colspan="3" scope="colgroup">年度企业抽查比例', html)
+        self.assertIn('colspan="5" scope="colgroup">年度企业抽查比例', html)
         self.assertIn('<div class="scroll-x">', html)
         self.assertIn("3% 低于下限 3.5%", html)
         self.assertIn(reverse("stats-download", args=["xlsx"]) + "?year=2026", html)
