@@ -4,8 +4,9 @@
 - 告知书被退回后第二次邮寄逾期（首次寄出之日起 30 日内未寄出第二次）；
 - 检查逾期未完成（过了检查对象的完成时限仍待检查、检查中）；
 - 结果审核逾期（提交后超过地区规定的审核工作日数仍待审核）；
-- 年度抽查计划、联合抽查计划逾期未备案（1 月底、3 月底）；
-- 公示、后续处置：公示记录与后续处置上线后提醒（现只列出“待上线”）。
+- 结果公示逾期（审核通过、未公示也未申请不予公示，过了地区规定的公示期限）；
+- 后续处置逾期（责令改正等措施过了期限仍未完结）；
+- 年度抽查计划（1 月底）未备案、联合抽查计划（3 月底）仍为草稿。
 
 到期提醒：地区的固定日期（上半年报告 7/10、全年报告 11/10、检查组报告 7/31、年度检查与录入完成
 11/15 或检查与公示完成 11/20）与每个任务的工作总结（任务完成后 10 日内）。到期日按法定日历：
@@ -22,6 +23,8 @@ from django.urls import reverse
 
 from shuangsui.core import scope, workdays
 from shuangsui.core.choices import UnitLevel
+from shuangsui.followups.choices import FollowUpStatus
+from shuangsui.followups.models import FollowUp
 from shuangsui.inspections.choices import InspectionStatus
 from shuangsui.inspections.models import Inspection
 from shuangsui.notices.choices import MAX_GAP_DAYS, MailOutcome
@@ -29,6 +32,8 @@ from shuangsui.notices.models import Mailing
 from shuangsui.plans.choices import PlanKind, PlanStatus, TaskStatus
 from shuangsui.plans.models import AnnualPlan, Task
 from shuangsui.plans.services import rules_for
+from shuangsui.publicity import services as publicity
+from shuangsui.publicity.choices import WithholdingStatus
 from shuangsui.results.choices import ResultStatus
 from shuangsui.results.models import Result
 
@@ -56,8 +61,6 @@ KINDS = {
     "followup": "后续处置逾期",
     "plan": "抽查计划逾期未备案",
 }
-# 尚未上线的阶段：看板上列出但不计数
-NOT_YET = {"publication": "公示记录上线后提醒", "followup": "后续处置上线后提醒"}
 
 
 @dataclass
@@ -146,7 +149,32 @@ def overdue(root, today, calendar=None):
         if due is not None and due < today:
             waiting.append((path, 1))
     out += _counted(root, "review", waiting, reverse("result-review"))
+    out += _counted(
+        root, "publication", late_publications(root, today, calendar), reverse("publication-list")
+    )
+    late_followups = FollowUp.objects.filter(here, status=FollowUpStatus.OPEN, due_on__lt=today)
+    out += _counted(root, "followup", _paths(late_followups), reverse("followup-list"))
     out += plan_filings(root, today, calendar)
+    return out
+
+
+def late_publications(root, today, calendar):
+    """[(辖区路径, 1)]：待公示的结果中公示期限已过的。"""
+    rows = (
+        publicity.approved_current()
+        .filter(scope.under(root.path), published__isnull=True)
+        .exclude(withholdings__status__in=(WithholdingStatus.PENDING, WithholdingStatus.APPROVED))
+        .select_related("inspection__task", "inspection__station")
+    )
+    rules = {}
+    out = []
+    for result in rows:
+        unit = result.inspection.station or result.inspection.task.unit
+        if unit.pk not in rules:
+            rules[unit.pk] = rules_for(unit)
+        due, _ = publicity.due_date(result, calendar, rules[unit.pk])
+        if due is not None and due < today:
+            out.append((result.scope_path, 1))
     return out
 
 
@@ -233,9 +261,7 @@ SUMMARY_KEYS = [
 
 def summary_figures(task):
     """工作总结预填的数字：[(名称, 值)]。"""
-    unit = task.unit
-    checks = [c for c in services.ledger(unit, task.year, by="task") if c.key == task.pk]
-    f = services.tally(checks)
+    f = services.tally(services.ledger(task.unit.county or task.unit, task.year, task=task))
     out = [(name, f[key]) for key, name in SUMMARY_KEYS]
     out.append(("问题发现率", services.display("problem_rate", f["problem_rate"])))
     return out

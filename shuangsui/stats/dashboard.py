@@ -44,14 +44,14 @@ def station_progress(table):
     rows = table.rows if len(table.rows) > 1 else [table.total]
     return chart(
         "stations",
-        "各单位检查完成与录入",
+        "各单位检查完成、录入与公示",
         [r.unit.name for r in rows],
         [
             ("已派发", [r.figures["dispatched"] for r in rows]),
             ("已检查", [r.figures["checked"] for r in rows]),
             ("已录入", [r.figures["entered"] for r in rows]),
+            ("已公示", [r.figures["published"] for r in rows]),
         ],
-        note="已公示：公示记录上线后加入。",
     )
 
 
@@ -113,19 +113,17 @@ def credit_classes(root, year):
 
 
 def overdue_chart(late):
-    from .alerts import KINDS, NOT_YET
+    from .alerts import KINDS
 
-    kinds = [k for k in KINDS if k not in NOT_YET]
-    counts = {k: 0 for k in kinds}
+    counts = dict.fromkeys(KINDS, 0)
     for a in late:
         counts[a.kind] += a.count
     return chart(
         "overdue",
         "逾期工作",
-        [KINDS[k] for k in kinds],
-        [("逾期项数", [counts[k] for k in kinds])],
+        list(KINDS.values()),
+        [("逾期项数", list(counts.values()))],
         unit="项",
-        note="；".join(f"{KINDS[k]}：{why}" for k, why in NOT_YET.items()),
     )
 
 

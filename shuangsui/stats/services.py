@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from shuangsui.catalog.models import InspectionItem
@@ -23,11 +23,18 @@ from shuangsui.directory.models import Entity
 from shuangsui.draws.choices import DrawStatus, TargetRole
 from shuangsui.draws.models import DrawnTarget
 from shuangsui.draws.reports import COUNTED, DIFFERENTIATED
+from shuangsui.followups import choices as followup_codes
+from shuangsui.followups.choices import FollowUpStatus
+from shuangsui.followups.models import FollowUp
 from shuangsui.inspections.choices import InspectionStatus
 from shuangsui.inspections.models import Dispatch, Inspection, InspectionGroup
+from shuangsui.listings.choices import Stage as ListingStage
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.plans.choices import PlanKind, TaskStatus
 from shuangsui.plans.models import AnnualPlan, Task
 from shuangsui.plans.services import percent, ratio_cap, rules_for, task_ratio
+from shuangsui.publicity.choices import WithholdingStatus
+from shuangsui.publicity.models import PublishedResult, Withholding
 from shuangsui.results.choices import ResultStatus
 from shuangsui.results.models import Result, tags
 
@@ -108,21 +115,14 @@ PERCENT_COLUMNS = {
     "followup_rate",
     "problem_rate",
 }
-# 列入经营异常名录、后续处置与公示记录尚未上线：这些列显示“—”（不是 0）
-PENDING_COLUMNS = {
-    "listed": "列入经营异常名录",
-    "filed": "后续处置",
-    "referred": "后续处置",
-    "followup_done": "后续处置",
-    "followup_rate": "后续处置",
-    "published": "公示记录",
-    "published_on_time": "公示记录",
-    "publish_rate": "公示记录",
+# 后续处置措施（catalog.FollowUpMeasure 代码）：立案、移送
+FILED_MEASURES = {followup_codes.CASE_FILED}
+REFERRED_MEASURES = {
+    followup_codes.CASE_REFERRAL,
+    followup_codes.OTHER_DEPARTMENT,
+    followup_codes.JUDICIAL,
 }
-PENDING_NOTE = (
-    "列入经营异常名录、立案、移送、后续处置已完结、已公示、按时公示及公示率、后续处置率"
-    "待列异、后续处置与公示记录上线后统计，现显示“—”"
-)
+ORDER_MEASURES = {followup_codes.ORDER_CORRECTION}
 
 # 分组统计的维度
 BREAKDOWNS = {
@@ -254,6 +254,8 @@ class Check:
     enterprise: int | None
     joint_departments: int
     results: list
+    followups: list = field(default_factory=list)
+    listed: bool = False
 
     def flags(self):
         approved = [r for r in self.results if r["status"] == ResultStatus.APPROVED]
@@ -264,6 +266,10 @@ class Check:
         checked = self.status == InspectionStatus.COMPLETED
         problem = checked and bool(codes & PROBLEM_CODES)
         ends = [r["checked_to"] for r in approved if r["checked_to"]]
+        measures = {f["code"] for f in self.followups}
+        # 公示：依法不予公示（已批准）的结果不计；其余审核通过的结果都已公示才算已公示
+        publishable = [r for r in approved if not r["withheld"]]
+        published = checked and bool(publishable) and all(r["published"] for r in publishable)
         return {
             "dispatched": live,
             "checked": checked,
@@ -271,7 +277,17 @@ class Check:
             "unreachable": checked and UNREACHABLE_CODE in codes,
             "problem": problem,
             "no_problem": checked and not problem and NO_PROBLEM_CODE in codes,
-            "ordered": checked and ORDERED_CODE in codes,
+            "ordered": checked and (ORDERED_CODE in codes or bool(measures & ORDER_MEASURES)),
+            "listed": self.listed,
+            "filed": bool(measures & FILED_MEASURES),
+            "referred": bool(measures & REFERRED_MEASURES),
+            "followup_done": problem
+            and bool(self.followups)
+            and all(f["status"] == FollowUpStatus.CLOSED for f in self.followups),
+            "publishable": checked and bool(publishable),
+            "published": published,
+            "published_on_time": published
+            and all(r["published"] == "on_time" for r in publishable),
             "entered": live
             and any(
                 r["status"] in (ResultStatus.SUBMITTED, ResultStatus.APPROVED) for r in self.results
@@ -282,10 +298,12 @@ class Check:
         }
 
 
-def _inspections(root, year, window):
+def _inspections(root, year, window, task=None):
     rows = Inspection.objects.filter(
         scope.under(root.path), task__year=year, draw__status=DrawStatus.COMPLETED
     )
+    if task is not None:
+        rows = rows.filter(task=task)
     if window:
         rows = rows.filter(
             draw__completed_at__date__gte=window[0], draw__completed_at__date__lt=window[1]
@@ -293,10 +311,10 @@ def _inspections(root, year, window):
     return rows
 
 
-def ledger(root, year, window=None, *, by=""):
+def ledger(root, year, window=None, *, by="", task=None):
     """[(分组键, Check)]。by 为空时分组键是检查对象的辖区路径；task、group；department、item
     时每户按任务的各事项拆开，只看该事项的结果。"""
-    inspections = _inspections(root, year, window)
+    inspections = _inspections(root, year, window, task)
     fields = ["id", "scope_path", "task_id", "group_id", "draw_id", "status", "deadline"]
     rows = list(inspections.values_list(*fields, "entity_id", "entity__entity_type"))
     joint = {
@@ -306,12 +324,34 @@ def ledger(root, year, window=None, *, by=""):
         )
     }
     results = {}
-    for r in (
-        Result.objects.filter(current=True, inspection__in=inspections)
-        .exclude(status=ResultStatus.DRAFT)
-        .values("inspection_id", "item_id", "status", "codes", "checked_to")
-    ):
+    current = Result.objects.filter(current=True, inspection__in=inspections).exclude(
+        status=ResultStatus.DRAFT
+    )
+    published = {
+        pk: "on_time" if on_time else "late"
+        for pk, on_time in PublishedResult.objects.filter(result__in=current).values_list(
+            "result_id", "on_time"
+        )
+    }
+    withheld = set(
+        Withholding.objects.filter(
+            result__in=current, status=WithholdingStatus.APPROVED
+        ).values_list("result_id", flat=True)
+    )
+    for r in current.values("id", "inspection_id", "item_id", "status", "codes", "checked_to"):
+        r["published"] = published.get(r["id"], "")
+        r["withheld"] = r["id"] in withheld
         results.setdefault(r["inspection_id"], []).append(r)
+    followups = {}
+    for f in FollowUp.objects.filter(inspection__in=inspections).values(
+        "inspection_id", "status", item_id=F("result__item_id"), code=F("measure__code")
+    ):
+        followups.setdefault(f["inspection_id"], []).append(f)
+    listed = {}
+    for pk, item_id in AbnormalListing.objects.filter(
+        inspection__in=inspections, stage=ListingStage.APPROVED, listed_on__isnull=False
+    ).values_list("inspection_id", "result__item_id"):
+        listed.setdefault(pk, set()).add(item_id)
     items = {}
     if by in ("department", "item"):
         for task_id, item_id, dept in Task.items.through.objects.filter(
@@ -327,6 +367,7 @@ def ledger(root, year, window=None, *, by=""):
             for item_id, dept in items.get(task, []):
                 key = item_id if by == "item" else dept
                 own = [r for r in mine if r["item_id"] == item_id]
+                ups = [f for f in followups.get(pk, []) if f["item_id"] == item_id]
                 # 按事项时“已检查”为该事项的结果已审核
                 done = any(r["status"] == ResultStatus.APPROVED for r in own)
                 item_status = (
@@ -339,33 +380,51 @@ def ledger(root, year, window=None, *, by=""):
                         key=key,
                         joint_departments=joint.get(draw, 0),
                         results=own,
+                        followups=ups,
+                        listed=item_id in listed.get(pk, ()),
                         **{**base, "status": item_status},
                     )
                 )
             continue
         key = {"task": task, "group": group}.get(by, path)
-        out.append(Check(key=key, joint_departments=joint.get(draw, 0), results=mine, **base))
+        out.append(
+            Check(
+                key=key,
+                joint_departments=joint.get(draw, 0),
+                results=mine,
+                followups=followups.get(pk, []),
+                listed=pk in listed,
+                **base,
+            )
+        )
     return out
 
 
+FLAGS = (
+    "dispatched",
+    "checked",
+    "pending",
+    "unreachable",
+    "problem",
+    "no_problem",
+    "ordered",
+    "listed",
+    "filed",
+    "referred",
+    "entered",
+    "publishable",
+    "published",
+    "published_on_time",
+    "followup_done",
+    "on_time",
+    "joint",
+    "visits_saved",
+)
+
+
 def tally(checks):
-    """一组 Check 的各项数字与比率；未上线的列为 None。"""
-    f = dict.fromkeys(
-        (
-            "dispatched",
-            "checked",
-            "pending",
-            "unreachable",
-            "problem",
-            "no_problem",
-            "ordered",
-            "entered",
-            "on_time",
-            "joint",
-            "visits_saved",
-        ),
-        0,
-    )
+    """一组 Check 的各项数字与比率（分母为 0 的比率为 None）。"""
+    f = dict.fromkeys(FLAGS, 0)
     tasks, enterprises, targets = set(), set(), 0
     for check in checks:
         targets += 1
@@ -380,8 +439,8 @@ def tally(checks):
     f["entry_rate"] = _ratio(f["entered"], f["dispatched"])
     f["on_time_rate"] = _ratio(f["on_time"], f["dispatched"])
     f["problem_rate"] = _ratio(f["problem"], f["checked"])
-    for key in PENDING_COLUMNS:
-        f[key] = None
+    f["publish_rate"] = _ratio(f["published"], f["publishable"])
+    f["followup_rate"] = _ratio(f["followup_done"], f["problem"])
     return f
 
 

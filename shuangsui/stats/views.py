@@ -48,7 +48,6 @@ def stats_index(request):
         "unit_code": "",
         "breakdowns": list(services.BREAKDOWNS.items()),
         "by": request.GET.get("by", ""),
-        "pending_note": services.PENDING_NOTE,
     }
     try:
         year, period, unit_code = _params(request)
@@ -118,7 +117,6 @@ def dashboard(request):
         "charts": [(c, dashboard_data.table_rows(c)) for c in charts],
         "chart_data": charts,
         "overdue": late,
-        "not_yet": [(alerts.KINDS[k], why) for k, why in alerts.NOT_YET.items()],
         "reminders": alerts.reminders(root, today, calendar),
         "checks": [
             (c, [(f.text, reverse(f.url_name, args=f.url_args)) for f in c.findings])

@@ -26,7 +26,11 @@
 - 按时完成 东海 1、城东 1 → 按时完成率 东海 1/11、合计 2/23；问题发现率 东海 1/2、合计 2/3；
 - 已检查企业 东海 2、城东 1、合计 3 → 检查比例 合计 3/300 = 1%；
 - T3 为三部门联合检查：联合检查户数 城东 4，减少上门 8 次；
-- 列入经营异常名录、立案、移送、公示、后续处置：尚未上线，为 None（显示“—”）。
+- 后续处置：城东那户线索移送（未完结）→ 移送 城东 1；东海“A,2,D,E”那户立案调查、已完结 → 立案
+  东海 1，后续处置已完结 东海 1、合计 1；后续处置率 东海 1/1、城东 0/1、合计 1/2；
+- 列异：城东那户已列入 → 列入经营异常名录 城东 1；
+- 公示：城东那户按时公示，东海“1”那户逾期公示 → 已公示 东海 1、城东 1、合计 2，按时公示 城东 1；
+  公示率（÷ 已检查）东海 1/2、城东 1/1、合计 2/3。
 """
 
 import csv
@@ -41,11 +45,15 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from shuangsui.draws import services as draws
+from shuangsui.followups import services as followups
 from shuangsui.inspections.models import Dispatch, Inspection
 from shuangsui.inspections.tests.helpers import MatchingTestCase
 from shuangsui.lib import exporters
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.plans.models import AnnualPlan
 from shuangsui.plans.tests.helpers import full_ceremony
+from shuangsui.publicity import services as publicity
+from shuangsui.publicity.models import PublishedResult
 from shuangsui.results.models import Result
 from shuangsui.stats import services
 from shuangsui.stats.exporters import StatsExporter
@@ -79,6 +87,7 @@ class StatsTestCase(MatchingTestCase):
             valid.filter(draw=cls.draw, station=cls.station).exclude(pk=east.pk)[:4]
         )
         day = datetime.timedelta(days=1)
+        made = []
         for inspection, status, codes, late in (
             (west, "approved", ",A,2,6,", False),
             (east2, "approved", ",1,", True),
@@ -88,13 +97,44 @@ class StatsTestCase(MatchingTestCase):
         ):
             if status == "approved":
                 Inspection.objects.filter(pk=inspection.pk).update(status="completed")
-            Result.objects.create(
-                inspection=inspection,
-                item=cls.item,
-                status=status,
-                codes=codes,
-                checked_to=inspection.deadline + day if late else inspection.deadline - day,
+            made.append(
+                Result.objects.create(
+                    inspection=inspection,
+                    item=cls.item,
+                    status=status,
+                    codes=codes,
+                    checked_to=inspection.deadline + day if late else inspection.deadline - day,
+                )
             )
+        r_west, r_east2, r_east3 = made[:3]
+        planner = cls.users["planner"]
+        # 后续处置：城东那户线索移送（未完结），东海“A,2,D,E”那户立案调查（已完结）
+        followups.record(
+            planner, r_west, measure="04", decided_on=r_west.checked_to, receiver="执法大队"
+        )
+        case = followups.record(
+            planner,
+            r_east3,
+            measure="08",
+            decided_on=r_east3.checked_to,
+            decision_no="泉丰市监处罚〔2026〕1号",
+        )
+        followups.close(planner, case, closed_on=r_east3.checked_to + day)
+        # 列异：城东那户（无法联系）已列入
+        AbnormalListing.objects.create(
+            entity=west.entity,
+            inspection=west,
+            result=r_west,
+            cause="unreachable",
+            station=west.station,
+            source="检查结果代码 6",
+            stage="approved",
+            listed_on=r_west.checked_to + day,
+        )
+        # 公示：城东那户按时、东海“1”那户逾期（按时与否写在公示行上，这里直接定下）
+        for result, on_time in ((r_west, True), (r_east2, False)):
+            publicity.publish(planner, result.inspection.task, [result])
+            PublishedResult.objects.filter(result=result).update(on_time=on_time)
         # T3（城东 4 户）为三个部门的联合检查：每户减少 2 次上门
         Dispatch.objects.filter(draw__task=cls.t3).update(
             departments=["350503D02", "350503D51", "350503D03"]
@@ -151,9 +191,14 @@ class FigureTests(StatsTestCase):
         )
         self.assertEqual((west["joint"], west["visits_saved"]), (4, 8))
         self.assertEqual((east["joint"], total["visits_saved"]), (0, 8))
-        for key in services.PENDING_COLUMNS:
-            self.assertIsNone(total[key], key)
-            self.assertEqual(services.display(key, total[key]), "—")
+        keys = ("listed", "filed", "referred", "published", "published_on_time", "followup_done")
+        self.assertEqual([east[k] for k in keys], [0, 1, 0, 1, 0, 1])
+        self.assertEqual([west[k] for k in keys], [1, 0, 1, 1, 1, 0])
+        self.assertEqual([total[k] for k in keys], [1, 1, 1, 2, 1, 1])
+        self.assertEqual((east["publish_rate"], west["publish_rate"]), (Decimal("0.5"), 1))
+        self.assertEqual(total["publish_rate"], Decimal(2) / 3)
+        self.assertEqual((east["followup_rate"], west["followup_rate"]), (1, 0))
+        self.assertEqual(total["followup_rate"], Decimal("0.5"))
 
     def test_it_breaks_the_figures_down_by_task_group_department_and_item(self):
         user = self.user("planner")
@@ -274,27 +319,28 @@ class ExportTests(StatsTestCase):
         self.assertEqual(values[self.station.name][1:6], (2, 12, 11, 2, 9))
         self.assertEqual(
             values["合计"][1:],
+            # fmt: off
             (
                 3,
                 24,
                 23,
                 3,
-                20,
+                20,  # 任务、户数、已派发、已检查、待检查
                 1,
                 1,
                 2,
                 1,
-                "—",
-                "—",
-                "—",
+                1,
+                1,
+                1,  # 无法联系 … 移送
                 4,
-                "—",
-                "—",
-                "—",
+                2,
+                1,
+                1,  # 已录入、已公示、按时公示、后续处置已完结
                 "17.39%",
-                "—",
+                "66.67%",
                 "8.7%",
-                "—",
+                "50%",
                 "66.67%",
                 9,
                 300,
@@ -307,6 +353,7 @@ class ExportTests(StatsTestCase):
                 4,
                 8,
             ),
+            # fmt: on
         )
 
     def test_it_writes_csv_with_grouped_header(self):
