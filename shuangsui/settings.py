@@ -256,5 +256,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# 每日提醒邮件（`shuangsui stats digest`）：默认打印到控制台；生产环境设 EMAIL_BACKEND、EMAIL_HOST 等
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shuangsui@localhost")
+
 NINJA_PAGINATION_PER_PAGE = 50
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
