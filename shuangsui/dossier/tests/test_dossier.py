@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 from docx import Document
 
+from shuangsui.core.tests.base import ROLES
 from shuangsui.dossier import registry, services
 from shuangsui.followups import services as followups
 from shuangsui.followups.tests.helpers import CHECKED, DAY, TODAY, FollowUpTestCase
@@ -146,8 +147,8 @@ class DossierTests(FollowUpTestCase):
             r = self.client.get(url)
         self.assertEqual(r["Content-Type"], "application/zip")
         self.assertTrue(manifest_of(self.zip_of(r)))
-        for name in ("planner_350502", "head_350502", "inspector_350502"):
-            self.login(name)
+        for role in ROLES:
+            self.login(f"{role}_350502")
             self.assertRefused(self.client.get(url))
 
     def test_the_command_writes_the_zip(self):

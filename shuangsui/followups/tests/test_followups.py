@@ -9,6 +9,7 @@ from django.urls import reverse
 from docx import Document
 
 from shuangsui.core.models import ApiToken, AuditEvent
+from shuangsui.core.tests.base import ROLES
 from shuangsui.followups import documents, services
 from shuangsui.followups.choices import FollowUpStatus, RecheckOutcome
 from shuangsui.followups.models import FollowUp, Recheck
@@ -336,7 +337,8 @@ class PageAndApiTests(FollowUpTestCase):
             reverse("followup-decision", args=[f.pk]),
             reverse("followup-recheck", args=[f.pk]),
         ]
-        for name in ("planner_350502", "head_350502", "inspector_350502", "admin_350502"):
+        for role in ROLES:  # 鲤城区的每个角色
+            name = f"{role}_350502"
             self.login(name)
             for url in pages:
                 self.assertRefused(self.client.get(url))
