@@ -363,3 +363,22 @@ class PageAndApiTests(FollowUpTestCase):
             )
             self.assertIn(r.status_code, (403, 404))
         self.assertEqual(FollowUp.objects.get(pk=f.pk).status, "open")
+
+
+class CreditFeedbackTests(FollowUpTestCase):
+    def test_a_closed_follow_up_reaches_the_credit_rules_once(self):
+        from shuangsui.credit.choices import RuleEffect, RuleEvent
+        from shuangsui.credit.models import CreditProposal, CreditRule
+        from shuangsui.credit.services import ensure_rules
+
+        ensure_rules()
+        CreditRule.objects.filter(event=RuleEvent.FOLLOWUP_CLOSED).update(
+            effect=RuleEffect.AT_LEAST, credit_class="D"
+        )
+        head = self.user("head")
+        case = services.record(head, self.problem, measure="08", decided_on=CHECKED)
+        key = f"followup_closed:followups.followup:{case.pk}"
+        self.assertFalse(CreditProposal.objects.filter(cause_key=key).exists())
+        services.close(head, case, closed_on=TODAY, decision_no=DECISION)
+        p = CreditProposal.objects.get(cause_key=key)
+        self.assertEqual((p.to_class, p.result_id), ("D", self.problem.pk))
