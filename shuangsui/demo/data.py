@@ -24,6 +24,8 @@ from shuangsui.plans import services
 from shuangsui.plans.choices import PlanKind, QuotaMode, Stratify, TargetKind
 from shuangsui.plans.models import Task
 
+from .listings import seed_listings
+
 DEMO_PASSWORD = "Shuangsui#2026"
 
 PROVINCE = ("35", "福建省")
@@ -588,6 +590,7 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks
 
                 checking = seed_checks(main, plan)
         seed_mailings(planners[main.code])
+        seed_listings(main)  # 经营异常名录的各种状态（demo/listings.py）
         audit.log(
             "demo.loaded",
             object_type="core.demo",
