@@ -72,8 +72,12 @@ INSTALLED_APPS = [
     "shuangsui.results",
     "shuangsui.notices",
     "shuangsui.listings",
+    "shuangsui.followups",
+    "shuangsui.dossier",
+    "shuangsui.credit",
     "shuangsui.transfer",
     "shuangsui.publicity",
+    "shuangsui.rechecks",
     "shuangsui.stats",
     "shuangsui.api",
     "shuangsui.demo",
@@ -227,7 +231,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("REDIS_URL"):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
+if os.environ.get(
+    "REDIS_URL"
+):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -262,3 +262,6 @@ api.add_router("/results", results_router)
 from shuangsui.listings.api import router as listings_router  # noqa: E402
 
 api.add_router("/listings", listings_router)
+from shuangsui.followups.api import router as followups_router  # noqa: E402
+
+api.add_router("/followups", followups_router)

@@ -55,6 +55,7 @@ CAPABILITIES = {
         "draws.view",
         "draws.operate",
         "credit.view",
+        "credit.confirm",
         "stats.view",
     },
     Role.BUSINESS: {
