@@ -147,6 +147,7 @@ class HostileParamsTest(MatchingTestCase):
             "code": self.task.code,
             "draw_id": self.draw.pk,
             "inspection_id": 1,  # 不存在或不可见的检查对象：应为 404，不是 500
+            "listing_id": 1,
             "kind": "public_record",
         }
         for path, operations in schema["paths"].items():
