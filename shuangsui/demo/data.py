@@ -583,8 +583,10 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks
             plan, task = seed_tasks(main, planners[main.code])
             if checks:
                 from .checks import seed_checks  # 检查结果的各种状态
+                from .publicity import seed_publicity
 
                 checking = seed_checks(main, plan)
+                seed_publicity(checking)  # 结果公示的各种状态（demo/publicity.py）
         seed_mailings(planners[main.code])
         audit.log(
             "demo.loaded",
