@@ -48,6 +48,7 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "双随机一公开监管平台")
+SMS_SENDER = os.environ.get("SHUANGSUI_SMS_SENDER", "shuangsui.listings.sms.log_sender")  # 列异前提醒的短信发送器
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,8 +71,13 @@ INSTALLED_APPS = [
     "shuangsui.inspections",
     "shuangsui.results",
     "shuangsui.notices",
+    "shuangsui.listings",
+    "shuangsui.followups",
+    "shuangsui.dossier",
+    "shuangsui.credit",
     "shuangsui.transfer",
     "shuangsui.publicity",
+    "shuangsui.rechecks",
     "shuangsui.stats",
     "shuangsui.api",
     "shuangsui.demo",
@@ -225,7 +231,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("REDIS_URL"):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
+if os.environ.get(
+    "REDIS_URL"
+):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -221,13 +221,11 @@ class FrozenRowMixin:
         raise ImmutableError(f"{self._meta.verbose_name}不可删除")
 
 
-class DrawParty(models.Model):
-    """抽取的一方：先提交承诺（只存承诺值），全部承诺后再揭示原值，服务端核对后计入熵。"""
+class CeremonyParty(models.Model):
+    """仪式的一方（抽象）：先提交承诺（只存承诺值），全部承诺后再揭示原值，服务端核对后计入熵。
 
-    draw = models.ForeignKey(
-        Draw, verbose_name="抽取", on_delete=models.PROTECT, related_name="parties"
-    )
-    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    检查对象的抽取（DrawParty）与再检查抽样的参与方都继承它，仪式规则见 `ceremony.py`。"""
+
     label = models.CharField("标签", max_length=32)
     role = models.CharField("身份", max_length=10, choices=PartyRole.choices)
     user = models.ForeignKey(
@@ -238,6 +236,29 @@ class DrawParty(models.Model):
     committed_at = models.DateTimeField("承诺时间")
     value = models.CharField("揭示值", max_length=200, blank=True)
     revealed_at = models.DateTimeField("揭示时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.label}（{self.user}）"
+
+    @property
+    def revealed(self):
+        return self.revealed_at is not None
+
+    @property
+    def entropy(self):
+        return f"{self.label}={self.value}"
+
+
+class DrawParty(CeremonyParty):
+    """抽取的一方。"""
+
+    draw = models.ForeignKey(
+        Draw, verbose_name="抽取", on_delete=models.PROTECT, related_name="parties"
+    )
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
 
     class Meta:
         verbose_name = "抽取参与方"
@@ -256,9 +277,6 @@ class DrawParty(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.label}（{self.user}）"
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             status = Draw.objects.filter(pk=self.draw_id).values_list("status", flat=True).first()
@@ -266,14 +284,6 @@ class DrawParty(models.Model):
                 raise ImmutableError("抽取已完成或已作废，参与方记录不可修改")
         self.scope_path = self.draw.scope_path
         super().save(*args, **kwargs)
-
-    @property
-    def revealed(self):
-        return self.revealed_at is not None
-
-    @property
-    def entropy(self):
-        return f"{self.label}={self.value}"
 
 
 class DrawnTarget(FrozenRowMixin, models.Model):
