@@ -155,6 +155,8 @@ class PortalTests(PlansTestCase):
         corrected = self.world["corrected"].inspection.uid
         entity_page = pages[f"/public/entities/{corrected}/"].content.decode()
         self.assertIn("已更正", entity_page)
+        self.assertIn("通过登记的住所（经营场所）无法联系", entity_page)  # 已批准的列入
+        self.assertIn("2026-04-01", entity_page)
         self.assertIn(
             "对象认定有误",
             pages[f"/public/entities/{self.world['withdrawn'].inspection.uid}/"].content.decode(),
