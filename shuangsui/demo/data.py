@@ -585,6 +585,9 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks
                 from .checks import seed_checks  # 检查结果的各种状态
 
                 checking = seed_checks(main, plan)
+                from .rechecks import seed_rechecks  # 再检查抽样：已完成的与仪式中的
+
+                seed_rechecks(main, checking)
         seed_mailings(planners[main.code])
         audit.log(
             "demo.loaded",
