@@ -221,6 +221,22 @@ class FrozenRowMixin:
         raise ImmutableError(f"{self._meta.verbose_name}不可删除")
 
 
+def party_constraints(owner, label_name, user_name, what):
+    """参与方的两条唯一约束：一次仪式（`owner` 为外键名）中标签不重复、同一用户只作一方。"""
+    return [
+        models.UniqueConstraint(
+            fields=[owner, "label"],
+            name=label_name,
+            violation_error_message=f"同一次{what}中标签不能重复",
+        ),
+        models.UniqueConstraint(
+            fields=[owner, "user"],
+            name=user_name,
+            violation_error_message=f"同一用户在一次{what}中只能作为一方",
+        ),
+    ]
+
+
 class CeremonyParty(models.Model):
     """仪式的一方（抽象）：先提交承诺（只存承诺值），全部承诺后再揭示原值，服务端核对后计入熵。
 
@@ -264,18 +280,9 @@ class DrawParty(CeremonyParty):
         verbose_name = "抽取参与方"
         verbose_name_plural = "抽取参与方"
         ordering = ["draw", "order"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["draw", "label"],
-                name="party_label_unique_per_draw",
-                violation_error_message="同一次抽取中标签不能重复",
-            ),
-            models.UniqueConstraint(
-                fields=["draw", "user"],
-                name="party_user_unique_per_draw",
-                violation_error_message="同一用户在一次抽取中只能作为一方",
-            ),
-        ]
+        constraints = party_constraints(
+            "draw", "party_label_unique_per_draw", "party_user_unique_per_draw", "抽取"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from shuangsui.core.models import OrgUnit
 from shuangsui.draws.choices import DrawStatus
-from shuangsui.draws.models import CeremonyParty, ImmutableError
+from shuangsui.draws.models import CeremonyParty, ImmutableError, party_constraints
 from shuangsui.inspections.models import Inspection
 from shuangsui.inspectors.models import Inspector
 from shuangsui.lib import ranges
@@ -111,18 +111,9 @@ class RecheckParty(CeremonyParty):
         verbose_name = "再检查抽样参与方"
         verbose_name_plural = "再检查抽样参与方"
         ordering = ["sample", "order"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["sample", "label"],
-                name="recheck_party_label_unique",
-                violation_error_message="同一次抽样中标签不能重复",
-            ),
-            models.UniqueConstraint(
-                fields=["sample", "user"],
-                name="recheck_party_user_unique",
-                violation_error_message="同一用户在一次抽样中只能作为一方",
-            ),
-        ]
+        constraints = party_constraints(
+            "sample", "recheck_party_label_unique", "recheck_party_user_unique", "抽样"
+        )
 
     def save(self, *args, **kwargs):
         self.scope_path = self.sample.scope_path
