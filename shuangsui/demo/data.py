@@ -286,6 +286,7 @@ ROLE_USERNAMES = [
     "inspector",
     "joint",
     "witness",
+    "bureau",
 ]
 
 
@@ -313,6 +314,7 @@ def build_users(county):
         ("inspector", Role.INSPECTOR, station, "检查员"),
         ("joint", Role.JOINT_DEPT, health, "联合员"),
         ("witness", Role.WITNESS, county, "见证员"),
+        ("bureau", Role.BUREAU_APPROVER, county, "局审批人"),  # 审批列入、移出经营异常名录
     ]
     users = []
     for name, role, unit, label in people:

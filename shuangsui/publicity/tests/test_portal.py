@@ -12,7 +12,7 @@ from shuangsui.plans.models import RegionRules
 from shuangsui.plans.tests.helpers import PlansTestCase
 from shuangsui.publicity import services, urls
 
-from .helpers import CREDIT_WORDS, MARKERS, build_public_world, crawl
+from .helpers import CREDIT_WORDS, MARKERS, UNPUBLISHED_TEXTS, build_public_world, crawl
 
 
 class PortalTests(PlansTestCase):
@@ -32,7 +32,7 @@ class PortalTests(PlansTestCase):
             ("/public/", "抽查事项清单"),
             ("/public/plans/", "丰泽区2026年度抽查计划"),
             ("/public/tasks/", "丰泽区2026年度企业公示信息抽查"),
-            ("/public/results/", "尚无公告的抽查结果"),
+            ("/public/results/", "2026年度第2号抽查任务检查结果公告"),
             ("/public/checkpoints/", "留痕检查点"),
         ]:
             response = self.client.get(path)
@@ -145,11 +145,20 @@ class PortalTests(PlansTestCase):
             body = response.content.decode()
             for field, marker in MARKERS.items():
                 self.assertNotIn(marker, body, f"{field} 出现在 {url}")
+            for text in UNPUBLISHED_TEXTS:
+                self.assertNotIn(text, body, f"未公示的结果“{text}”出现在 {url}")
             self.assertNotIn(self.world["frozen"].population_digest, body, url)  # 未完成的抽取
             if "verify_draw.py" in url:
                 continue  # 核验程序本身的说明里有这些字
             for word in CREDIT_WORDS:
                 self.assertNotIn(word, body, f"信用分类“{word}”出现在 {url}")
+        corrected = self.world["corrected"].inspection.uid
+        entity_page = pages[f"/public/entities/{corrected}/"].content.decode()
+        self.assertIn("已更正", entity_page)
+        self.assertIn(
+            "对象认定有误",
+            pages[f"/public/entities/{self.world['withdrawn'].inspection.uid}/"].content.decode(),
+        )
         record = json.loads(pages[self.draw_url(self.world["draw"]) + "public_record/"].content)
         self.assertTrue(all(k.startswith("S") for k in record["population"]["strata"]))
         self.assertNotIn("quota_rule", record)
