@@ -37,8 +37,7 @@ def session(base, username):
     page = opener.open(f"{base}/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode(
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-    ).encode()
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}).encode()
     req = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
     opener.open(req).read()
     return opener
@@ -56,22 +55,13 @@ def main():
     parser.add_argument("--requests", type=int, default=300, help="每类页面的请求数")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", help="用这个 SQLite 文件（已载入则不重载）")
-    parser.add_argument(
-        "--think",
-        type=float,
-        default=0.0,
-        help="每个用户两次请求之间的思考时间（秒）；0 为不停顿的闭环压测",
-    )
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="每个用户两次请求之间的思考时间（秒）；0 为不停顿的闭环压测")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn 进程数")
     args = parser.parse_args()
 
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="shuangsui.settings",
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOGIN_FAILURE_LIMIT="100000",
-    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="shuangsui.settings", DEBUG="0",
+               ALLOWED_HOSTS="127.0.0.1,localhost", LOGIN_FAILURE_LIMIT="100000")
     tmp = tempfile.mkdtemp(prefix="ss-pages-")
     if not os.environ.get("DATABASE_URL"):
         env["SQLITE_PATH"] = args.keep or os.path.join(tmp, "pages.sqlite3")
@@ -83,23 +73,9 @@ def main():
         run(["demo-data", "--entities", str(args.entities), "--inspectors", "300"], env)
         print(f"载入 {args.entities} 个主体：{time.perf_counter() - t0:.1f} s")
     server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "shuangsui.wsgi",
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            str(args.workers),
-            "--threads",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        [str(BIN / "gunicorn"), "shuangsui.wsgi", "-b", f"127.0.0.1:{args.port}",
+         "-w", str(args.workers), "--threads", "2", "--log-level", "warning"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
@@ -115,18 +91,14 @@ def main():
         pages = {
             "工作台": lambda r: "/",
             "名录列表": lambda r: f"/directory/entities/?page={r.randint(1, 200)}",
-            "名录筛选": lambda r: (
-                f"/directory/entities/?credit_class={r.choice('ABCD')}&status=active"
-            ),
+            "名录筛选": lambda r: f"/directory/entities/?credit_class={r.choice('ABCD')}&status=active",
             "按名称检索": lambda r: "/directory/entities/?q=" + urllib.parse.quote(r.choice(names)),
             "主体详情": lambda r: f"/directory/entities/{r.choice(uids)}/",
             "接口列表": lambda r: f"/api/directory/entities?page={r.randint(1, 100)}",
         }
         openers = [session(base, "planner") for _ in range(args.users)]
-        print(
-            f"主体 {args.entities}，并发 {args.users}，每类 {args.requests} 次请求，"
-            f"思考时间 {args.think} s，gunicorn {args.workers} 进程"
-        )
+        print(f"主体 {args.entities}，并发 {args.users}，每类 {args.requests} 次请求，"
+              f"思考时间 {args.think} s，gunicorn {args.workers} 进程")
         for label, make in pages.items():
             timings = []
             lock = threading.Lock()
@@ -151,10 +123,8 @@ def main():
                 t.start()
             for t in threads:
                 t.join()
-            print(
-                f"  {label:<8} p50 {statistics.median(timings):7.1f} ms   "
-                f"p95 {percentile(timings, 95):7.1f} ms   n={len(timings)}"
-            )
+            print(f"  {label:<8} p50 {statistics.median(timings):7.1f} ms   "
+                  f"p95 {percentile(timings, 95):7.1f} ms   n={len(timings)}")
     finally:
         server.terminate()
         server.wait()
