@@ -7,6 +7,9 @@ from shuangsui.core.models import ApiToken
 
 from .base import ROLES, BaseTestCase
 
+# 统计表、下载与监管看板：另一县（区）的单位一律拒绝
+STATS_PAGES = [("stats", []), ("stats-download", ["xlsx"]), ("dashboard", [])]
+
 
 class AccessMatrixTests(BaseTestCase):
     def foreign_urls(self):
@@ -16,6 +19,7 @@ class AccessMatrixTests(BaseTestCase):
             reverse("inspector-detail", args=[self.other_inspector.pk]),
             f"/api/directory/entities/{self.other_entity.uid}",
             f"/api/inspectors/inspectors/{self.other_inspector.pk}",
+            *(f"{reverse(n, args=a)}?unit={self.other_station.code}" for n, a in STATS_PAGES),
         ]
 
     def test_it_never_serves_another_countys_records(self):
