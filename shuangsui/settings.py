@@ -48,7 +48,9 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "双随机一公开监管平台")
-SMS_SENDER = os.environ.get("SHUANGSUI_SMS_SENDER", "shuangsui.listings.sms.log_sender")  # 列异前提醒的短信发送器
+SMS_SENDER = os.environ.get(
+    "SHUANGSUI_SMS_SENDER", "shuangsui.listings.sms.log_sender"
+)  # 列异前提醒的短信发送器
 
 INSTALLED_APPS = [
     "django.contrib.admin",
