@@ -36,6 +36,8 @@ from shuangsui.directory.search import search_entities
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind, TargetRole
 from shuangsui.inspections.models import Inspection
+from shuangsui.listings.choices import Stage as ListingStage
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.plans import services as plans
 from shuangsui.plans.choices import PlanStatus, PublicationStart, TaskStatus
 from shuangsui.plans.models import AnnualPlan, Task
@@ -562,8 +564,24 @@ def public_checks(uid):
 
 
 def public_listings(uid):
-    """对象列入经营异常名录的公开情况。
+    """对象列入经营异常名录（个体工商户为经营异常状态）的公开情况：批准了的列入，含已移出的。
 
-    未完成：列异应用（shuangsui.listings）合入之后，在这里返回它批准的列入记录
-    （列入日期、列入原因、决定机关；移出日期）。现在返回空列表，页面写明“暂无”。"""
-    return []
+    公开：处理（列入/标记）、事由、列入日期、作出决定的机关、移出日期；不公开检查情况、提醒记录与审批意见。"""
+    rows = (
+        AbnormalListing.objects.filter(entity__uid=uid, stage=ListingStage.APPROVED)
+        .exclude(listed_on=None)
+        .select_related("station", "entity")
+        .order_by("-listed_on", "-pk")
+    )
+    return [
+        {
+            "name": row.entity.name,
+            "mark": row.get_mark_display(),
+            "state": row.state_label,
+            "cause": row.get_cause_display(),
+            "listed_on": row.listed_on,
+            "authority": authority_of(row.station).name,
+            "removed_on": row.removed_on,
+        }
+        for row in rows
+    ]

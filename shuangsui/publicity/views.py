@@ -195,9 +195,10 @@ def entity(request, uid):
     uid = uid.strip().upper()
     rows = list(services.public_results().filter(uid=uid))
     checks = list(services.public_checks(uid))
-    if not rows and not checks:
+    listings = services.public_listings(uid)
+    if not rows and not checks and not listings:
         raise Http404("没有这个对象公示的信息")
-    name = rows[0].name if rows else checks[0].name
+    name = rows[0].name if rows else checks[0].name if checks else listings[0]["name"]
     return render(
         request,
         "publicity/entity.html",
@@ -207,7 +208,7 @@ def entity(request, uid):
             "name": name,
             "rows": rows,
             "checks": checks,
-            "listings": services.public_listings(uid),
+            "listings": listings,
         },
     )
 

@@ -158,7 +158,8 @@ class HostileParamsTest(MatchingTestCase):
             for parameter in op.get("parameters", []):
                 if parameter["in"] == "path":
                     name = parameter["name"]
-                    path = path.replace(f"{{{name}}}", str(values[name]))
+                    # 其余的路径参数（新应用的 id）用 1：不存在或不可见的对象应为 404，不是 500
+                    path = path.replace(f"{{{name}}}", str(values.get(name, 1)))
                 elif parameter["in"] == "query":
                     names.add(parameter["name"])
             yield path, names

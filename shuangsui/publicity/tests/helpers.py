@@ -9,6 +9,7 @@ from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.tests.base import make_entity
 from shuangsui.draws import services as draws
 from shuangsui.inspectors.models import Inspector
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.plans import services as plans
 from shuangsui.plans.models import AnnualPlan, Task
 from shuangsui.plans.tests.helpers import full_ceremony, new_task
@@ -35,9 +36,16 @@ MARKERS = {
     "withholding.basis": "MARKWBASIS",
     "withholding.reason": "MARKWREASON",
     "withholding.decision_note": "MARKWNOTE",
+    "listing.facts": "MARKLISTFACTS",
+    "listing.review_note": "MARKLISTREVIEW",
+    "listing.draft_cause": "MARKDRAFTLISTING",
 }
 # 未公示的结果（待公示、申请了不予公示）用的结果代码文字：出现在公开回答里说明泄露了
-UNPUBLISHED_TEXTS = ["未发现开展本次抽查涉及的经营活动", "不配合检查情节严重"]
+UNPUBLISHED_TEXTS = [
+    "未发现开展本次抽查涉及的经营活动",
+    "不配合检查情节严重",
+    "公示信息隐瞒真实情况、弄虚作假",  # 审批中的列异提请的事由
+]
 CREDIT_WORDS = ["A类", "B类", "C类", "D类", "信用风险分类为", "credit_class", '"stratum"']
 
 HREF = re.compile(r'href="([^"#]+)"')
@@ -174,4 +182,23 @@ def publish_some(case, draw):
     )
     publicity.decide_withholding(leader, hold, True, MARKERS["withholding.decision_note"])
     pending = approved(inspections[3], ["F"], MARKERS["result.facts"])
+    listed = inspections[0].entity
+    AbnormalListing.objects.create(  # 已批准的列入：公开事由与日期，不公开检查情况与审批意见
+        entity=listed,
+        inspection=inspections[0],
+        cause="unreachable",
+        station=case.station,
+        source="检查结果代码 6",
+        facts=MARKERS["listing.facts"],
+        review_note=MARKERS["listing.review_note"],
+        stage="approved",
+        listed_on=datetime.date(2026, 4, 1),
+    )
+    AbnormalListing.objects.create(  # 审批中的提请：不公开
+        entity=inspections[1].entity,
+        cause="concealment",
+        station=case.station,
+        source=MARKERS["listing.draft_cause"],
+        facts=MARKERS["listing.facts"],
+    )
     return {"corrected": first, "withdrawn": withdrawn, "withheld": held, "pending": pending}
