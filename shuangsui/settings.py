@@ -48,7 +48,9 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "双随机一公开监管平台")
-SMS_SENDER = os.environ.get("SHUANGSUI_SMS_SENDER", "shuangsui.listings.sms.log_sender")  # 列异前提醒的短信发送器
+SMS_SENDER = os.environ.get(
+    "SHUANGSUI_SMS_SENDER", "shuangsui.listings.sms.log_sender"
+)  # 列异前提醒的短信发送器
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -255,6 +257,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# 每日提醒邮件（`shuangsui stats digest`）：默认打印到控制台；生产环境设 EMAIL_BACKEND、EMAIL_HOST 等
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shuangsui@localhost")
 
 NINJA_PAGINATION_PER_PAGE = 50
 FILTERS_EMPTY_CHOICE_LABEL = "全部"

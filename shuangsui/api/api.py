@@ -265,3 +265,6 @@ api.add_router("/listings", listings_router)
 from shuangsui.followups.api import router as followups_router  # noqa: E402
 
 api.add_router("/followups", followups_router)
+from shuangsui.credit.api import router as credit_router  # noqa: E402
+
+api.add_router("/credit", credit_router)

@@ -38,7 +38,6 @@ ACTIONS = {
     "draw.voided": "批准作废抽取",
     "draw.void_rejected": "驳回作废申请",
     "inspection.dispatched": "派发检查",
-    "credit.proposed": "提出信用风险分类调整建议",
     "credit.confirmed": "确认信用风险分类调整",
     "credit.rejected": "驳回信用风险分类调整建议",
     "assignment.direct": "直接指派检查人员",

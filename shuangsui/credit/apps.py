@@ -6,13 +6,14 @@ class CreditConfig(AppConfig):
     verbose_name = "信用反馈"
 
     def ready(self):
+        from shuangsui.followups.signals import followup_closed
+        from shuangsui.listings.signals import listing_approved, listing_removed
         from shuangsui.results.signals import result_approved
 
         from .choices import RuleEvent
         from .receivers import connect
 
         connect(result_approved, RuleEvent.RESULT_APPROVED, "result")
-        # 列异（wt-listings）、后续处置（wt-followups）合入后各加一行：
-        # connect(listing_approved, RuleEvent.LISTING_APPROVED, "listing")
-        # connect(listing_removed, RuleEvent.LISTING_REMOVED, "listing")
-        # connect(followup_closed, RuleEvent.FOLLOWUP_CLOSED, "followup")
+        connect(listing_approved, RuleEvent.LISTING_APPROVED, "listing")
+        connect(listing_removed, RuleEvent.LISTING_REMOVED, "listing")
+        connect(followup_closed, RuleEvent.FOLLOWUP_CLOSED, "followup")

@@ -106,7 +106,8 @@ def propose(event, cause, user=None):
         return None
     rule, to_class = best
     entity = cause.entity
-    with transaction.atomic(), own_event(CreditProposal):
+    # 建议是引起它的动作（审核通过、列入、移出……）的一部分：那个动作已记一条事件，这里不另记
+    with own_event(CreditProposal):
         proposal = CreditProposal.objects.create(
             entity=entity,
             rule=rule,
@@ -119,13 +120,6 @@ def propose(event, cause, user=None):
             to_class=to_class,
             reason=f"规则 {rule.code}“{rule.name}”：{rule.get_effect_display()}"
             + (f" {rule.credit_class} 类" if rule.credit_class else ""),
-        )
-        audit.log(
-            "credit.proposed",
-            proposal,
-            actor=user,
-            after=_state(proposal),
-            scope_path=proposal.scope_path,
         )
     return proposal
 

@@ -8,6 +8,9 @@ from shuangsui.core.models import AuditEvent
 from shuangsui.followups import documents as followup_documents
 from shuangsui.followups.models import FollowUp, Recheck
 from shuangsui.lib.exporters import to_bytes
+from shuangsui.listings import documents as listing_documents
+from shuangsui.listings import services as listings
+from shuangsui.listings.models import AbnormalListing, PublishOrder, Reminder, Removal
 from shuangsui.notices import services as notices
 from shuangsui.notices.models import Mailing
 from shuangsui.results import files as result_files
@@ -16,6 +19,7 @@ from shuangsui.results.models import Attachment, Result
 from .exporters import (
     APPROVAL_COLUMNS,
     FOLLOWUP_COLUMNS,
+    LISTING_COLUMNS,
     MAILING_COLUMNS,
     RESULT_COLUMNS,
     RowsExporter,
@@ -125,8 +129,16 @@ def attachments(inspection):
         yield f"{a.result.item.code}-第{a.result.version}版-{a.pk}-{a.name}", data
 
 
-# 审核与审批留痕：各阶段与该户有关的对象（模型标签 → 取编号的函数）。列异审批在 listings 应用合并后加一行。
+def _ids(queryset):
+    return queryset.values_list("pk", flat=True)
+
+
+# 审核与审批留痕：各阶段与该户有关的对象（模型标签 → 取编号的函数）
 AUDITED = {
+    "listings.abnormallisting": lambda i: _ids(AbnormalListing.objects.filter(inspection=i)),
+    "listings.reminder": lambda i: _ids(Reminder.objects.filter(listing__inspection=i)),
+    "listings.removal": lambda i: _ids(Removal.objects.filter(listing__inspection=i)),
+    "listings.publishorder": lambda i: _ids(PublishOrder.objects.filter(inspection=i)),
     "results.result": lambda i: Result.objects.filter(inspection=i).values_list("pk", flat=True),
     "results.attachment": lambda i: Attachment.objects.filter(result__inspection=i).values_list(
         "pk", flat=True
@@ -172,7 +184,7 @@ def _summary(after):
     return "；".join(f"{k}={v}" for k, v in after.items() if v not in (None, "", [], {}))
 
 
-@register(60, "06-后续处置", "后续处置（措施、复查、两张清单与一书一函）")
+@register(60, "07-后续处置", "后续处置（措施、复查、两张清单与一书一函）")
 def followups(inspection):
     rows = (
         FollowUp.objects.filter(inspection=inspection)
@@ -209,3 +221,32 @@ def followups(inspection):
         if f.is_case and f.decision_no:
             for kind in followup_documents.KINDS:
                 yield followup_documents.filename(f, kind), followup_documents.render(f, kind)
+
+
+@register(55, "06-列异审批", "经营异常名录：提请、提醒、所长审核、局审批、移出（含审批表）")
+def abnormal_listings(inspection):
+    rows = list(
+        AbnormalListing.objects.filter(inspection=inspection)
+        .select_related("entity", "station", "proposed_by", "reviewed_by", "approved_by")
+        .prefetch_related("reminders", "removals")
+        .order_by("proposed_at", "id")
+    )
+    if not rows:
+        return
+    table = []
+    for listing in rows:
+        for step, user, when, note in listings.steps(listing):
+            table.append(
+                [
+                    listing.pk,
+                    listing.form_title,
+                    listing.state_label,
+                    step,
+                    _name(user),
+                    _when(when),
+                    note,
+                ]
+            )
+    yield "列异审批经过.csv", _csv(LISTING_COLUMNS, table)
+    for listing in rows:
+        yield f"{listing.form_title}-{listing.pk}.docx", listing_documents.approval_form(listing)

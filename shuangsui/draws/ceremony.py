@@ -1,9 +1,10 @@
 """抽取仪式的通用部分：承诺、揭示、公开随机值、熵、不可变文件与锁冲突重试。
 
-不绑定任何一种抽取：对象只需有 `status`（DrawStatus 的值）、`parties`（参与方的关联管理器，
-参与方模型继承 `models.CeremonyParty`）、`public_label`/`public_value` 与 `save()`。
-检查对象的抽取（`services`）与再检查的抽样（`rechecks.services`）都用它；各自负责加锁、
-权限与留痕，这里只做仪式本身的规则，都在调用者的事务里执行。
+不绑定任何一种抽取：对象只需有 `status`（DrawStatus 的值）、`scope_path`、`parties`（参与方的
+关联管理器，参与方模型继承 `models.CeremonyParty`）、`public_label`/`public_value` 与 `save()`。
+检查对象的抽取（`services`）与再检查的抽样（`rechecks.services`）都用它：`commit`、`reveal`、
+`add_public_value` 各是一个事务、一条审计事件（动作名为 `<prefix>.committed` 等），调用者给出
+加锁取行的函数 `lock(obj)` 与动作名前缀。
 """
 
 import hashlib
@@ -16,10 +17,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from shuangsui.core import scope
+from shuangsui.core import audit, scope
 
 from . import protocol
 from .choices import DrawStatus, PartyRole
@@ -250,3 +251,72 @@ def check_ready(obj):
 
 def commitments_of(obj):
     return [{"label": p.label, "commitment": p.commitment} for p in obj.parties.order_by("order")]
+
+
+# ---------------------------------------------------------------- 仪式的三步（各一个事务、一条事件）
+
+
+def commit(obj, user, lock, prefix, *, commitment=None, value=None, label=None):
+    """提交承诺：给出承诺值（64 位十六进制，在浏览器或命令行算出），或给出秘密值由服务端
+    算出承诺值；服务端只保存承诺值，不保存秘密值。"""
+    role = party_role(user)
+    capability = "draws.witness" if role == PartyRole.WITNESS else "draws.operate"
+    commitment = commit_input(commitment, value)
+
+    def work():
+        scope.check_write(user, capability, obj.scope_path)
+        with transaction.atomic():
+            locked = lock(obj)
+            party = add_party(locked, user, role, commitment=commitment, value=value, label=label)
+            after = {
+                "label": party.label,
+                "role": role,
+                "user": user.username,
+                "commitment": party.commitment,
+            }
+            audit.log(f"{prefix}.committed", locked, after=after)
+            return party
+
+    try:
+        return retrying(work)
+    except IntegrityError as exc:  # 同一用户或同一标签的并发提交：唯一约束兜底
+        raise ValidationError("您已提交过承诺，或该标签已被使用") from exc
+
+
+def reveal(obj, user, value, lock, prefix):
+    """揭示：各方的承诺都记录之后，重新输入秘密值，服务端核对与承诺相符后计入熵。"""
+    check_reveal_value(value)
+
+    def work():
+        if not scope.in_scope(user, obj.scope_path) or not scope.can(user, "draws.view"):
+            raise PermissionDenied("目标不在您的辖区内")
+        with transaction.atomic():
+            locked = lock(obj)
+            party, before = reveal_party(locked, user, value, mismatch)
+            after = {"label": party.label, "value": value, "status": locked.status}
+            audit.log(f"{prefix}.revealed", locked, before={"status": before}, after=after)
+            return party
+
+    mismatch = []
+    try:
+        return retrying(work)
+    except ValidationError:
+        if mismatch:  # 揭示值与承诺不符：事务已回滚，失败另记一条（不记输入的值）
+            after = {"label": mismatch[-1], "reason": "揭示值与承诺不符"}
+            audit.log(f"{prefix}.reveal_failed", obj, actor=user, after=after)
+        raise
+
+
+def add_public_value(obj, user, label, value, lock, prefix):
+    """公开随机值（如彩票开奖号码）：全部揭示之后、抽取之前由执行方录入，不需承诺。"""
+    label, value = public_input(label, value)
+
+    def work():
+        scope.check_write(user, "draws.operate", obj.scope_path)
+        with transaction.atomic():
+            locked = lock(obj)
+            set_public_value(locked, label, value)
+            audit.log(f"{prefix}.public_value", locked, after={"label": label, "value": value})
+            return locked
+
+    return retrying(work)

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
@@ -33,7 +33,7 @@ from shuangsui.plans.services import (
 
 from . import ceremony, protocol, signals
 from .ceremony import FileMismatch, retrying
-from .choices import DrawStatus, ExclusionCode, FileKind, PartyRole, TargetRole
+from .choices import DrawStatus, ExclusionCode, FileKind, TargetRole
 from .models import Draw, DrawnTarget, Exclusion
 
 SELF_VERIFY_MAX = 200_000  # 名单不超过此数时，保存前用 verify_record 自检一遍
@@ -450,35 +450,10 @@ def _freeze(task, user, written):
 
 
 def commit(draw, user, *, commitment=None, value=None, label=None):
-    """提交承诺：给出承诺值（64 位十六进制，在浏览器或命令行算出），或给出秘密值由服务端
-    算出承诺值；服务端只保存承诺值，不保存秘密值。"""
-    role = _party_role(user)
-    capability = "draws.witness" if role == PartyRole.WITNESS else "draws.operate"
-    commitment = ceremony.commit_input(commitment, value)
-
-    def work():
-        scope.check_write(user, capability, draw.scope_path)
-        with transaction.atomic():
-            locked = _lock(draw)
-            party = ceremony.add_party(
-                locked, user, role, commitment=commitment, value=value, label=label
-            )
-            audit.log(
-                "draw.committed",
-                locked,
-                after={
-                    "label": party.label,
-                    "role": role,
-                    "user": user.username,
-                    "commitment": party.commitment,
-                },
-            )
-            return party
-
-    try:
-        return retrying(work)
-    except IntegrityError as exc:  # 同一用户或同一标签的并发提交：唯一约束兜底
-        raise ValidationError("您已提交过承诺，或该标签已被使用") from exc
+    """提交承诺（见 `ceremony.commit`）：服务端只保存承诺值，不保存秘密值。"""
+    return ceremony.commit(
+        draw, user, _lock, "draw", commitment=commitment, value=value, label=label
+    )
 
 
 def missing_parties(draw):
@@ -488,49 +463,12 @@ def missing_parties(draw):
 
 def reveal(draw, user, value):
     """揭示：各方的承诺都记录之后，重新输入秘密值，服务端核对与承诺相符后计入熵。"""
-    ceremony.check_reveal_value(value)
-
-    def work():
-        if not scope.in_scope(user, draw.scope_path) or not scope.can(user, "draws.view"):
-            raise PermissionDenied("目标不在您的辖区内")
-        with transaction.atomic():
-            locked = _lock(draw)
-            party, before = ceremony.reveal_party(locked, user, value, mismatch)
-            audit.log(
-                "draw.revealed",
-                locked,
-                before={"status": before},
-                after={"label": party.label, "value": value, "status": locked.status},
-            )
-            return party
-
-    mismatch = []
-    try:
-        return retrying(work)
-    except ValidationError:
-        if mismatch:  # 揭示值与承诺不符：事务已回滚，失败另记一条（不记输入的值）
-            audit.log(
-                "draw.reveal_failed",
-                draw,
-                actor=user,
-                after={"label": mismatch[-1], "reason": "揭示值与承诺不符"},
-            )
-        raise
+    return ceremony.reveal(draw, user, value, _lock, "draw")
 
 
 def add_public_value(draw, user, label, value):
     """公开随机值（如彩票开奖号码）：全部揭示之后、抽取之前由执行方录入，不需承诺。"""
-    label, value = ceremony.public_input(label, value)
-
-    def work():
-        scope.check_write(user, "draws.operate", draw.scope_path)
-        with transaction.atomic():
-            locked = _lock(draw)
-            ceremony.set_public_value(locked, label, value)
-            audit.log("draw.public_value", locked, after={"label": label, "value": value})
-            return locked
-
-    return retrying(work)
+    return ceremony.add_public_value(draw, user, label, value, _lock, "draw")
 
 
 entropy_of = ceremony.entropy_of

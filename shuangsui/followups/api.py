@@ -3,35 +3,23 @@
 与页面同一套服务与辖区范围；规则错误 400（detail 为中文原因），无权登记 403，辖区外与不存在 404。
 """
 
-import contextlib
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 from ninja import Field, Query, Router
-from ninja.errors import HttpError
 
 from shuangsui.api.schemas import InSchema, responses
 from shuangsui.core.paging import CountCachingPaginator
 from shuangsui.inspections import services as inspections
 from shuangsui.lib import ranges
+from shuangsui.results.api import rule_errors
 from shuangsui.results.models import Result
 
 from . import services
 from .choices import FollowUpStatus, RecheckOutcome
 
 router = Router(tags=["后续处置"])
-
-
-@contextlib.contextmanager
-def rule_errors():
-    try:
-        yield
-    except ValidationError as exc:
-        raise HttpError(400, "；".join(exc.messages)) from exc
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "没有权限") from exc
 
 
 def _date(d):

@@ -157,7 +157,7 @@ def react_to_result(result, user):
             if created:
                 made.append(listing)
     if CODE_NOT_PUBLISHED in codes:
-        order = order_publication(result, proposer)
+        order = order_publication(entity, proposer, result=result, inspection=inspection)
         if order is not None:
             made.append(order)
     return made
@@ -193,9 +193,8 @@ def publish_deadline(station, ordered_on):
     return workdays.deadline(ordered_on, rules.publish_days, working=rules.publish_working)
 
 
-def order_publication(result, user, ordered_on=None):
-    """结果代码 B：责令限期公示（该主体已有期限中的责令时不再新建）。"""
-    entity = result.inspection.entity
+def order_publication(entity, user, *, result=None, inspection=None, ordered_on=None):
+    """结果代码 B：责令限期公示（该主体已有期限中的责令或同一事由的列异时不再新建）。"""
     if PublishOrder.objects.filter(entity=entity, status=OrderStatus.OPEN).exists():
         return None
     if live(entity, Cause.NOT_PUBLISHED) is not None:
@@ -205,7 +204,7 @@ def order_publication(result, user, ordered_on=None):
     with transaction.atomic(), own_event(*MODELS):
         order = PublishOrder.objects.create(
             entity=entity,
-            inspection=result.inspection,
+            inspection=inspection,
             result=result,
             station=station,
             ordered_on=ordered_on,

@@ -13,7 +13,12 @@ from django.db.models import Q
 
 from shuangsui.core.models import OrgUnit
 from shuangsui.draws.choices import DrawStatus
-from shuangsui.draws.models import CeremonyParty, ImmutableError
+from shuangsui.draws.models import (
+    CeremonyParty,
+    CeremonyRecord,
+    ImmutableError,
+    party_constraints,
+)
 from shuangsui.inspections.models import Inspection
 from shuangsui.inspectors.models import Inspector
 from shuangsui.lib import ranges
@@ -21,7 +26,7 @@ from shuangsui.lib import ranges
 from .choices import Outcome
 
 
-class RecheckSample(models.Model):
+class RecheckSample(CeremonyRecord):
     """一次再检查抽样：某单位（县局或其上级）对某年度（可限检查日期）已检查完毕的对象抽样。"""
 
     code = models.CharField("抽样编号", max_length=40, unique=True)
@@ -38,34 +43,6 @@ class RecheckSample(models.Model):
     note = models.TextField("说明", blank=True)
     ratio = models.DecimalField("抽样比例", max_digits=6, decimal_places=4)
     minimum = models.PositiveSmallIntegerField("最少户数")
-    status = models.CharField(
-        "状态", max_length=10, choices=DrawStatus.choices, default=DrawStatus.FROZEN
-    )
-    population_digest = models.CharField("名单摘要（SHA-256）", max_length=64)
-    population_count = models.PositiveIntegerField("名单户数", default=0)
-    strata = models.JSONField("各所户数", default=dict)
-    quotas = models.JSONField("配额", default=dict)
-    quota_rule = models.JSONField("配额比例", default=dict, blank=True)
-    population_file = models.CharField("名单文件", max_length=255, blank=True)
-    frozen_at = models.DateTimeField("冻结时间")
-    frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="冻结人", on_delete=models.PROTECT, related_name="+"
-    )
-    public_label = models.CharField("公开随机值标签", max_length=32, blank=True)
-    public_value = models.CharField("公开随机值", max_length=200, blank=True)
-    seed = models.CharField("种子", max_length=64, blank=True)
-    record_file = models.CharField("抽样记录文件", max_length=255, blank=True)
-    record_sha256 = models.CharField("抽样记录摘要", max_length=64, blank=True)
-    selected_count = models.PositiveIntegerField("抽中户数", default=0)
-    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="执行人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = "再检查抽样"
@@ -91,10 +68,6 @@ class RecheckSample(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def is_completed(self):
-        return self.status == DrawStatus.COMPLETED
-
-    @property
     def kind_label(self):
         return "交叉检查" if self.cross_check else "再检查"
 
@@ -111,18 +84,9 @@ class RecheckParty(CeremonyParty):
         verbose_name = "再检查抽样参与方"
         verbose_name_plural = "再检查抽样参与方"
         ordering = ["sample", "order"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["sample", "label"],
-                name="recheck_party_label_unique",
-                violation_error_message="同一次抽样中标签不能重复",
-            ),
-            models.UniqueConstraint(
-                fields=["sample", "user"],
-                name="recheck_party_user_unique",
-                violation_error_message="同一用户在一次抽样中只能作为一方",
-            ),
-        ]
+        constraints = party_constraints(
+            "sample", "recheck_party_label_unique", "recheck_party_user_unique", "抽样"
+        )
 
     def save(self, *args, **kwargs):
         self.scope_path = self.sample.scope_path

@@ -17,14 +17,14 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from shuangsui.core import audit, scope
 from shuangsui.core.models import OrgUnit
 from shuangsui.draws import ceremony, protocol
-from shuangsui.draws.choices import DrawStatus, PartyRole
+from shuangsui.draws.choices import DrawStatus
 from shuangsui.inspections.choices import InspectionStatus
 from shuangsui.inspections.models import Assignment, Inspection
 from shuangsui.inspectors.models import Inspector
@@ -259,63 +259,18 @@ def next_label(sample, user):
 
 def commit(sample, user, *, commitment=None, value=None, label=None):
     """提交承诺（执行方或监督见证方）；服务端只保存承诺值。"""
-    role = _party_role(user)
-    capability = "draws.witness" if role == PartyRole.WITNESS else "draws.operate"
-    commitment = ceremony.commit_input(commitment, value)
-
-    def work():
-        scope.check_write(user, capability, sample.scope_path)
-        with transaction.atomic():
-            locked = _lock(sample)
-            party = ceremony.add_party(
-                locked, user, role, commitment=commitment, value=value, label=label
-            )
-            after = {"label": party.label, "role": role, "commitment": party.commitment}
-            audit.log("recheck.committed", locked, after=after)
-            return party
-
-    try:
-        return ceremony.retrying(work)
-    except IntegrityError as exc:
-        raise ValidationError("您已提交过承诺，或该标签已被使用") from exc
+    return ceremony.commit(
+        sample, user, _lock, "recheck", commitment=commitment, value=value, label=label
+    )
 
 
 def reveal(sample, user, value):
     """揭示：全部承诺之后，核对秘密值与承诺相符后计入熵。"""
-    ceremony.check_reveal_value(value)
-
-    def work():
-        if not scope.in_scope(user, sample.scope_path) or not scope.can(user, "draws.view"):
-            raise PermissionDenied("目标不在您的辖区内")
-        with transaction.atomic():
-            locked = _lock(sample)
-            party, before = ceremony.reveal_party(locked, user, value, mismatch)
-            after = {"label": party.label, "value": value, "status": locked.status}
-            audit.log("recheck.revealed", locked, before={"status": before}, after=after)
-            return party
-
-    mismatch = []
-    try:
-        return ceremony.retrying(work)
-    except ValidationError:
-        if mismatch:
-            after = {"label": mismatch[-1], "reason": "揭示值与承诺不符"}
-            audit.log("recheck.reveal_failed", sample, actor=user, after=after)
-        raise
+    return ceremony.reveal(sample, user, value, _lock, "recheck")
 
 
 def add_public_value(sample, user, label, value):
-    label, value = ceremony.public_input(label, value)
-
-    def work():
-        scope.check_write(user, "draws.operate", sample.scope_path)
-        with transaction.atomic():
-            locked = _lock(sample)
-            ceremony.set_public_value(locked, label, value)
-            audit.log("recheck.public_value", locked, after={"label": label, "value": value})
-            return locked
-
-    return ceremony.retrying(work)
+    return ceremony.add_public_value(sample, user, label, value, _lock, "recheck")
 
 
 def run(sample, user):

@@ -399,10 +399,10 @@ class CodeTableAdminTests(BaseTestCase):
         mark = AuditEvent.objects.order_by("-id").first().id
         response = self.client.post(
             "/admin/catalog/followupmeasure/add/",
-            {"code": "10", "name": "约谈", "order": "100", "active": "on"},
+            {"code": "90", "name": "约谈", "order": "100", "active": "on"},
         )
         self.assertEqual(response.status_code, 302, response.content.decode()[:500])
-        measure = FollowUpMeasure.objects.get(code="10")
+        measure = FollowUpMeasure.objects.get(code="90")
         self.assertEqual(
             list(AuditEvent.objects.filter(id__gt=mark).values_list("action", flat=True)),
             ["followupmeasure.created"],

@@ -15,9 +15,12 @@ from django.test import override_settings
 from django.urls import reverse
 from docx import Document
 
+from shuangsui.core.tests.base import ROLES
 from shuangsui.dossier import registry, services
 from shuangsui.followups import services as followups
 from shuangsui.followups.tests.helpers import CHECKED, DAY, TODAY, FollowUpTestCase
+from shuangsui.inspections.models import Inspection
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.notices import services as notices
 from shuangsui.results import services as results
 from shuangsui.results.tests.test_reserve_and_files import jpeg_bytes
@@ -97,7 +100,7 @@ class DossierTests(FollowUpTestCase):
             "02-送达/邮寄记录.csv",
             "03-检查结果/检查结果（全部版本）.csv",
             "05-审核与审批/审核与审批留痕.csv",
-            "06-后续处置/后续处置.csv",
+            "07-后续处置/后续处置.csv",
         ):
             self.assertIn(expected, names)
         photos = [n for n in names if n.startswith("04-检查材料/")]
@@ -121,11 +124,27 @@ class DossierTests(FollowUpTestCase):
         ):
             self.assertIn(action, trail)
         self.assertIn("EMS1234567", archive.read("02-送达/邮寄记录.csv").decode("utf-8-sig"))
-        follow = archive.read("06-后续处置/后续处置.csv").decode("utf-8-sig")
+        follow = archive.read("07-后续处置/后续处置.csv").decode("utf-8-sig")
         self.assertIn("已改正", follow)
         self.assertIn(DECISION, follow)
         letters = [n for n in names if "penalty-" in n]
         self.assertEqual(len(letters), 2)
+
+    def test_an_abnormal_listing_brings_its_approval_form_and_steps(self):
+        target = Inspection.objects.get(draw=self.draw, uid=self.here[3].uid)
+        self.approved(target, codes=["C"], facts="年度报告公示的从业人数与实际明显不符。")
+        listing = AbnormalListing.objects.get(inspection=target)  # 代码 C：列异提请
+        with override_settings(MEDIA_ROOT=self.media):
+            archive = self.zip_of(services.build(target))
+        rows = manifest_of(archive)
+        for _n, path, _size, digest, _part in rows:
+            self.assertEqual(hashlib.sha256(archive.read(path)).hexdigest(), digest)
+        steps = archive.read("06-列异审批/列异审批经过.csv").decode("utf-8-sig")
+        self.assertIn("提请", steps)
+        form = f"06-列异审批/{listing.form_title}-{listing.pk}.docx"
+        text = "\n".join(p.text for p in Document(io.BytesIO(archive.read(form))).paragraphs)
+        self.assertIn(listing.form_title, text)
+        self.assertNotIn("07-后续处置/penalty-lists", " ".join(archive.namelist()))
 
     def test_a_later_app_adds_its_part_through_the_registry(self):
         registry.register(95, "99-测试", "测试部分")(lambda i: [("说明.txt", i.uid.encode())])
@@ -146,8 +165,8 @@ class DossierTests(FollowUpTestCase):
             r = self.client.get(url)
         self.assertEqual(r["Content-Type"], "application/zip")
         self.assertTrue(manifest_of(self.zip_of(r)))
-        for name in ("planner_350502", "head_350502", "inspector_350502"):
-            self.login(name)
+        for role in ROLES:
+            self.login(f"{role}_350502")
             self.assertRefused(self.client.get(url))
 
     def test_the_command_writes_the_zip(self):

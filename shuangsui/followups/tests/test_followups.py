@@ -9,6 +9,7 @@ from django.urls import reverse
 from docx import Document
 
 from shuangsui.core.models import ApiToken, AuditEvent
+from shuangsui.core.tests.base import ROLES
 from shuangsui.followups import documents, services
 from shuangsui.followups.choices import FollowUpStatus, RecheckOutcome
 from shuangsui.followups.models import FollowUp, Recheck
@@ -336,7 +337,8 @@ class PageAndApiTests(FollowUpTestCase):
             reverse("followup-decision", args=[f.pk]),
             reverse("followup-recheck", args=[f.pk]),
         ]
-        for name in ("planner_350502", "head_350502", "inspector_350502", "admin_350502"):
+        for role in ROLES:  # 鲤城区的每个角色
+            name = f"{role}_350502"
             self.login(name)
             for url in pages:
                 self.assertRefused(self.client.get(url))
@@ -361,3 +363,22 @@ class PageAndApiTests(FollowUpTestCase):
             )
             self.assertIn(r.status_code, (403, 404))
         self.assertEqual(FollowUp.objects.get(pk=f.pk).status, "open")
+
+
+class CreditFeedbackTests(FollowUpTestCase):
+    def test_a_closed_follow_up_reaches_the_credit_rules_once(self):
+        from shuangsui.credit.choices import RuleEffect, RuleEvent
+        from shuangsui.credit.models import CreditProposal, CreditRule
+        from shuangsui.credit.services import ensure_rules
+
+        ensure_rules()
+        CreditRule.objects.filter(event=RuleEvent.FOLLOWUP_CLOSED).update(
+            effect=RuleEffect.AT_LEAST, credit_class="D"
+        )
+        head = self.user("head")
+        case = services.record(head, self.problem, measure="08", decided_on=CHECKED)
+        key = f"followup_closed:followups.followup:{case.pk}"
+        self.assertFalse(CreditProposal.objects.filter(cause_key=key).exists())
+        services.close(head, case, closed_on=TODAY, decision_no=DECISION)
+        p = CreditProposal.objects.get(cause_key=key)
+        self.assertEqual((p.to_class, p.result_id), ("D", self.problem.pk))

@@ -414,3 +414,23 @@ class ListingTests(ListingsTestCase):
         self.assertRefused(self.client.get(reverse("listing-detail", args=[listing.pk])))
         self.assertEqual(Removal.objects.count(), 0)
         self.assertEqual(AbnormalListing.objects.get(pk=listing.pk).stage, Stage.HEAD)
+
+    def test_the_demo_shows_every_state(self):
+        from shuangsui.core.tests.base import make_entity
+        from shuangsui.demo.listings import seed_listings
+
+        make_entity(self.station, 990, name="丰泽区东海演示小吃店", entity_type="individual")
+        self.assertEqual(seed_listings(self.county), 7)
+        self.assertEqual(seed_listings(self.county), 0)  # 再次运行不重复
+        labels = sorted(AbnormalListing.objects.values_list("stage", flat=True))
+        self.assertEqual(
+            labels, ["approved", "approved", "approved", "bureau", "head", "rejected", "reminder"]
+        )
+        states = {x.state_label for x in AbnormalListing.objects.all()}
+        self.assertIn("经营异常状态", states)
+        self.assertEqual(Removal.objects.get().stage, Stage.HEAD)
+        self.assertEqual(PublishOrder.objects.get().status, OrderStatus.OPEN)
+        self.login("head")
+        page = self.client.get(reverse("listing-list")).content.decode()
+        self.assertEqual(page.count("data-listing="), 1)  # 待所长审核一户
+        self.assertIn("移出审批中（1）", page)

@@ -5,14 +5,17 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from shuangsui.core.models import AuditEvent
+from shuangsui.demo import data as demo
 from shuangsui.draws import ceremony
 from shuangsui.draws import services as draws
 from shuangsui.draws.models import Draw, DrawnTarget
@@ -22,7 +25,7 @@ from shuangsui.inspections.tests.helpers import CON, T1, MatchingTestCase, S
 from shuangsui.plans.tests.helpers import SECRETS
 from shuangsui.rechecks import services as rechecks
 from shuangsui.rechecks.choices import Outcome
-from shuangsui.rechecks.models import RecheckItem
+from shuangsui.rechecks.models import RecheckItem, RecheckSample
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "verify_draw.py"
 
@@ -349,3 +352,21 @@ class CommandTests(RecheckTestCase):
         self.assertIn("第 1 名", self.call("status", code, "--user", "witness"))
         with self.assertRaisesMessage(CommandError, "不在您的辖区内"):
             self.call("status", code, "--user", "planner_350502")
+
+
+class DemoTests(TestCase):
+    def test_the_demo_shows_a_completed_sample_with_a_missed_problem_and_one_in_ceremony(self):
+        with tempfile.TemporaryDirectory() as root, override_settings(DRAW_FILES_ROOT=root):
+            demo.load(entities=2000, inspectors=60, checks=True)  # 与 make demo 相同
+            done = RecheckSample.objects.get(status="completed")
+            self.assertEqual(rechecks.verify_stored(done), [])
+        self.assertTrue(done.cross_check)
+        self.assertTrue(done.items.filter(outcome="missed", correction_needed=True).exists())
+        self.assertTrue(done.items.filter(outcome="consistent").exists())
+        for item in done.items.exclude(outcome="pending"):
+            stations = set(item.checkers.values_list("inspector__unit_id", flat=True))
+            self.assertNotIn(item.station_id, stations)
+        pending = RecheckSample.objects.get(status="frozen")
+        self.assertEqual(rechecks.ceremony.missing_parties(pending), ["监督见证方"])
+        county = done.unit
+        self.assertEqual(rechecks.missed_by_station(done.year, county.path)[0]["missed"], 1)

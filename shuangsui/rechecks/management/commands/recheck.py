@@ -7,12 +7,12 @@
 import datetime
 import getpass
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
-from shuangsui.core import audit, scope
-from shuangsui.core.models import OrgUnit, User
+from shuangsui.core import scope
+from shuangsui.core.management.acting import acting
+from shuangsui.core.models import OrgUnit
 from shuangsui.inspectors.models import Inspector
 from shuangsui.rechecks import services
 from shuangsui.rechecks.models import RecheckSample
@@ -53,20 +53,9 @@ class Command(BaseCommand):
         parser.add_argument("--correct", action="store_true", help="原检查结果须更正")
 
     def handle(self, *args, **opts):
-        user = User.objects.select_related("unit").filter(username=opts["user"]).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"用户 {opts['user']} 不存在或已停用")
-        token = audit.set_actor(user)
-        try:
+        not_found = f"{opts['target']} 不存在或不在 {opts['user']} 的辖区内"
+        with acting(opts["user"], not_found) as user:
             getattr(self, f"do_{opts['action']}")(user, opts)
-        except Http404 as exc:
-            raise CommandError(f"{opts['target']} 不存在或不在 {user.username} 的辖区内") from exc
-        except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from exc
-        except PermissionDenied as exc:
-            raise CommandError(str(exc) or "没有权限") from exc
-        finally:
-            audit.reset_actor(token)
 
     def sample(self, user, opts):
         found = RecheckSample.objects.filter(code=opts["target"]).values_list("pk", flat=True)
