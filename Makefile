@@ -9,6 +9,10 @@ DEMO_INSPECTORS ?= 80
 
 .PHONY: demo install lock test test-fast browser lint bench clean
 
+# 让 Python 照常把字节码写进 .venv 与 __pycache__（环境里设了 PYTHONDONTWRITEBYTECODE 时，
+# 每个进程都要从源码重新编译 Django，第一次 make demo 会慢十几秒）
+unexport PYTHONDONTWRITEBYTECODE
+
 # 安装：依赖版本固定在 requirements.lock（`make lock` 由 pyproject.toml 重新生成）。
 # 有 uv 就用 uv（系统里的，或先装进虚拟环境，快数倍）；装不上 uv 时用 pip，装的是同一份锁定版本。
 UV ?= $(shell command -v uv 2>/dev/null)
@@ -47,9 +51,8 @@ lock:
 install: $(BIN)/shuangsui
 
 demo: install
-	$(BIN)/shuangsui secret-key --ensure
-	$(BIN)/shuangsui migrate --noinput -v0
-	$(BIN)/shuangsui demo-data --if-empty --entities $(DEMO_ENTITIES) --inspectors $(DEMO_INSPECTORS)
+	@# 一个进程里：生成密钥文件（已有则保留）、迁移、载入演示数据（库里已有数据则保留）
+	$(BIN)/shuangsui demo-data --setup --if-empty --entities $(DEMO_ENTITIES) --inspectors $(DEMO_INSPECTORS)
 	@echo "演示账号见上（或 README）；密码均为 Shuangsui#2026。打开 http://$(HOST):$(PORT)/"
 	@# 与生产一样：DEBUG 关闭，gunicorn 提供页面，WhiteNoise 提供静态文件，出错时是中文的 404/403/500 页
 	@# 后台任务的工作进程（导入、导出、大总体的抽取）与网站一同启动、一同停止

@@ -48,6 +48,9 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "双随机一公开监管平台")
+SMS_SENDER = os.environ.get(
+    "SHUANGSUI_SMS_SENDER", "shuangsui.listings.sms.log_sender"
+)  # 列异前提醒的短信发送器
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,8 +73,13 @@ INSTALLED_APPS = [
     "shuangsui.inspections",
     "shuangsui.results",
     "shuangsui.notices",
+    "shuangsui.listings",
+    "shuangsui.followups",
+    "shuangsui.dossier",
+    "shuangsui.credit",
     "shuangsui.transfer",
     "shuangsui.publicity",
+    "shuangsui.rechecks",
     "shuangsui.stats",
     "shuangsui.api",
     "shuangsui.demo",
@@ -225,7 +233,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("REDIS_URL"):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
+if os.environ.get(
+    "REDIS_URL"
+):  # 多台机器共用：缓存与登录计数放 Redis（需 pip install 'shuangsui[redis]'）
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -247,6 +257,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# 每日提醒邮件（`shuangsui stats digest`）：默认打印到控制台；生产环境设 EMAIL_BACKEND、EMAIL_HOST 等
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shuangsui@localhost")
 
 NINJA_PAGINATION_PER_PAGE = 50
 FILTERS_EMPTY_CHOICE_LABEL = "全部"

@@ -16,7 +16,13 @@ urlpatterns = [
     path("jobs/", include("shuangsui.jobs.urls")),
     path("results/", include("shuangsui.results.urls")),
     path("notices/", include("shuangsui.notices.urls")),
+    path("listings/", include("shuangsui.listings.urls")),
+    path("followups/", include("shuangsui.followups.urls")),
+    path("dossier/", include("shuangsui.dossier.urls")),
+    path("credit/", include("shuangsui.credit.urls")),
     path("public/", include("shuangsui.publicity.urls")),
+    path("publication/", include("shuangsui.publicity.manage_urls")),
+    path("rechecks/", include("shuangsui.rechecks.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -259,3 +259,12 @@ api.add_router("/import", import_router)
 from shuangsui.results.api import router as results_router  # noqa: E402
 
 api.add_router("/results", results_router)
+from shuangsui.listings.api import router as listings_router  # noqa: E402
+
+api.add_router("/listings", listings_router)
+from shuangsui.followups.api import router as followups_router  # noqa: E402
+
+api.add_router("/followups", followups_router)
+from shuangsui.credit.api import router as credit_router  # noqa: E402
+
+api.add_router("/credit", credit_router)

@@ -1,15 +1,40 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from shuangsui.core import scope
 from shuangsui.core.admin import CodeTableAdmin
 
-from .models import FollowUpMeasure, InspectionItem, ResultCode
+from . import methods
+from .models import CheckMethod, FollowUpMeasure, InspectionItem, ResultCode
+
+
+class InspectionItemForm(forms.ModelForm):
+    """抽查方式按代码表勾选：有效的方式，加上事项原有的停用方式。"""
+
+    methods = forms.MultipleChoiceField(
+        label="抽查方式", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = InspectionItem
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = self.instance.method_list if self.instance.pk else []
+        self.fields["methods"].choices = methods.choices(keep=saved)
+        self.initial["methods"] = saved
+
+    def clean_methods(self):
+        return ",".join(methods.ordered(self.cleaned_data["methods"]))
 
 
 @admin.register(InspectionItem)
 class InspectionItemAdmin(admin.ModelAdmin):
     """后台也守事项的归属：只有制定单位、抽查主体部门和系统管理员能改（见 change_refused）。"""
+
+    form = InspectionItemForm
 
     list_display = ["code", "name", "kind", "ratio_cap", "unit", "active"]
     list_filter = ["kind", "active"]
@@ -47,3 +72,13 @@ class ResultCodeAdmin(CodeTableAdmin):
 class FollowUpMeasureAdmin(CodeTableAdmin):
     list_display = ["code", "name", "order", "active"]
     list_editable = ["order", "active"]
+
+
+@admin.register(CheckMethod)
+class CheckMethodAdmin(CodeTableAdmin):
+    list_display = ["code", "name", "mode", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["mode", "active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []  # 已有记录按代码引用，代码不能改

@@ -8,13 +8,24 @@ class ItemKind(models.TextChoices):
     GENERAL = "general", "一般检查事项"
 
 
-class CheckMethod(models.TextChoices):
-    ON_SITE = "1", "实地检查"
-    WRITTEN = "2", "书面检查"
-    EXPERT_OPINION = "3", "行政部门检查结果或专业意见"
-    TESTING = "4", "检验检测"
-    ONLINE = "5", "网络监测"
-    COMMISSIONED = "6", "委托专业机构辅助"
+class MethodMode(models.TextChoices):
+    """核查方式的性质：检查规则按性质而不是按代码判断，管理员新增的方式只要选对性质就照样适用。"""
+
+    ON_SITE = "on_site", "现场检查"
+    WRITTEN = "written", "书面检查"
+    REMOTE = "remote", "非现场监测"
+    OTHER = "other", "其他"
+
+
+# 核查方式代码表的初始值（迁移装入，之后由系统管理员维护）：(代码, 名称, 性质)
+CHECK_METHODS = [
+    ("1", "实地检查", MethodMode.ON_SITE),
+    ("2", "书面检查", MethodMode.WRITTEN),
+    ("3", "行政部门检查结果或专业意见", MethodMode.OTHER),
+    ("4", "检验检测", MethodMode.OTHER),
+    ("5", "网络监测", MethodMode.REMOTE),
+    ("6", "委托专业机构辅助", MethodMode.OTHER),
+]
 
 
 class ObjectType(models.TextChoices):

@@ -1,6 +1,7 @@
 """一单：随机抽查事项清单与检查结果代码。"""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from shuangsui.core import scope
@@ -8,7 +9,7 @@ from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import OrgUnit
 from shuangsui.lib import ranges
 
-from .choices import CheckMethod, ItemKind, ObjectType
+from .choices import ItemKind, MethodMode, ObjectType
 
 
 def split_tags(text):
@@ -101,13 +102,22 @@ class InspectionItem(models.Model):
             raise ValidationError({"ratio_cap": "一般检查事项必须设定抽查比例上限"})
         if self.kind == ItemKind.KEY and self.ratio_cap is not None:
             raise ValidationError({"ratio_cap": "重点检查事项不设抽查比例上限"})
-        bad = [m for m in self.method_list if m not in CheckMethod.values]
+        from . import methods
+
+        bad = methods.refused(self.method_list, keep=self._saved_methods())
         if bad:
-            raise ValidationError({"methods": f"未知的核查方式代码：{'、'.join(bad)}"})
+            raise ValidationError({"methods": bad})
 
     def save(self, *args, **kwargs):
         self.scope_path = self.unit.path
         super().save(*args, **kwargs)
+
+    def _saved_methods(self):
+        """已保存的核查方式：其中后来停用的可以留着（旧记录照常显示），新选的须有效。"""
+        if not self.pk:
+            return []
+        saved = InspectionItem.objects.filter(pk=self.pk).values_list("methods", flat=True)
+        return [m for m in (saved.first() or "").split(",") if m]
 
     def change_refused(self, user):
         """`user` 为什么不能新增、修改或删除这条事项（中文原因）；可以时返回 None。
@@ -145,8 +155,9 @@ class InspectionItem(models.Model):
 
     @property
     def method_labels(self):
-        labels = dict(CheckMethod.choices)
-        return [labels.get(m, m) for m in self.method_list]
+        from . import methods
+
+        return methods.labels(self.method_list)
 
     @property
     def requirement_tags(self):
@@ -215,3 +226,40 @@ class FollowUpMeasure(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CheckMethod(models.Model):
+    """核查方式（代码表，多选），系统管理员可维护；停用而不删除，旧记录照常显示停用的方式。
+
+    规则看“性质”而不看代码：含现场性质的事项、任务每户须两名执法人员，只有现场性质（没有书面、
+    非现场性质）的事项“应当现场检查”，书面性质的方式用于B类书面检查优先。
+    """
+
+    code = models.CharField(
+        "代码",
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9A-Za-z]+$", "代码只能由字母和数字组成")],
+        help_text="字母或数字；保存后不能再改（已有记录按代码引用）",
+    )
+    name = models.CharField("名称", max_length=100, unique=True)
+    mode = models.CharField(
+        "性质",
+        max_length=10,
+        choices=MethodMode.choices,
+        default=MethodMode.OTHER,
+        help_text="现场：须两名以上执法人员到场，“应当现场检查”的事项必须选它；"
+        "书面、非现场监测：事项含它们则不必现场；书面：B类书面检查优先时须选它",
+    )
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    active = models.BooleanField("有效", default=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = "核查方式"
+        verbose_name_plural = "核查方式"
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"

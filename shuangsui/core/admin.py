@@ -12,7 +12,7 @@ class CodeTableAdmin(admin.ModelAdmin):
     不靠逐个分配的 Django 权限；代码从不删除，不用的取消“有效”。其他模型的后台页仍只对
     超级用户开放（Django 的权限表里没给系统管理员任何权限）。
 
-    用到它的：catalog 的检查结果代码与后续处置措施。节假日安排（core 的 CalendarDay，法定日历的
+    用到它的：catalog 的检查结果代码、核查方式与后续处置措施。节假日安排（core 的 CalendarDay，法定日历的
     补充与更正，如 chinesecalendar 尚无数据的 2027 年）。
     """
 

@@ -19,3 +19,4 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", "检查人员"
     JOINT_DEPT = "joint_dept", "联合部门"
     WITNESS = "witness", "监督见证"
+    BUREAU_APPROVER = "bureau_approver", "局审批人"

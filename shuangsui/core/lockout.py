@@ -105,7 +105,9 @@ class LockoutBackend(AxesStandaloneBackend):
     """axes 的认证前检查；被拒时在请求上做标记，审计据此记为“限速拒绝”而不是“密码错误”。"""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is None:  # 不经网页的认证（脚本、测试的 client.login）；网页的登录入口都带 request
+        if (
+            request is None
+        ):  # 不经网页的认证（脚本、测试的 client.login）；网页的登录入口都带 request
             return None
         try:
             return super().authenticate(request, username, password, **kwargs)

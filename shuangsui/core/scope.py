@@ -55,6 +55,7 @@ CAPABILITIES = {
         "draws.view",
         "draws.operate",
         "credit.view",
+        "credit.confirm",
         "stats.view",
     },
     Role.BUSINESS: {
@@ -92,6 +93,19 @@ CAPABILITIES = {
         "credit.view",
     },
 }
+
+# 列入经营异常名录：查看、办理（提醒、登记移出申请、登记已公示）、所长审核、局审批
+CAPABILITIES[Role.BUREAU_APPROVER] = {"directory.view", "catalog.view", "credit.view"}
+for _role, _caps in {
+    Role.ADMIN: {"listings.view"},
+    Role.PLANNER: {"listings.view", "listings.handle"},
+    Role.BUSINESS: {"listings.view"},
+    Role.STATION_HEAD: {"listings.view", "listings.handle", "listings.review"},
+    Role.INSPECTOR: {"listings.view", "listings.handle"},
+    Role.WITNESS: {"listings.view"},
+    Role.BUREAU_APPROVER: {"listings.view", "listings.approve"},
+}.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
 
 # 以所为辖区的角色
 STATION_ROLES = {Role.STATION_HEAD, Role.INSPECTOR}

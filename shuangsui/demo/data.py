@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shuangsui.catalog.choices import ItemKind
+from shuangsui.catalog.methods import ensure_check_methods
 from shuangsui.catalog.models import InspectionItem, ensure_result_codes
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import Role, UnitLevel
@@ -23,6 +24,8 @@ from shuangsui.notices import services as notices
 from shuangsui.plans import services
 from shuangsui.plans.choices import PlanKind, QuotaMode, Stratify, TargetKind
 from shuangsui.plans.models import Task
+
+from .listings import seed_listings
 
 DEMO_PASSWORD = "Shuangsui#2026"
 
@@ -252,6 +255,7 @@ def build_org():
 
 def build_items(county):
     ensure_result_codes()
+    ensure_check_methods()
     made = []
     for code, name, kind, cap, obj, dept, methods, req, basis, subs in ITEMS:
         department = OrgUnit.objects.get(code=f"{county.code}D{dept}")
@@ -286,6 +290,7 @@ ROLE_USERNAMES = [
     "inspector",
     "joint",
     "witness",
+    "bureau",
 ]
 
 
@@ -295,6 +300,20 @@ def demo_usernames():
         if code != "350503":
             names += [f"{n}_{code}" for n in ROLE_USERNAMES]
     return names
+
+
+_PASSWORD_HASHES = {}
+
+
+def demo_password_hash():
+    """演示密码的哈希只算一次，所有演示账号共用（Argon2 每算一次约 0.2 s、100 MB 内存；密码本来公开）。"""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    key = tuple(settings.PASSWORD_HASHERS)
+    if key not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[key] = make_password(DEMO_PASSWORD)
+    return _PASSWORD_HASHES[key]
 
 
 def build_users(county):
@@ -313,6 +332,7 @@ def build_users(county):
         ("inspector", Role.INSPECTOR, station, "检查员"),
         ("joint", Role.JOINT_DEPT, health, "联合员"),
         ("witness", Role.WITNESS, county, "见证员"),
+        ("bureau", Role.BUREAU_APPROVER, county, "局审批人"),  # 审批列入、移出经营异常名录
     ]
     users = []
     for name, role, unit, label in people:
@@ -327,7 +347,7 @@ def build_users(county):
                 last_name=county.short_name or "",
                 is_staff=(role == Role.ADMIN),
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.save()
         users.append(user)
     return users
@@ -583,9 +603,20 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks
             plan, task = seed_tasks(main, planners[main.code])
             if checks:
                 from .checks import seed_checks  # 检查结果的各种状态
+                from .credit import seed_credit
+                from .followups import seed_followups
+                from .publicity import seed_publicity
+                from .rechecks import seed_rechecks
+                from .stats import seed_stats
 
                 checking = seed_checks(main, plan)
+                seed_followups(plan)  # 后续处置的各种状态
+                seed_credit(checking)  # 信用反馈：待确认、已确认、已驳回的建议与分类历史
+                seed_publicity(checking)  # 结果公示的各种状态（demo/publicity.py）
+                seed_rechecks(main, checking)  # 再检查抽样：已完成的与仪式中的
+                seed_stats(main, checking)  # 统计与看板：更多结果、已完成的小任务
         seed_mailings(planners[main.code])
+        seed_listings(main)  # 经营异常名录的各种状态（demo/listings.py）
         audit.log(
             "demo.loaded",
             object_type="core.demo",

@@ -25,6 +25,16 @@ class CreditClass(models.TextChoices):
     U = "U", "未分类"
 
 
+# 分类由轻到重；“未分类”不比 A 类更重（问题发现后可直接调为 C 类）
+CREDIT_SEVERITY = {"U": 0, "A": 1, "B": 2, "C": 3, "D": 4}
+
+
+class CreditSource(models.TextChoices):
+    IMPORT = "import", "省级分类导入"
+    FEEDBACK = "feedback", "检查结果反馈"
+    MANUAL = "manual", "人工"
+
+
 class AnnualReport(models.TextChoices):
     REPORTED = "reported", "已报送"
     NOT_REPORTED = "not_reported", "未报送"

@@ -1,13 +1,22 @@
 """检查对象名录库：市场主体，以及产品、项目、行为等其他对象库。"""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from shuangsui.core.models import OrgUnit
 from shuangsui.lib import ranges
 
 from . import uscc
-from .choices import AnnualReport, CreditClass, EntityStatus, EntityType, LibraryKind
+from .choices import (
+    AnnualReport,
+    CreditClass,
+    CreditSource,
+    EntityStatus,
+    EntityType,
+    LibraryKind,
+)
 
 
 class Entity(models.Model):
@@ -96,6 +105,66 @@ class Entity(models.Model):
     @property
     def tag_list(self):
         return [t for t in self.key_tags.split(",") if t]
+
+    def assign_credit(self, credit_class, credit_date, *, source, reason="", cause="", user=None):
+        """改定信用风险分类并记入分类历史；返回历史记录。调用方负责事务与留痕。"""
+        entry = CreditHistory.objects.create(
+            entity=self,
+            credit_class=credit_class,
+            credit_date=credit_date,
+            previous_class=self.credit_class,
+            previous_date=self.credit_date,
+            source=source,
+            reason=reason,
+            cause=cause,
+            user=user,
+        )
+        self.credit_class, self.credit_date = credit_class, credit_date
+        self.save(update_fields=["credit_class", "credit_date", "updated"])
+        return entry
+
+
+class CreditHistory(models.Model):
+    """一个市场主体信用风险分类的每一次认定：省级分类导入、检查结果反馈或人工调整。
+
+    导入的分类日期早于主体现有分类日期时不改主体，只记为“已被更新的分类取代”（superseded）。
+    """
+
+    entity = models.ForeignKey(
+        Entity, verbose_name="市场主体", on_delete=models.CASCADE, related_name="credit_history"
+    )
+    credit_class = models.CharField("分类", max_length=1, choices=CreditClass.choices)
+    credit_date = models.DateField("分类日期", null=True, blank=True)
+    previous_class = models.CharField(
+        "原分类", max_length=1, choices=CreditClass.choices, blank=True
+    )
+    previous_date = models.DateField("原分类日期", null=True, blank=True)
+    source = models.CharField("来源", max_length=12, choices=CreditSource.choices)
+    superseded = models.BooleanField(
+        "未采用", default=False, help_text="分类日期早于主体现有分类日期，未改动主体"
+    )
+    reason = models.TextField("理由", blank=True)
+    cause = models.CharField(
+        "依据", max_length=255, blank=True, help_text="引起调整的检查结果、列异、文件等"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "信用风险分类历史"
+        verbose_name_plural = "信用风险分类历史"
+        ordering = ["entity", "-recorded_at", "-id"]
+        indexes = [models.Index(fields=["entity", "recorded_at"], name="credit_history_entity")]
+
+    def __str__(self):
+        return f"{self.entity_id} {self.previous_class}→{self.credit_class}"
 
 
 class ObjectLibrary(models.Model):

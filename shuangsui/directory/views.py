@@ -3,8 +3,11 @@ from django.shortcuts import render
 
 from shuangsui.core import scope
 from shuangsui.core.paging import paginate
+from shuangsui.credit import services as credit
+from shuangsui.credit.choices import ProposalStatus
 from shuangsui.draws.services import draws_for_entity
 from shuangsui.inspections.models import Inspection
+from shuangsui.listings.services import entity_listings
 from shuangsui.results.services import entity_results
 
 from . import search
@@ -53,6 +56,7 @@ def entity_detail(request, uid):
         .order_by("-draw__completed_at")
     )
     draws = draws_for_entity(entity, request.user)
+    show_credit = scope.can(request.user, "credit.view")
     return render(
         request,
         "directory/entity_detail.html",
@@ -61,6 +65,11 @@ def entity_detail(request, uid):
             "history": history,
             "draws": draws,
             "results": list(entity_results(request.user, entity)),  # 部门间互认
-            "show_credit": scope.can(request.user, "credit.view"),
+            "show_credit": show_credit,
+            "listings": list(entity_listings(request.user, entity)),  # 经营异常名录
+            "credit_history": entity.credit_history.select_related("user") if show_credit else (),
+            "credit_pending": credit.proposals_for(request.user, ProposalStatus.PENDING).filter(
+                entity=entity
+            ),
         },
     )

@@ -52,20 +52,11 @@ class DrawQuerySet(models.QuerySet):
         return super().delete()
 
 
-class Draw(models.Model):
-    """一次检查对象抽取（及检查人员匹配），按抽取协议 shuangsui-draw-v1 进行。
+class CeremonyRecord(models.Model):
+    """按抽取协议进行的一次抽取（抽象）：冻结的名单与配额、公开随机值、种子与记录文件、完成人。
 
-    流程：冻结名单（摘要写入留痕）→ 各方提交承诺 → 全部承诺后各方揭示 → 可选的公开随机值
-    → 计算抽取并保存记录文件。文件存放在 DRAW_FILES_ROOT 下，摘要存于本表。
-    """
+    检查对象的抽取（Draw）与再检查的抽样都继承它；仪式的规则见 `ceremony.py`。"""
 
-    task = models.ForeignKey(
-        Task, verbose_name="抽查任务", on_delete=models.PROTECT, related_name="draws"
-    )
-    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
-    number = models.PositiveSmallIntegerField(
-        "抽取次序", default=1, validators=ranges.count("抽取次序", 1, 32767)
-    )
     status = models.CharField(
         "状态", max_length=10, choices=DrawStatus.choices, default=DrawStatus.FROZEN
     )
@@ -75,12 +66,7 @@ class Draw(models.Model):
     strata = models.JSONField("各层户数", default=dict)
     quotas = models.JSONField("配额", default=dict)
     quota_rule = models.JSONField("配额比例", default=dict, blank=True)
-    reserves = models.JSONField("备选户数", default=dict, blank=True)
-    quota_notes = models.JSONField("配额说明", default=list, blank=True)
-    excluded_count = models.PositiveIntegerField("排除户数", default=0)
     population_file = models.CharField("名单文件", max_length=255, blank=True)
-    pool_file = models.CharField("检查人员库快照文件", max_length=255, blank=True)
-    pool_sha256 = models.CharField("检查人员库快照摘要", max_length=64, blank=True)
     frozen_at = models.DateTimeField("冻结时间")
     frozen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,12 +81,7 @@ class Draw(models.Model):
     seed = models.CharField("种子", max_length=64, blank=True)
     record_file = models.CharField("抽取记录文件", max_length=255, blank=True)
     record_sha256 = models.CharField("抽取记录摘要", max_length=64, blank=True)
-    public_record_file = models.CharField("公开记录文件", max_length=255, blank=True)
-    public_record_sha256 = models.CharField("公开记录摘要", max_length=64, blank=True)
-    public_population_file = models.CharField("公开名单文件", max_length=255, blank=True)
-    public_population_sha256 = models.CharField("公开名单摘要", max_length=64, blank=True)
     selected_count = models.PositiveIntegerField("入选户数", default=0)
-    reserve_count = models.PositiveIntegerField("备选户数合计", default=0)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -110,6 +91,40 @@ class Draw(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_completed(self):
+        return self.status == DrawStatus.COMPLETED
+
+
+class Draw(CeremonyRecord):
+    """一次检查对象抽取（及检查人员匹配），按抽取协议 shuangsui-draw-v1 进行。
+
+    流程：冻结名单（摘要写入留痕）→ 各方提交承诺 → 全部承诺后各方揭示 → 可选的公开随机值
+    → 计算抽取并保存记录文件。文件存放在 DRAW_FILES_ROOT 下，摘要存于本表。
+    """
+
+    task = models.ForeignKey(
+        Task, verbose_name="抽查任务", on_delete=models.PROTECT, related_name="draws"
+    )
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+    number = models.PositiveSmallIntegerField(
+        "抽取次序", default=1, validators=ranges.count("抽取次序", 1, 32767)
+    )
+    # 冻结的名单（其余字段见 CeremonyRecord）
+    reserves = models.JSONField("备选户数", default=dict, blank=True)
+    quota_notes = models.JSONField("配额说明", default=list, blank=True)
+    excluded_count = models.PositiveIntegerField("排除户数", default=0)
+    pool_file = models.CharField("检查人员库快照文件", max_length=255, blank=True)
+    pool_sha256 = models.CharField("检查人员库快照摘要", max_length=64, blank=True)
+    public_record_file = models.CharField("公开记录文件", max_length=255, blank=True)
+    public_record_sha256 = models.CharField("公开记录摘要", max_length=64, blank=True)
+    public_population_file = models.CharField("公开名单文件", max_length=255, blank=True)
+    public_population_sha256 = models.CharField("公开名单摘要", max_length=64, blank=True)
+    reserve_count = models.PositiveIntegerField("备选户数合计", default=0)
     # 作废
     void_reason = models.TextField("作废原因", blank=True)
     void_requested_by = models.ForeignKey(
@@ -196,10 +211,6 @@ class Draw(models.Model):
         return self.status != DrawStatus.VOIDED
 
     @property
-    def is_completed(self):
-        return self.status == DrawStatus.COMPLETED
-
-    @property
     def void_pending(self):
         return self.status != DrawStatus.VOIDED and self.void_requested_by_id is not None
 
@@ -221,13 +232,27 @@ class FrozenRowMixin:
         raise ImmutableError(f"{self._meta.verbose_name}不可删除")
 
 
-class DrawParty(models.Model):
-    """抽取的一方：先提交承诺（只存承诺值），全部承诺后再揭示原值，服务端核对后计入熵。"""
+def party_constraints(owner, label_name, user_name, what):
+    """参与方的两条唯一约束：一次仪式（`owner` 为外键名）中标签不重复、同一用户只作一方。"""
+    return [
+        models.UniqueConstraint(
+            fields=[owner, "label"],
+            name=label_name,
+            violation_error_message=f"同一次{what}中标签不能重复",
+        ),
+        models.UniqueConstraint(
+            fields=[owner, "user"],
+            name=user_name,
+            violation_error_message=f"同一用户在一次{what}中只能作为一方",
+        ),
+    ]
 
-    draw = models.ForeignKey(
-        Draw, verbose_name="抽取", on_delete=models.PROTECT, related_name="parties"
-    )
-    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+
+class CeremonyParty(models.Model):
+    """仪式的一方（抽象）：先提交承诺（只存承诺值），全部承诺后再揭示原值，服务端核对后计入熵。
+
+    检查对象的抽取（DrawParty）与再检查抽样的参与方都继承它，仪式规则见 `ceremony.py`。"""
+
     label = models.CharField("标签", max_length=32)
     role = models.CharField("身份", max_length=10, choices=PartyRole.choices)
     user = models.ForeignKey(
@@ -240,32 +265,10 @@ class DrawParty(models.Model):
     revealed_at = models.DateTimeField("揭示时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = "抽取参与方"
-        verbose_name_plural = "抽取参与方"
-        ordering = ["draw", "order"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["draw", "label"],
-                name="party_label_unique_per_draw",
-                violation_error_message="同一次抽取中标签不能重复",
-            ),
-            models.UniqueConstraint(
-                fields=["draw", "user"],
-                name="party_user_unique_per_draw",
-                violation_error_message="同一用户在一次抽取中只能作为一方",
-            ),
-        ]
+        abstract = True
 
     def __str__(self):
         return f"{self.label}（{self.user}）"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            status = Draw.objects.filter(pk=self.draw_id).values_list("status", flat=True).first()
-            if status in FINAL_STATUSES:
-                raise ImmutableError("抽取已完成或已作废，参与方记录不可修改")
-        self.scope_path = self.draw.scope_path
-        super().save(*args, **kwargs)
 
     @property
     def revealed(self):
@@ -274,6 +277,31 @@ class DrawParty(models.Model):
     @property
     def entropy(self):
         return f"{self.label}={self.value}"
+
+
+class DrawParty(CeremonyParty):
+    """抽取的一方。"""
+
+    draw = models.ForeignKey(
+        Draw, verbose_name="抽取", on_delete=models.PROTECT, related_name="parties"
+    )
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = "抽取参与方"
+        verbose_name_plural = "抽取参与方"
+        ordering = ["draw", "order"]
+        constraints = party_constraints(
+            "draw", "party_label_unique_per_draw", "party_user_unique_per_draw", "抽取"
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            status = Draw.objects.filter(pk=self.draw_id).values_list("status", flat=True).first()
+            if status in FINAL_STATUSES:
+                raise ImmutableError("抽取已完成或已作废，参与方记录不可修改")
+        self.scope_path = self.draw.scope_path
+        super().save(*args, **kwargs)
 
 
 class DrawnTarget(FrozenRowMixin, models.Model):

@@ -7,20 +7,12 @@
 - “每个任务至多一次有效抽取”的部分唯一约束是最后一道防线。
 """
 
-import hashlib
 import json
-import os
-import random
-import re
-import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
@@ -39,13 +31,11 @@ from shuangsui.plans.services import (
     rules_for,
 )
 
-from . import protocol, signals
-from .choices import DrawStatus, ExclusionCode, FileKind, PartyRole, TargetRole
-from .models import Draw, DrawnTarget, DrawParty, Exclusion
+from . import ceremony, protocol, signals
+from .ceremony import FileMismatch, retrying
+from .choices import DrawStatus, ExclusionCode, FileKind, TargetRole
+from .models import Draw, DrawnTarget, Exclusion
 
-LABEL_RE = re.compile(r"[a-z0-9_-]+")
-HEX64_RE = re.compile(r"[0-9a-f]{64}")
-MIN_SECRET_LENGTH = 6
 SELF_VERIFY_MAX = 200_000  # 名单不超过此数时，保存前用 verify_record 自检一遍
 _BATCH = 5000
 
@@ -68,57 +58,10 @@ CONTENT_TYPES = {
 # ---------------------------------------------------------------- 事务与文件
 
 
-def retrying(fn):
-    """在 SQLite 上遇到锁冲突时整段重试（共享缓存的内存库不等待，直接报 locked）。
-
-    只在最外层（不在事务中）生效；PostgreSQL 与文件库的正常等待由数据库自己处理。
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        return fn()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            return fn()
-        except OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(random.uniform(0.002, 0.03))
-
-
-def _root():
-    return Path(settings.DRAW_FILES_ROOT)
-
-
-def _safe(text):
-    return re.sub(r"[^0-9A-Za-z_.-]", "_", text)
-
-
 def _write(draw, kind, data, written):
-    """写入不可变文件（先写临时文件再改名，只读权限），返回 (相对路径, sha256)。"""
-    rel = f"{_safe(draw.task.code)}/{draw.number:02d}/{FILE_NAMES[kind]}"
-    path = _root() / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "xb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(tmp, 0o444)
-    os.replace(tmp, path)
-    written.append(path)
-    return rel, hashlib.sha256(data).hexdigest()
-
-
-def _discard(paths):
-    for path in paths:
-        try:
-            path.unlink()
-        except OSError:
-            pass
-
-
-class FileMismatch(ValidationError):
-    pass
+    """写入不可变文件，返回 (相对路径, sha256)。"""
+    rel = f"{ceremony.safe(draw.task.code)}/{draw.number:02d}/{FILE_NAMES[kind]}"
+    return rel, ceremony.write_file(rel, data, written)
 
 
 def file_info(draw, kind):
@@ -135,20 +78,12 @@ def file_info(draw, kind):
 def read_file(draw, kind):
     """读取抽取文件并核对登记的摘要；文件缺失或被改动时抛出 FileMismatch。"""
     rel, digest = file_info(draw, kind)
-    if not rel:
-        raise FileMismatch(f"{FileKind(kind).label}尚未生成")
-    try:
-        data = (_root() / rel).read_bytes()
-    except OSError as exc:
-        raise FileMismatch(f"{FileKind(kind).label}文件缺失") from exc
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise FileMismatch(f"{FileKind(kind).label}与登记的摘要不符：文件被改动")
-    return data
+    return ceremony.read_checked(rel, digest, FileKind(kind).label)
 
 
 def download_name(draw, kind):
     base = FILE_NAMES[kind]
-    return f"{_safe(draw.task.code)}-{draw.number:02d}-{base}"
+    return f"{ceremony.safe(draw.task.code)}-{draw.number:02d}-{base}"
 
 
 # ---------------------------------------------------------------- 名单与资格
@@ -397,22 +332,12 @@ def may_download(user, draw, kind):
 
 
 def _party_role(user):
-    if scope.can(user, "draws.witness"):
-        return PartyRole.WITNESS
-    if scope.can(user, "draws.operate"):
-        return PartyRole.OPERATOR
-    raise PermissionDenied("只有任务执行方（计划管理）和监督见证方可以参与抽取")
+    return ceremony.party_role(user)
 
 
 def next_label(draw, user):
     """此用户承诺时使用的标签：身份名（operator / witness），已被占用时加序号。"""
-    role = _party_role(user)
-    taken = set(draw.parties.values_list("label", flat=True))
-    label, n = role.value, 1
-    while label in taken:
-        n += 1
-        label = f"{role.value}-{n}"
-    return label
+    return ceremony.next_label(draw, _party_role(user))
 
 
 def _lock(draw):
@@ -433,7 +358,7 @@ def freeze(task, user):
                 locked = Task.objects.select_for_update().get(pk=task.pk)
                 return _freeze(locked, user, written)
         except BaseException:
-            _discard(written)
+            ceremony.discard(written)
             raise
 
     try:
@@ -525,162 +450,28 @@ def _freeze(task, user, written):
 
 
 def commit(draw, user, *, commitment=None, value=None, label=None):
-    """提交承诺：给出承诺值（64 位十六进制，在浏览器或命令行算出），或给出秘密值由服务端
-    算出承诺值；服务端只保存承诺值，不保存秘密值。"""
-    role = _party_role(user)
-    capability = "draws.witness" if role == PartyRole.WITNESS else "draws.operate"
-    if (commitment is None) == (value is None):
-        raise ValidationError("请给出承诺值或秘密值（二者选一）")
-    if value is not None:
-        _check_secret(value)
-    if commitment is not None:
-        commitment = commitment.strip().lower()
-        if not HEX64_RE.fullmatch(commitment):
-            raise ValidationError("承诺值应为 64 位十六进制（SHA-256）")
-
-    def work():
-        scope.check_write(user, capability, draw.scope_path)
-        with transaction.atomic():
-            locked = _lock(draw)
-            if locked.status != DrawStatus.FROZEN:
-                raise ValidationError("承诺阶段已结束（已有一方揭示，或抽取已完成/作废）")
-            if locked.parties.filter(user=user).exists():
-                raise ValidationError("您已提交过承诺")
-            chosen = label or next_label(locked, user)
-            if not LABEL_RE.fullmatch(chosen):
-                raise ValidationError("标签只能由小写字母、数字、_ 和 - 组成")
-            if locked.parties.filter(label=chosen).exists():
-                raise ValidationError(f"标签 {chosen} 已被使用")
-            digest = commitment or protocol.commitment(chosen, value)
-            order = locked.parties.count() + 1
-            party = DrawParty.objects.create(
-                draw=locked,
-                label=chosen,
-                role=role,
-                user=user,
-                order=order,
-                commitment=digest,
-                committed_at=timezone.now(),
-            )
-            audit.log(
-                "draw.committed",
-                locked,
-                after={"label": chosen, "role": role, "user": user.username, "commitment": digest},
-            )
-            return party
-
-    try:
-        return retrying(work)
-    except IntegrityError as exc:  # 同一用户或同一标签的并发提交：唯一约束兜底
-        raise ValidationError("您已提交过承诺，或该标签已被使用") from exc
-
-
-def _check_secret(value):
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("秘密值不能为空")
-    if "\n" in value or "\r" in value:
-        raise ValidationError("秘密值不能含换行")
-    if len(value) < MIN_SECRET_LENGTH:
-        raise ValidationError(f"秘密值至少 {MIN_SECRET_LENGTH} 个字符（建议 16 个以上的随机字符）")
-    if len(value) > 200:
-        raise ValidationError("秘密值不能超过 200 个字符")
+    """提交承诺（见 `ceremony.commit`）：服务端只保存承诺值，不保存秘密值。"""
+    return ceremony.commit(
+        draw, user, _lock, "draw", commitment=commitment, value=value, label=label
+    )
 
 
 def missing_parties(draw):
     """还缺哪一方的承诺（中文）；齐全时为空列表。"""
-    roles = set(draw.parties.values_list("role", flat=True))
-    missing = []
-    if PartyRole.OPERATOR not in roles:
-        missing.append("任务执行方")
-    if PartyRole.WITNESS not in roles:
-        missing.append("监督见证方")
-    return missing
+    return ceremony.missing_parties(draw)
 
 
 def reveal(draw, user, value):
     """揭示：各方的承诺都记录之后，重新输入秘密值，服务端核对与承诺相符后计入熵。"""
-    if not isinstance(value, str) or "\n" in value or "\r" in value:
-        raise ValidationError("揭示值不能含换行")
-
-    def work():
-        if not scope.in_scope(user, draw.scope_path) or not scope.can(user, "draws.view"):
-            raise PermissionDenied("目标不在您的辖区内")
-        with transaction.atomic():
-            locked = _lock(draw)
-            if locked.status not in (DrawStatus.FROZEN, DrawStatus.REVEALING):
-                raise ValidationError(f"当前状态为“{locked.get_status_display()}”，不能揭示")
-            party = locked.parties.filter(user=user).first()
-            if party is None:
-                raise ValidationError("您没有提交承诺，不能揭示")
-            missing = missing_parties(locked)
-            if missing:
-                raise ValidationError(f"承诺尚未收齐（还缺{'、'.join(missing)}），不能揭示")
-            if party.revealed:
-                raise ValidationError("您已揭示过")
-            if protocol.commitment(party.label, value) != party.commitment:
-                mismatch.append(party.label)
-                raise ValidationError("揭示值与您的承诺不符")
-            party.value = value
-            party.revealed_at = timezone.now()
-            party.save()
-            before = locked.status
-            pending = locked.parties.filter(revealed_at__isnull=True).exists()
-            locked.status = DrawStatus.REVEALING if pending else DrawStatus.READY
-            locked.save()
-            audit.log(
-                "draw.revealed",
-                locked,
-                before={"status": before},
-                after={"label": party.label, "value": value, "status": locked.status},
-            )
-            return party
-
-    mismatch = []
-    try:
-        return retrying(work)
-    except ValidationError:
-        if mismatch:  # 揭示值与承诺不符：事务已回滚，失败另记一条（不记输入的值）
-            audit.log(
-                "draw.reveal_failed",
-                draw,
-                actor=user,
-                after={"label": mismatch[-1], "reason": "揭示值与承诺不符"},
-            )
-        raise
+    return ceremony.reveal(draw, user, value, _lock, "draw")
 
 
 def add_public_value(draw, user, label, value):
     """公开随机值（如彩票开奖号码）：全部揭示之后、抽取之前由执行方录入，不需承诺。"""
-    label = (label or "").strip()
-    value = (value or "").strip()
-    if not LABEL_RE.fullmatch(label):
-        raise ValidationError("标签只能由小写字母、数字、_ 和 - 组成")
-    if not value or "\n" in value or len(value) > 200:
-        raise ValidationError("公开随机值不能为空、不能含换行、不超过 200 个字符")
-
-    def work():
-        scope.check_write(user, "draws.operate", draw.scope_path)
-        with transaction.atomic():
-            locked = _lock(draw)
-            if locked.status != DrawStatus.READY:
-                raise ValidationError("公开随机值须在各方全部揭示之后、抽取之前录入")
-            if locked.public_label:
-                raise ValidationError("已录入公开随机值")
-            if locked.parties.filter(label=label).exists():
-                raise ValidationError(f"标签 {label} 已被参与方使用")
-            locked.public_label, locked.public_value = label, value
-            locked.save()
-            audit.log("draw.public_value", locked, after={"label": label, "value": value})
-            return locked
-
-    return retrying(work)
+    return ceremony.add_public_value(draw, user, label, value, _lock, "draw")
 
 
-def entropy_of(draw):
-    entries = [p.entropy for p in draw.parties.order_by("order")]
-    if draw.public_label:
-        entries.append(f"{draw.public_label}={draw.public_value}")
-    return entries
+entropy_of = ceremony.entropy_of
 
 
 def run(draw, user):
@@ -697,7 +488,7 @@ def run(draw, user):
                 locked = _lock(draw)
                 return _run(locked, user, written)
         except BaseException:
-            _discard(written)
+            ceremony.discard(written)
             raise
 
     try:
@@ -707,21 +498,14 @@ def run(draw, user):
 
 
 def _run(draw, user, written):
-    if draw.status == DrawStatus.COMPLETED:
-        raise ValidationError("本次抽取已完成，不能再次抽取")
-    if draw.status != DrawStatus.READY:
-        missing = missing_parties(draw)
-        if missing:
-            raise ValidationError(f"承诺尚未收齐（还缺{'、'.join(missing)}）")
-        raise ValidationError(f"当前状态为“{draw.get_status_display()}”，须各方全部揭示后才能抽取")
+    ceremony.check_ready(draw)
     task = Task.objects.select_for_update().get(pk=draw.task_id)
     population = read_file(draw, FileKind.POPULATION)
-    parties = list(draw.parties.order_by("order"))
     record = protocol.make_record(
         task.code,
         population,
         draw.quotas,
-        commitments=[{"label": p.label, "commitment": p.commitment} for p in parties],
+        commitments=ceremony.commitments_of(draw),
         entropy=entropy_of(draw),
         created_at=timezone.localtime().isoformat(timespec="seconds"),
         quota_rule=draw.quota_rule or None,

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from shuangsui.catalog.choices import CheckMethod
+from shuangsui.catalog import methods as check_methods
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
 from shuangsui.core.models import OrgUnit
@@ -56,7 +56,7 @@ def rotation_enabled():
 
 
 def is_on_site(task):
-    return CheckMethod.ON_SITE in task.method_list
+    return check_methods.on_site(task.method_list)
 
 
 def min_officers(task):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from shuangsui.catalog.choices import CheckMethod
+from shuangsui.catalog import methods as check_methods
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import scope
 from shuangsui.core.forms import PercentField
@@ -159,9 +159,7 @@ class TaskForm(forms.Form):
         min_value=0,
         help_text="如上年末企业实有数（含未年报）；留空则用所属计划的基数",
     )
-    methods = forms.MultipleChoiceField(
-        label="检查方式", choices=CheckMethod.choices, widget=CHECKS, required=False
-    )
+    methods = forms.MultipleChoiceField(label="检查方式", choices=(), widget=CHECKS, required=False)
     inspectors_per_target = forms.IntegerField(label="每户检查人员数", min_value=1, initial=2)
     match_inspectors = forms.BooleanField(label="随机匹配检查人员", required=False, initial=True)
     allow_neighbouring = forms.BooleanField(
@@ -188,6 +186,8 @@ class TaskForm(forms.Form):
         self.fields["plan"].empty_label = "（不属于计划）"
         self.fields["lead_department"].empty_label = "（不指定）"
         self.fields["library"].empty_label = "（不选）"
+        # 代码表里有效的方式；任务原有的停用方式照常列出（可保留）
+        self.fields["methods"].choices = check_methods.choices(keep=self.initial.get("methods", ()))
         if not self.is_bound and "year" not in self.initial:
             self.initial["year"] = services.today().year
         weights = services.rules_for(user.unit).class_weights()

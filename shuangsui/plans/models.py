@@ -146,6 +146,18 @@ class RegionRules(models.Model):
     publication_working = models.BooleanField(
         "公示期限按工作日计算", default=False, help_text="不勾选时按自然日，届满日遇节假日顺延"
     )
+    # 再检查（质量复查）：已检查完毕的对象按比例抽样，至少若干户（不足时全部）
+    recheck_ratio = models.DecimalField(
+        "再检查抽样比例",
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.05"),
+        validators=RATIO_VALIDATORS,
+        help_text="每个所 ceil(已检查户数 × 比例)",
+    )
+    recheck_minimum = models.PositiveSmallIntegerField(
+        "再检查最少户数", default=5, help_text="按比例不足此数时补足（已检查户数更少时全部抽取）"
+    )
     credit_draws_public = models.BooleanField(
         "信用分类分层抽取的公开记录向社会公开",
         default=True,
@@ -161,6 +173,7 @@ class RegionRules(models.Model):
         constraints = [
             ranges.ratio_check("rules", "min_yearly_ratio", "全年企业抽查比例下限"),
             ranges.ratio_check("rules", "differentiated_share_min", "差异化抽查户数占比下限"),
+            ranges.ratio_check("rules", "recheck_ratio", "再检查抽样比例"),
         ]
 
     def __str__(self):
@@ -590,10 +603,9 @@ class Task(models.Model):
 
     @property
     def method_labels(self):
-        from shuangsui.catalog.choices import CheckMethod
+        from shuangsui.catalog import methods
 
-        labels = dict(CheckMethod.choices)
-        return [labels.get(m, m) for m in self.method_list]
+        return methods.labels(self.method_list)
 
     @property
     def is_editable(self):

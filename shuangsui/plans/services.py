@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from shuangsui.catalog.choices import CheckMethod, ItemKind
+from shuangsui.catalog import methods as check_methods
+from shuangsui.catalog.choices import ItemKind
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import audit, scope
 from shuangsui.core.choices import UnitLevel
@@ -30,7 +31,7 @@ from .choices import (
     TargetKind,
     TaskStatus,
 )
-from .models import AnnualPlan, RegionRules, Task
+from .models import AnnualPlan, RegionRules, Task, tag_list
 from .quota import split_base_ratio
 
 # ---------------------------------------------------------------- 规则、名称与编号
@@ -430,6 +431,14 @@ def problems_error(problems):
     return ValidationError(by_field)
 
 
+def _saved_methods(task):
+    """任务已保存的检查方式：后来停用的可以留着，新选的须有效。"""
+    if not task.pk:
+        return []
+    saved = Task.objects.filter(pk=task.pk).values_list("methods", flat=True).first()
+    return tag_list(saved or "")
+
+
 def validate_task(task, items, departments=(), regions=()):
     """任务本身的完整性（不含需要名录数据的规则）：返回问题列表。"""
     problems = []
@@ -468,9 +477,9 @@ def validate_task(task, items, departments=(), regions=()):
     bad = [k for k in task.reserves if k not in labels]
     if bad:
         problems.append(f"备选户数的层“{'、'.join(bad)}”不存在（可用：{'、'.join(labels)}）")
-    bad = [m for m in task.method_list if m not in CheckMethod.values]
+    bad = check_methods.refused(task.method_list, keep=_saved_methods(task))
     if bad:
-        problems.append(f"未知的检查方式代码：{'、'.join(bad)}")
+        problems.append(Problem(bad, "methods"))
     bad = [t for t in task.entity_type_list if t not in EntityType.values]
     if bad:
         problems.append(f"未知的主体类型：{'、'.join(bad)}")

@@ -15,5 +15,7 @@ urlpatterns = [
     ),
     path("verify_draw.py", views.verifier, name="public-verifier"),
     path("results/", views.results, name="public-results"),
+    path("results/notices/<int:pk>/", views.notice, name="public-notice"),
+    path("entities/<str:uid>/", views.entity, name="public-entity"),
     path("checkpoints/", views.checkpoints, name="public-checkpoints"),
 ]

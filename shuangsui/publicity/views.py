@@ -90,7 +90,13 @@ def task(request, pk):
     return render(
         request,
         "publicity/task.html",
-        {"tab": "tasks", "task": found, "draws": rows, "items": found.items.order_by("code")},
+        {
+            "tab": "tasks",
+            "task": found,
+            "draws": rows,
+            "items": found.items.order_by("code"),
+            "notices": services.public_publications().filter(task=found),
+        },
     )
 
 
@@ -148,9 +154,63 @@ def verifier(request):
     return response
 
 
+MIN_QUERY = 2
+
+
 @public_page
 def results(request):
-    return render(request, "publicity/results.html", {"tab": "results"})
+    """抽查结果公告：各批公告；按名称片段（2 个字起）或统一社会信用代码查找公示的结果。"""
+    q = request.GET.get("q", "").strip()[:100]
+    context = {"tab": "results", "q": q, "error": ""}
+    if q and len(q) < MIN_QUERY:
+        context["error"] = f"请至少输入 {MIN_QUERY} 个字（名称的任一部分）或统一社会信用代码"
+    if q and not context["error"]:
+        page, querystring = paginate(request, services.search_results(q), per_page=20)
+        context["rows"] = page
+    else:
+        page, querystring = paginate(request, services.public_publications(), per_page=20)
+        context["notices"] = page
+    context.update(page=page, querystring=querystring)
+    return render(request, "publicity/results.html", context)
+
+
+@public_page
+def notice(request, pk):
+    found = services.public_publications().filter(pk=pk).first()
+    if found is None:
+        raise Http404("没有这份公告")
+    rows = found.rows.select_related("replaced_by", "replaced_by__publication").order_by(
+        "uid", "item_name"
+    )
+    return render(
+        request,
+        "publicity/notice.html",
+        {"tab": "results", "notice": found, "rows": rows},
+    )
+
+
+@public_page
+def entity(request, uid):
+    """主体的公开页：它被抽中的（已公开的）检查、公示的结果与列入经营异常名录的情况。"""
+    uid = uid.strip().upper()
+    rows = list(services.public_results().filter(uid=uid))
+    checks = list(services.public_checks(uid))
+    listings = services.public_listings(uid)
+    if not rows and not checks and not listings:
+        raise Http404("没有这个对象公示的信息")
+    name = rows[0].name if rows else checks[0].name if checks else listings[0]["name"]
+    return render(
+        request,
+        "publicity/entity.html",
+        {
+            "tab": "results",
+            "uid": uid,
+            "name": name,
+            "rows": rows,
+            "checks": checks,
+            "listings": listings,
+        },
+    )
 
 
 @public_page

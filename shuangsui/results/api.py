@@ -112,7 +112,11 @@ def my_work(request):
     return {"results": [inspection_out(i, request.user) for i in rows]}
 
 
-@router.get("/inspections/{inspection_id}", response=responses(dict), summary="检查对象：事项、检查要点、现行结果与期限")
+@router.get(
+    "/inspections/{inspection_id}",
+    response=responses(dict),
+    summary="检查对象：事项、检查要点、现行结果与期限",
+)
 def read_inspection(request, inspection_id: int):
     i = inspections.get_inspection(request.user, inspection_id)
     return inspection_out(i, request.user, detail=True)
@@ -146,7 +150,11 @@ def _item(i, item_id):
     return get_object_or_404(i.task.items.all(), pk=item_id)
 
 
-@router.put("/inspections/{inspection_id}/items/{item_id}", response=responses(dict, write=True), summary="保存草稿")
+@router.put(
+    "/inspections/{inspection_id}/items/{item_id}",
+    response=responses(dict, write=True),
+    summary="保存草稿",
+)
 def save(request, inspection_id: int, item_id: int, payload: ResultIn):
     i = inspections.get_inspection(request.user, inspection_id)
     with rule_errors():
@@ -154,7 +162,11 @@ def save(request, inspection_id: int, item_id: int, payload: ResultIn):
     return result_out(r)
 
 
-@router.post("/inspections/{inspection_id}/items/{item_id}/submit", response=responses(dict, write=True), summary="提交审核")
+@router.post(
+    "/inspections/{inspection_id}/items/{item_id}/submit",
+    response=responses(dict, write=True),
+    summary="提交审核",
+)
 def submit(request, inspection_id: int, item_id: int, payload: ResultIn):
     i = inspections.get_inspection(request.user, inspection_id)
     with rule_errors():
@@ -162,7 +174,11 @@ def submit(request, inspection_id: int, item_id: int, payload: ResultIn):
     return result_out(r)
 
 
-@router.post("/inspections/{inspection_id}/items/{item_id}/files", response=responses(dict, write=True), summary="上传检查材料")
+@router.post(
+    "/inspections/{inspection_id}/items/{item_id}/files",
+    response=responses(dict, write=True),
+    summary="上传检查材料",
+)
 def upload(
     request,
     inspection_id: int,
@@ -183,7 +199,11 @@ class ReviewIn(Schema):
     reason: str = ""
 
 
-@router.post("/inspections/{inspection_id}/items/{item_id}/review", response=responses(dict, write=True), summary="审核：通过或退回")
+@router.post(
+    "/inspections/{inspection_id}/items/{item_id}/review",
+    response=responses(dict, write=True),
+    summary="审核：通过或退回",
+)
 def review(request, inspection_id: int, item_id: int, payload: ReviewIn):
     i = inspections.get_inspection(request.user, inspection_id)
     current = services.current_results(i).get(int(item_id))

@@ -131,10 +131,9 @@ class Result(models.Model):
 
     @property
     def method_labels(self):
-        from shuangsui.catalog.choices import CheckMethod
+        from shuangsui.catalog import methods
 
-        labels = dict(CheckMethod.choices)
-        return [labels.get(m, m) for m in self.method_list]
+        return methods.labels(self.method_list)
 
     @property
     def code_labels(self):

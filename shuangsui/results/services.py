@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shuangsui.catalog.choices import CheckMethod
+from shuangsui.catalog import methods as check_methods
 from shuangsui.catalog.models import ResultCode
 from shuangsui.core import audit, scope, workdays
 from shuangsui.core.choices import Role
@@ -34,7 +34,6 @@ from .models import Attachment, Result, join
 
 MIN_VISIT_OFFICERS = 2
 DUE_SOON_DAYS = 3
-OFF_SITE_METHODS = {CheckMethod.WRITTEN, CheckMethod.ONLINE}
 
 # ---------------------------------------------------------------- 事项与规则
 
@@ -48,9 +47,9 @@ def items_of(inspection):
 
 
 def requires_on_site(item):
-    """应当现场检查的事项：核查方式含“实地检查”，且不含书面检查、网络监测。"""
-    methods = set(item.method_list)
-    return CheckMethod.ON_SITE in methods and not (methods & OFF_SITE_METHODS)
+    """应当现场检查的事项：核查方式含现场性质的（实地检查），且不含书面、非现场监测性质的。"""
+    methods = item.method_list
+    return check_methods.on_site(methods) and not check_methods.off_site(methods)
 
 
 def written_first(inspection, item):
@@ -58,8 +57,8 @@ def written_first(inspection, item):
     entity = inspection.entity
     if not (inspection.task.written_first_b and entity and entity.credit_class == "B"):
         return False
-    methods = set(item.method_list)
-    return (not methods or CheckMethod.WRITTEN in methods) and not requires_on_site(item)
+    methods = item.method_list
+    return (not methods or check_methods.written(methods)) and not requires_on_site(item)
 
 
 def rules(inspection):
@@ -260,10 +259,11 @@ def _apply(result, data, user):
     if result.checked_from and not result.checked_to:
         result.checked_to = result.checked_from
     if "methods" in data:
-        bad = [m for m in data["methods"] or [] if m not in CheckMethod.values]
+        chosen = [str(m) for m in data["methods"] or []]
+        bad = check_methods.refused(chosen, keep=result.method_list)
         if bad:
-            raise ValidationError(f"未知的核查方式代码：{'、'.join(bad)}")
-        result.methods = join(sorted(set(data["methods"] or []), key=int))
+            raise ValidationError(bad)
+        result.methods = join(check_methods.ordered(chosen))
     result.entered_by = user
     if result.status == ResultStatus.RETURNED:
         pass  # 退回的结果修改后仍为“已退回”，提交后回到待审核
@@ -310,16 +310,17 @@ def problems(result):
         errors.append("检查日期不能晚于今天")
     if not methods:
         errors.append("请选择核查方式")
-    if requires_on_site(item) and CheckMethod.ON_SITE not in methods:
+    if requires_on_site(item) and not check_methods.on_site(methods):
+        names = "”或“".join(check_methods.on_site_names()) or "实地检查"
         errors.append(
-            f"“{item.name}”应当现场检查，不能以书面检查、网络监测等其他方式替代，请选择“实地检查”"
+            f"“{item.name}”应当现场检查，不能以书面检查、网络监测等其他方式替代，请选择“{names}”"
         )
-    if written_first(inspection, item) and CheckMethod.WRITTEN not in methods:
+    if written_first(inspection, item) and not check_methods.written(methods):
         errors.append(
             "本任务对B类对象书面检查优先：请先开展书面检查（核查方式选“书面检查”），"
             "未发现问题的可不开展现场检查"
         )
-    if CheckMethod.ON_SITE in methods and result.checked_from:
+    if check_methods.on_site(methods) and result.checked_from:
         n = len(visit_officers(result))
         if n < MIN_VISIT_OFFICERS:
             errors.append(
@@ -352,10 +353,10 @@ def problems(result):
 def visit_officers(result):
     """同一次上门（同一对象、同一检查日期、实地检查）到场的执法人员；联合任务各部门合计。"""
     same_visit = Result.objects.filter(
+        check_methods.on_site_filter(),
         inspection=result.inspection,
         current=True,
         checked_from=result.checked_from,
-        methods__contains=f",{CheckMethod.ON_SITE},",
     ).exclude(pk=result.pk)
     people = set(
         result.present.filter(kind=InspectorKind.OFFICER).values_list("pk", flat=True)

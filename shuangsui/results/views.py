@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from shuangsui.catalog.choices import CheckMethod
+from shuangsui.catalog import methods as check_methods
 from shuangsui.catalog.models import ResultCode
 from shuangsui.core import workdays
 from shuangsui.inspections import services as inspections
@@ -215,7 +215,7 @@ def result_form(request, pk, item_pk):
             "may_review": bool(result) and services.may_review(user, result),
             "may_correct": may_enter and result is not None and result.status == "approved",
             "history": [r for r in services.history(inspection, item) if r != result],
-            "methods": CheckMethod.choices,
+            "methods": check_methods.choices(keep=result.method_list if result else ()),
             "chosen_methods": set(result.method_list) if result else set(),
             "codes": _code_rows(),
             "chosen_codes": set(result.code_list) if result else set(),

@@ -20,13 +20,23 @@ class StatsExporter(Exporter):
             f"填报人：{reporter}",
             f"填报日期：{day.isoformat()}",
         ]
-        self.header_groups = [("", 1)] + [
-            (title, len(cols)) for title, cols in services.COLUMN_GROUPS
-        ]
-        self.columns = ["单位"] + [name for _, cols in services.COLUMN_GROUPS for _, name in cols]
-        self.filename_stem = f"stats-{table.unit.code}-{table.year}{table.period}"
+        self.keys, groups, self.lines = self.layout(table)
+        first = (
+            "单位" if isinstance(table, services.StatsTable) else services.BREAKDOWNS[table.by][1:]
+        )
+        self.header_groups = [("", 1)] + [(title, len(cols)) for title, cols in groups]
+        self.columns = [first] + [name for _, cols in groups for _, name in cols]
+        by = f"-{table.by}" if getattr(table, "by", "") else ""
+        self.filename_stem = f"stats-{table.unit.code}-{table.year}{table.period}{by}"
+
+    @staticmethod
+    def layout(table):
+        """(列键, 表头分组, 行)：按单位的表有年度比例等列，分组表只有工作列。"""
+        if isinstance(table, services.StatsTable):
+            return services.COLUMNS, services.COLUMN_GROUPS, table.all_rows
+        return services.WORK_COLUMNS, services.WORK_GROUPS, table.lines
 
     def rows(self):
-        for row in self.table.all_rows:
-            cells = zip(services.COLUMNS, row.cells(), strict=True)
-            yield [row.label] + ["" if v is None else services.display(k, v) for k, v in cells]
+        for row in self.lines:
+            cells = zip(self.keys, row.cells(self.keys), strict=True)
+            yield [row.label] + [services.display(k, v) for k, v in cells]

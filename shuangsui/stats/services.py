@@ -11,9 +11,10 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from shuangsui.catalog.models import InspectionItem
 from shuangsui.core import scope
 from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import OrgUnit, User
@@ -22,11 +23,20 @@ from shuangsui.directory.models import Entity
 from shuangsui.draws.choices import DrawStatus, TargetRole
 from shuangsui.draws.models import DrawnTarget
 from shuangsui.draws.reports import COUNTED, DIFFERENTIATED
+from shuangsui.followups import choices as followup_codes
+from shuangsui.followups.choices import FollowUpStatus
+from shuangsui.followups.models import FollowUp
 from shuangsui.inspections.choices import InspectionStatus
-from shuangsui.inspections.models import Inspection
+from shuangsui.inspections.models import Dispatch, Inspection, InspectionGroup
+from shuangsui.listings.choices import Stage as ListingStage
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.plans.choices import PlanKind, TaskStatus
 from shuangsui.plans.models import AnnualPlan, Task
 from shuangsui.plans.services import percent, ratio_cap, rules_for, task_ratio
+from shuangsui.publicity.choices import WithholdingStatus
+from shuangsui.publicity.models import PublishedResult, Withholding
+from shuangsui.results.choices import ResultStatus
+from shuangsui.results.models import Result, tags
 
 VIEW = "stats.view"
 
@@ -40,19 +50,94 @@ PERIODS = {
 }
 
 # 表头：(分组, [(键, 列名)])；导出时分组为合并的上一行表头
-COLUMN_GROUPS = [
+WORK_GROUPS = [
     ("抽查情况", [("tasks", "抽查任务数"), ("targets", "抽取户数")]),
-    ("检查进度", [("dispatched", "已派发"), ("pending", "待检查")]),
+    ("检查进度", [("dispatched", "已派发"), ("checked", "已检查"), ("pending", "待检查")]),
+    (
+        "检查结果",
+        [
+            ("unreachable", "无法联系"),
+            ("no_problem", "未发现问题"),
+            ("problem", "发现问题"),
+            ("ordered", "责令整改"),
+            ("listed", "列入经营异常名录"),
+            ("filed", "立案"),
+            ("referred", "移送"),
+        ],
+    ),
+    (
+        "录入、公示与后续处置",
+        [
+            ("entered", "已录入"),
+            ("published", "已公示"),
+            ("published_on_time", "按时公示"),
+            ("followup_done", "后续处置已完结"),
+        ],
+    ),
+    (
+        "比率",
+        [
+            ("entry_rate", "录入率"),
+            ("publish_rate", "公示率"),
+            ("on_time_rate", "按时完成率"),
+            ("followup_rate", "后续处置率"),
+            ("problem_rate", "问题发现率"),
+        ],
+    ),
+]
+YEARLY_GROUPS = [
     (
         "年度企业抽查比例",
-        [("enterprises", "抽查企业数"), ("base", "企业基数"), ("ratio", "抽查比例")],
+        [
+            ("enterprises", "抽查企业数"),
+            ("base", "企业基数"),
+            ("ratio", "抽查比例"),
+            ("checked_enterprises", "已检查企业数"),
+            ("checked_ratio", "检查比例"),
+        ],
     ),
     (
         "差异化抽查（除专业领域外）",
         [("share_total", "计入户数"), ("share_diff", "差异化户数"), ("share", "占比")],
     ),
+    ("联合检查", [("joint", "联合检查户数"), ("visits_saved", "减少上门次数")]),
 ]
+COLUMN_GROUPS = WORK_GROUPS + YEARLY_GROUPS
 COLUMNS = [key for _, cols in COLUMN_GROUPS for key, _ in cols]
+WORK_COLUMNS = [key for _, cols in WORK_GROUPS for key, _ in cols]
+PERCENT_COLUMNS = {
+    "ratio",
+    "share",
+    "checked_ratio",
+    "entry_rate",
+    "publish_rate",
+    "on_time_rate",
+    "followup_rate",
+    "problem_rate",
+}
+# 后续处置措施（catalog.FollowUpMeasure 代码）：立案、移送
+FILED_MEASURES = {followup_codes.CASE_FILED}
+REFERRED_MEASURES = {
+    followup_codes.CASE_REFERRAL,
+    followup_codes.OTHER_DEPARTMENT,
+    followup_codes.JUDICIAL,
+}
+ORDER_MEASURES = {followup_codes.ORDER_CORRECTION}
+
+# 分组统计的维度
+BREAKDOWNS = {
+    "": "按单位",
+    "task": "按任务",
+    "group": "按检查组",
+    "department": "按部门",
+    "item": "按事项",
+}
+
+# 结果代码：发现问题（含下级代码）、无法联系、责令改正、未发现问题
+PROBLEM_CODES = {"A", "2", "3", "4", "5", "6", "8", "B", "C", "D", "E"}
+UNREACHABLE_CODE = "6"
+ORDERED_CODE = "E"
+NO_PROBLEM_CODE = "1"
 
 
 class StatsError(ValueError):
@@ -69,8 +154,8 @@ class Row:
     def label(self):
         return "合计" if self.total else self.unit.name
 
-    def cells(self):
-        return [self.figures.get(key) for key in COLUMNS]
+    def cells(self, columns=None):
+        return [self.figures.get(key) for key in columns or COLUMNS]
 
 
 @dataclass
@@ -152,6 +237,217 @@ def plan_base(unit, year):
     return None
 
 
+# 检查与结果的台账 -------------------------------------------------------------
+#
+# 检查对象（年内 5 万户量级）与其现行结果各取一次所需的几列，逐户算出标记，再按单位、任务、
+# 检查组、部门或事项相加：同一份台账给所有分组统计用，各表的口径一致。
+
+
+@dataclass
+class Check:
+    """一户检查对象（按事项、部门统计时为对象 × 事项）的各项标记。"""
+
+    key: object
+    task: int
+    status: str
+    deadline: datetime.date
+    enterprise: int | None
+    joint_departments: int
+    results: list
+    followups: list = field(default_factory=list)
+    listed: bool = False
+
+    def flags(self):
+        approved = [r for r in self.results if r["status"] == ResultStatus.APPROVED]
+        codes = set()
+        for r in approved:
+            codes.update(tags(r["codes"]))
+        live = self.status != InspectionStatus.CANCELLED
+        checked = self.status == InspectionStatus.COMPLETED
+        problem = checked and bool(codes & PROBLEM_CODES)
+        ends = [r["checked_to"] for r in approved if r["checked_to"]]
+        measures = {f["code"] for f in self.followups}
+        # 公示：依法不予公示（已批准）的结果不计；其余审核通过的结果都已公示才算已公示
+        publishable = [r for r in approved if not r["withheld"]]
+        published = checked and bool(publishable) and all(r["published"] for r in publishable)
+        return {
+            "dispatched": live,
+            "checked": checked,
+            "pending": self.status == InspectionStatus.PENDING,
+            "unreachable": checked and UNREACHABLE_CODE in codes,
+            "problem": problem,
+            "no_problem": checked and not problem and NO_PROBLEM_CODE in codes,
+            "ordered": checked and (ORDERED_CODE in codes or bool(measures & ORDER_MEASURES)),
+            "listed": self.listed,
+            "filed": bool(measures & FILED_MEASURES),
+            "referred": bool(measures & REFERRED_MEASURES),
+            "followup_done": problem
+            and bool(self.followups)
+            and all(f["status"] == FollowUpStatus.CLOSED for f in self.followups),
+            "publishable": checked and bool(publishable),
+            "published": published,
+            "published_on_time": published
+            and all(r["published"] == "on_time" for r in publishable),
+            "entered": live
+            and any(
+                r["status"] in (ResultStatus.SUBMITTED, ResultStatus.APPROVED) for r in self.results
+            ),
+            "on_time": checked and (not ends or max(ends) <= self.deadline),
+            "joint": live and self.joint_departments > 1,
+            "visits_saved": max(self.joint_departments - 1, 0) if live else 0,
+        }
+
+
+def _inspections(root, year, window, task=None):
+    rows = Inspection.objects.filter(
+        scope.under(root.path), task__year=year, draw__status=DrawStatus.COMPLETED
+    )
+    if task is not None:
+        rows = rows.filter(task=task)
+    if window:
+        rows = rows.filter(
+            draw__completed_at__date__gte=window[0], draw__completed_at__date__lt=window[1]
+        )
+    return rows
+
+
+def ledger(root, year, window=None, *, by="", task=None):
+    """[(分组键, Check)]。by 为空时分组键是检查对象的辖区路径；task、group；department、item
+    时每户按任务的各事项拆开，只看该事项的结果。"""
+    inspections = _inspections(root, year, window, task)
+    fields = ["id", "scope_path", "task_id", "group_id", "draw_id", "status", "deadline"]
+    rows = list(inspections.values_list(*fields, "entity_id", "entity__entity_type"))
+    joint = {
+        d: len(deps)
+        for d, deps in Dispatch.objects.filter(draw_id__in={r[4] for r in rows}).values_list(
+            "draw_id", "departments"
+        )
+    }
+    results = {}
+    current = Result.objects.filter(current=True, inspection__in=inspections).exclude(
+        status=ResultStatus.DRAFT
+    )
+    published = {
+        pk: "on_time" if on_time else "late"
+        for pk, on_time in PublishedResult.objects.filter(result__in=current).values_list(
+            "result_id", "on_time"
+        )
+    }
+    withheld = set(
+        Withholding.objects.filter(
+            result__in=current, status=WithholdingStatus.APPROVED
+        ).values_list("result_id", flat=True)
+    )
+    for r in current.values("id", "inspection_id", "item_id", "status", "codes", "checked_to"):
+        r["published"] = published.get(r["id"], "")
+        r["withheld"] = r["id"] in withheld
+        results.setdefault(r["inspection_id"], []).append(r)
+    followups = {}
+    for f in FollowUp.objects.filter(inspection__in=inspections).values(
+        "inspection_id", "status", item_id=F("result__item_id"), code=F("measure__code")
+    ):
+        followups.setdefault(f["inspection_id"], []).append(f)
+    listed = {}
+    for pk, item_id in AbnormalListing.objects.filter(
+        inspection__in=inspections, stage=ListingStage.APPROVED, listed_on__isnull=False
+    ).values_list("inspection_id", "result__item_id"):
+        listed.setdefault(pk, set()).add(item_id)
+    items = {}
+    if by in ("department", "item"):
+        for task_id, item_id, dept in Task.items.through.objects.filter(
+            task_id__in={r[2] for r in rows}
+        ).values_list("task_id", "inspectionitem_id", "inspectionitem__department__code"):
+            items.setdefault(task_id, []).append((item_id, dept or ""))
+    out = []
+    for pk, path, task, group, draw, status, deadline, entity, etype in rows:
+        enterprise = entity if etype == EntityType.ENTERPRISE else None
+        base = dict(task=task, status=status, deadline=deadline, enterprise=enterprise)
+        mine = results.get(pk, [])
+        if by in ("department", "item"):
+            for item_id, dept in items.get(task, []):
+                key = item_id if by == "item" else dept
+                own = [r for r in mine if r["item_id"] == item_id]
+                ups = [f for f in followups.get(pk, []) if f["item_id"] == item_id]
+                # 按事项时“已检查”为该事项的结果已审核
+                done = any(r["status"] == ResultStatus.APPROVED for r in own)
+                item_status = (
+                    InspectionStatus.COMPLETED
+                    if done and status != InspectionStatus.CANCELLED
+                    else status
+                )
+                out.append(
+                    Check(
+                        key=key,
+                        joint_departments=joint.get(draw, 0),
+                        results=own,
+                        followups=ups,
+                        listed=item_id in listed.get(pk, ()),
+                        **{**base, "status": item_status},
+                    )
+                )
+            continue
+        key = {"task": task, "group": group}.get(by, path)
+        out.append(
+            Check(
+                key=key,
+                joint_departments=joint.get(draw, 0),
+                results=mine,
+                followups=followups.get(pk, []),
+                listed=pk in listed,
+                **base,
+            )
+        )
+    return out
+
+
+FLAGS = (
+    "dispatched",
+    "checked",
+    "pending",
+    "unreachable",
+    "problem",
+    "no_problem",
+    "ordered",
+    "listed",
+    "filed",
+    "referred",
+    "entered",
+    "publishable",
+    "published",
+    "published_on_time",
+    "followup_done",
+    "on_time",
+    "joint",
+    "visits_saved",
+)
+
+
+def tally(checks):
+    """一组 Check 的各项数字与比率（分母为 0 的比率为 None）。"""
+    f = dict.fromkeys(FLAGS, 0)
+    tasks, enterprises, targets = set(), set(), 0
+    for check in checks:
+        targets += 1
+        tasks.add(check.task)
+        for name, value in check.flags().items():
+            f[name] += int(value)
+        if check.status == InspectionStatus.COMPLETED and check.enterprise:
+            enterprises.add(check.enterprise)
+    f["tasks"] = len(tasks)
+    f["targets"] = targets
+    f["checked_enterprises"] = len(enterprises)
+    f["entry_rate"] = _ratio(f["entered"], f["dispatched"])
+    f["on_time_rate"] = _ratio(f["on_time"], f["dispatched"])
+    f["problem_rate"] = _ratio(f["problem"], f["checked"])
+    f["publish_rate"] = _ratio(f["published"], f["publishable"])
+    f["followup_rate"] = _ratio(f["followup_done"], f["problem"])
+    return f
+
+
+def _unit_key(path, depth):
+    return "/".join(path.split("/")[:depth]) + "/"
+
+
 def yearly_table(user, year, *, unit_code=None, period=""):
     """年度统计表。`period` 为空（全年）或 Q1–Q4；年度企业抽查比例总按全年。"""
     root = report_unit(user, unit_code)
@@ -180,19 +476,17 @@ def yearly_table(user, year, *, unit_code=None, period=""):
         aggs[f"{key}_share_diff"] = Count("id", filter=here & counted & DIFFERENTIATED)
     drawn = valid.filter(_placed(root.path)).aggregate(**aggs)
 
-    inspections = Inspection.objects.filter(
-        scope.under(root.path), task__year=year, draw__status=DrawStatus.COMPLETED
-    )
-    if window:
-        inspections = inspections.filter(
-            draw__completed_at__date__gte=window[0], draw__completed_at__date__lt=window[1]
-        )
-    aggs = {}
-    for key, path in keyed:
-        here = scope.under(path)
-        aggs[f"{key}_dispatched"] = Count("id", filter=here & ~Q(status=InspectionStatus.CANCELLED))
-        aggs[f"{key}_pending"] = Count("id", filter=here & Q(status=InspectionStatus.PENDING))
-    checked = inspections.aggregate(**aggs)
+    depth = root.path.count("/") + 1
+    by_path = {u.path: str(i) for i, u in enumerate(units)}
+    groups = {key: [] for key, _ in keyed}
+    for check in ledger(root, year, window):
+        groups["t"].append(check)
+        key = by_path.get(_unit_key(check.key, depth))
+        if key is not None and len(units) > 1:
+            groups[key].append(check)
+    if len(units) == 1:
+        groups["0"] = groups["t"]
+    work = {key: tally(checks) for key, checks in groups.items()}
 
     # 企业基数：上年末名录中存续的企业（含未年报，个体工商户等不计）
     year_end = datetime.date(year - 1, 12, 31)
@@ -206,13 +500,13 @@ def yearly_table(user, year, *, unit_code=None, period=""):
     )
 
     def figures(key, unit):
-        f = {name: drawn[f"{key}_{name}"] for name in ("tasks", "targets", "enterprises")}
-        f["dispatched"] = checked[f"{key}_dispatched"]
-        f["pending"] = checked[f"{key}_pending"]
+        f = dict(work[key])
+        f.update({name: drawn[f"{key}_{name}"] for name in ("tasks", "targets", "enterprises")})
         f["base"] = plan_base(unit, year) if unit.level != UnitLevel.STATION else None
         if f["base"] is None:
             f["base"] = counts[f"{key}_base"]
         f["ratio"] = _ratio(f["enterprises"], f["base"])
+        f["checked_ratio"] = _ratio(f["checked_enterprises"], f["base"])
         f["share_total"] = drawn[f"{key}_share_total"]
         f["share_diff"] = drawn[f"{key}_share_diff"]
         f["share"] = _ratio(f["share_diff"], f["share_total"])
@@ -225,6 +519,9 @@ def yearly_table(user, year, *, unit_code=None, period=""):
         if plan_base(root, year) is None:
             total.figures["base"] = sum(r.figures["base"] for r in rows)
             total.figures["ratio"] = _ratio(total.figures["enterprises"], total.figures["base"])
+            total.figures["checked_ratio"] = _ratio(
+                total.figures["checked_enterprises"], total.figures["base"]
+            )
     rules = rules_for(root)
     table = StatsTable(
         title=f"{year}年“双随机、一公开”抽查统计表",
@@ -251,11 +548,82 @@ def yearly_table(user, year, *, unit_code=None, period=""):
     return table
 
 
+@dataclass
+class Line:
+    """分组统计表的一行：名称与各项数字。"""
+
+    label: str
+    figures: dict
+    total: bool = False
+
+    def cells(self, columns=None):
+        return [self.figures.get(key) for key in columns or WORK_COLUMNS]
+
+
+@dataclass
+class Breakdown:
+    title: str
+    unit: OrgUnit
+    year: int
+    period: str
+    by: str
+    lines: list
+
+    @property
+    def period_label(self):
+        return f"{self.year}年{PERIODS[self.period]}"
+
+
+def _labels(by, keys):
+    if by == "task":
+        return {t.pk: f"{t.code} {t.name}" for t in Task.objects.filter(pk__in=keys)}
+    if by == "group":
+        out = {
+            g.pk: f"{g.task.code} {g.name}"
+            for g in InspectionGroup.objects.filter(pk__in=keys).select_related("task")
+        }
+        out[None] = "未编组"
+        return out
+    if by == "item":
+        return {i.pk: f"{i.code} {i.name}" for i in InspectionItem.objects.filter(pk__in=keys)}
+    names = dict(OrgUnit.objects.filter(code__in=keys).values_list("code", "name"))
+    return {k: names.get(k) or ("本局" if not k else k) for k in keys}
+
+
+def breakdown_table(user, year, by, *, unit_code=None, period=""):
+    """按任务、检查组、部门或事项分组的工作统计（检查、结果、录入、比率）。"""
+    if by not in BREAKDOWNS or not by:
+        raise StatsError(f"分组应为 {'、'.join(k for k in BREAKDOWNS if k)}")
+    root = report_unit(user, unit_code)
+    checks = ledger(root, year, period_range(year, period), by=by)
+    grouped = {}
+    for check in checks:
+        grouped.setdefault(check.key, []).append(check)
+    labels = _labels(by, [k for k in grouped if k is not None])
+    lines = sorted(
+        (Line(labels.get(k, str(k)), tally(v)) for k, v in grouped.items()),
+        key=lambda line: line.label,
+    )
+    # 按部门、事项拆开时一户可计入多行：合计按户（不拆事项）
+    total = tally(
+        ledger(root, year, period_range(year, period)) if by in ("department", "item") else checks
+    )
+    lines.append(Line("合计", total, total=True))
+    return Breakdown(
+        title=f"{year}年“双随机、一公开”抽查统计表（{BREAKDOWNS[by]}）",
+        unit=root,
+        year=year,
+        period=period,
+        by=by,
+        lines=lines,
+    )
+
+
 def display(key, value):
     """单元格的显示文字：比例为百分数，空值为“—”。"""
     if value is None:
         return "—"
-    if key in ("ratio", "share"):
+    if key in PERCENT_COLUMNS:
         return percent(value)
     return value
 

@@ -30,7 +30,9 @@ PER_ROLE = 40  # 每个角色最多巡检多少种地址
 
 def pattern(path):
     """同一种页面只看一次：数字与代码换成占位符。"""
-    return re.sub(r"/[0-9A-Z][0-9A-Za-z\-]{2,}(?=/|$)", "/<id>", re.sub(r"/\d+(?=/|$)", "/<n>", path))
+    return re.sub(
+        r"/[0-9A-Z][0-9A-Za-z\-]{2,}(?=/|$)", "/<id>", re.sub(r"/\d+(?=/|$)", "/<n>", path)
+    )
 
 
 def overflow(page):

@@ -224,7 +224,10 @@ def test_seed_000_quota_is_3_5_percent_of_the_base_split_by_weight(
         assert sum(draw.quotas.values()) == total
 
         # 双方承诺、揭示（服务层），页面上执行抽取（确认）
-        operator, witness = draw.frozen_by, task.created_by.__class__.objects.get(username="witness")
+        operator, witness = (
+            draw.frozen_by,
+            task.created_by.__class__.objects.get(username="witness"),
+        )
         draws.commit(draw, operator, value="leader-秘密值-000")
         draws.commit(draw, witness, value="witness-秘密值-000")
         draws.reveal(draw, operator, "leader-秘密值-000")

@@ -147,6 +147,7 @@ class HostileParamsTest(MatchingTestCase):
             "code": self.task.code,
             "draw_id": self.draw.pk,
             "inspection_id": 1,  # 不存在或不可见的检查对象：应为 404，不是 500
+            "listing_id": 1,
             "kind": "public_record",
         }
         for path, operations in schema["paths"].items():
@@ -157,7 +158,8 @@ class HostileParamsTest(MatchingTestCase):
             for parameter in op.get("parameters", []):
                 if parameter["in"] == "path":
                     name = parameter["name"]
-                    path = path.replace(f"{{{name}}}", str(values[name]))
+                    # 其余的路径参数（新应用的 id）用 1：不存在或不可见的对象应为 404，不是 500
+                    path = path.replace(f"{{{name}}}", str(values.get(name, 1)))
                 elif parameter["in"] == "query":
                     names.add(parameter["name"])
             yield path, names

@@ -8,7 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from shuangsui.catalog.choices import CheckMethod, ItemKind
+from shuangsui.catalog import methods as check_methods
+from shuangsui.catalog.choices import ItemKind
 from shuangsui.directory.choices import AnnualReport, CreditClass, EntityStatus, EntityType
 from shuangsui.inspectors.choices import InspectorKind
 from shuangsui.lib.tabular import normalise_header
@@ -234,7 +235,7 @@ ITEM = Spec(
             "methods",
             "抽查方式",
             ("检查方式", "核查方式"),
-            note="实地检查、书面检查等名称或代码 1–6，多个以“、”分隔",
+            note="核查方式代码表中的名称或代码（如实地检查、书面检查），多个以“、”分隔",
         ),
         Column("inspector_requirements", "检查人员要求", ("人员要求", "检查人员资质要求")),
         Column("note", "备注", ("说明",)),
@@ -379,20 +380,28 @@ ITEM_KINDS = _table(
         "一般事项": ItemKind.GENERAL,
     },
 )
-CHECK_METHODS = _table(
-    CheckMethod.choices,
-    {
-        "现场检查": CheckMethod.ON_SITE,
-        "实地核查": CheckMethod.ON_SITE,
-        "书面审查": CheckMethod.WRITTEN,
-        "专业意见": CheckMethod.EXPERT_OPINION,
-        "检验": CheckMethod.TESTING,
-        "检测": CheckMethod.TESTING,
-        "网络监测检查": CheckMethod.ONLINE,
-        "网络核查": CheckMethod.ONLINE,
-        "委托专业机构": CheckMethod.COMMISSIONED,
-    },
-)
+# 其他平台导出文件里的核查方式别名 → 参考代码（该代码在代码表里有效时才认）
+CHECK_METHOD_ALIASES = {
+    "现场检查": "1",
+    "实地核查": "1",
+    "书面审查": "2",
+    "专业意见": "3",
+    "检验": "4",
+    "检测": "4",
+    "网络监测检查": "5",
+    "网络核查": "5",
+    "委托专业机构": "6",
+}
+
+
+def check_methods_table():
+    """核查方式代码表里有效的方式：代码、名称与别名 → 代码（每次导入读一次库）。"""
+    active = [m for m in check_methods.rows() if m.active]
+    codes = {m.code for m in active}
+    aliases = {k: v for k, v in CHECK_METHOD_ALIASES.items() if v in codes}
+    return _table([(m.code, m.name) for m in active], aliases)
+
+
 YES_NO = {
     norm_key(k): v
     for k, v in {

@@ -16,4 +16,3 @@ def percent(value):
     except InvalidOperation:
         return value
     return f"{(number * 100).quantize(Decimal('0.01')).normalize():f}%"
-

@@ -11,7 +11,7 @@ from shuangsui.directory.models import Entity
 from shuangsui.inspectors.models import Inspector
 
 PASSWORD = demo.DEMO_PASSWORD
-ROLES = ["admin", "planner", "business", "head", "inspector", "joint", "witness"]
+ROLES = ["admin", "planner", "business", "head", "inspector", "joint", "witness", "bureau"]
 
 
 def make_uid(n, region="350503", kind="1"):

@@ -8,6 +8,19 @@ from shuangsui.core.models import ApiToken
 from .base import ROLES, BaseTestCase
 
 
+def listing_urls(entity):
+    """该主体的一条列异（提请）的页面、审批表与接口地址。"""
+    from shuangsui.listings import services
+    from shuangsui.listings.choices import Cause
+
+    listing, _ = services.propose(entity, Cause.CONCEALMENT, source="访问矩阵")
+    return [
+        reverse("listing-detail", args=[listing.pk]),
+        reverse("listing-docx", args=[listing.pk]),
+        f"/api/listings/{listing.pk}",
+    ]
+
+
 class AccessMatrixTests(BaseTestCase):
     def foreign_urls(self):
         """属于鲤城区的对象的地址（丰泽区用户都不应拿到 2xx）。"""
@@ -16,6 +29,7 @@ class AccessMatrixTests(BaseTestCase):
             reverse("inspector-detail", args=[self.other_inspector.pk]),
             f"/api/directory/entities/{self.other_entity.uid}",
             f"/api/inspectors/inspectors/{self.other_inspector.pk}",
+            *listing_urls(self.other_entity),
         ]
 
     def test_it_never_serves_another_countys_records(self):

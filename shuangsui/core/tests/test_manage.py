@@ -384,7 +384,8 @@ class CodeTableAdminTests(BaseTestCase):
         names = list(FollowUpMeasure.objects.values_list("name", flat=True))
         self.assertEqual(names[0], "无需后续处置")
         self.assertIn("列入严重违法失信名单", names)
-        self.assertEqual(len(names), 9)
+        self.assertIn("移送司法机关", names)  # 后续处置应用补上的措施
+        self.assertEqual(len(names), 10)
 
     def test_the_demo_admin_can_edit_code_tables_in_the_admin_site(self):
         self.login("admin")
@@ -398,10 +399,10 @@ class CodeTableAdminTests(BaseTestCase):
         mark = AuditEvent.objects.order_by("-id").first().id
         response = self.client.post(
             "/admin/catalog/followupmeasure/add/",
-            {"code": "10", "name": "约谈", "order": "100", "active": "on"},
+            {"code": "90", "name": "约谈", "order": "100", "active": "on"},
         )
         self.assertEqual(response.status_code, 302, response.content.decode()[:500])
-        measure = FollowUpMeasure.objects.get(code="10")
+        measure = FollowUpMeasure.objects.get(code="90")
         self.assertEqual(
             list(AuditEvent.objects.filter(id__gt=mark).values_list("action", flat=True)),
             ["followupmeasure.created"],

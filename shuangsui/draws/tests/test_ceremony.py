@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from shuangsui.core.models import ApiToken, AuditCheckpoint, AuditEvent, OrgUnit
-from shuangsui.draws import protocol
+from shuangsui.draws import ceremony, protocol
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind, TargetRole
 from shuangsui.draws.models import Draw, DrawnTarget, ImmutableError
@@ -177,7 +177,7 @@ class CeremonyTests(PlansTestCase):
 
     def test_tampered_file_is_detected(self):
         draw = full_ceremony(self.approved(), self.planner, self.witness)
-        path = draws._root() / draw.record_file
+        path = ceremony.root() / draw.record_file
         path.chmod(0o644)
         path.write_bytes(path.read_bytes().replace(b'"rank": 1', b'"rank": 9'))
         self.assertIn("被改动", draws.verify_stored(draw)[0])

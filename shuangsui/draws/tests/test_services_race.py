@@ -13,6 +13,7 @@ from django.test import TransactionTestCase
 from shuangsui.core.models import AuditEvent, OrgUnit, User
 from shuangsui.core.tests.base import make_entity
 from shuangsui.demo import data as demo
+from shuangsui.draws import ceremony
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus
 from shuangsui.draws.models import Draw, DrawnTarget
@@ -89,7 +90,7 @@ class RaceTests(DrawFilesMixin, TransactionTestCase):
         self.assertEqual(DrawnTarget.objects.filter(draw=draw).count(), draw.selected_count)
         self.assertEqual(AuditEvent.objects.filter(action="draw.completed").count(), 1)
         self.assertEqual(draws.verify_stored(draw), [])
-        folder = draws._root() / draw.record_file
+        folder = ceremony.root() / draw.record_file
         self.assertEqual(
             sorted(p.name for p in folder.parent.iterdir()), sorted(draws.FILE_NAMES.values())
         )

@@ -1,5 +1,6 @@
 """公开门户测试共用：一项按信用分类分层、完成抽取（并有一次作废）的任务，各种不应公开的字段里埋入标记。"""
 
+import datetime
 import re
 from decimal import Decimal
 from urllib.parse import urljoin, urlsplit
@@ -8,6 +9,7 @@ from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.tests.base import make_entity
 from shuangsui.draws import services as draws
 from shuangsui.inspectors.models import Inspector
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.plans import services as plans
 from shuangsui.plans.models import AnnualPlan, Task
 from shuangsui.plans.tests.helpers import full_ceremony, new_task
@@ -27,7 +29,23 @@ MARKERS = {
     "task.note": "MARKTASKNOTE",
     "task.duplicate_note": "MARKDUPNOTE",
     "task.draft": "MARKDRAFTTASK",
+    "result.facts": "MARKFACTS",
+    "result.provisions": "MARKPROVISIONS",
+    "result.correction_reason": "MARKCORRECTION",
+    "result.return_note": "MARKRETURNNOTE",
+    "withholding.basis": "MARKWBASIS",
+    "withholding.reason": "MARKWREASON",
+    "withholding.decision_note": "MARKWNOTE",
+    "listing.facts": "MARKLISTFACTS",
+    "listing.review_note": "MARKLISTREVIEW",
+    "listing.draft_cause": "MARKDRAFTLISTING",
 }
+# 未公示的结果（待公示、申请了不予公示）用的结果代码文字：出现在公开回答里说明泄露了
+UNPUBLISHED_TEXTS = [
+    "未发现开展本次抽查涉及的经营活动",
+    "不配合检查情节严重",
+    "公示信息隐瞒真实情况、弄虚作假",  # 审批中的列异提请的事由
+]
 CREDIT_WORDS = ["A类", "B类", "C类", "D类", "信用风险分类为", "credit_class", '"stratum"']
 
 HREF = re.compile(r'href="([^"#]+)"')
@@ -92,7 +110,9 @@ def build_public_world(case):
     frozen = new_task(planner, county, ("T-PUB",), name="冻结未抽的任务", **fields)
     frozen = plans.approve_task(frozen, leader, allow_duplicates=True, duplicate_note="测试")
     frozen_draw = draws.freeze(frozen, planner)  # 冻结未抽：任务公开，抽取不公开
+    published = publish_some(case, second)
     return {
+        **published,
         "frozen": frozen_draw,
         "task": Task.objects.get(pk=task.pk),
         "voided": first,
@@ -117,3 +137,68 @@ def crawl(client, start="/public/"):
             if urlsplit(target).path.startswith("/public/") and target not in seen:
                 queue.append(target)
     return seen
+
+
+def publish_some(case, draw):
+    """抽中的前四户：一户公示后更正再公示（旧版本“已更正”），一户公示后撤回，一户依法不予公示（已批准），
+    一户审核通过待公示；事实、条款、退回意见、更正原因与不予公示的依据、理由里埋标记。"""
+    from shuangsui.publicity import services as publicity
+    from shuangsui.results import services as results
+    from shuangsui.results.tests.helpers import account
+
+    planner, leader, head = (case.users[n] for n in ("planner", "leader", "head"))
+    task = draw.task
+    item = task.items.get()
+    inspections = list(
+        draw.inspections.filter(role="selected", station=case.station).order_by("rank")[:4]
+    )
+    user = account(inspections[0].assignments.filter(active=True).first().inspector)
+
+    def approved(inspection, codes, facts=""):
+        data = dict(
+            checked_from=datetime.date(2026, 3, 10),
+            checked_to=datetime.date(2026, 3, 10),
+            methods=["2"],
+            codes=codes,
+            facts=facts,
+            provisions=MARKERS["result.provisions"],
+        )
+        result = results.submit(user, inspection, item, data)
+        results.return_result(head, result, MARKERS["result.return_note"])
+        result = results.submit(user, inspection, item, {})
+        return results.approve(head, result)
+
+    first = approved(inspections[0], ["1"])
+    withdrawn = approved(inspections[1], ["1"])
+    publicity.publish(planner, task)
+    new = results.correct(user, first, MARKERS["result.correction_reason"])
+    results.submit(user, inspections[0], item, {"codes": ["B"], "facts": MARKERS["result.facts"]})
+    results.approve(head, type(new).objects.get(pk=new.pk))
+    publicity.publish(planner, task)
+    publicity.withdraw(planner, withdrawn.published, "对象认定有误")
+    held = approved(inspections[2], ["8"], MARKERS["result.facts"])
+    hold = publicity.request_withholding(
+        planner, held, MARKERS["withholding.basis"], MARKERS["withholding.reason"]
+    )
+    publicity.decide_withholding(leader, hold, True, MARKERS["withholding.decision_note"])
+    pending = approved(inspections[3], ["F"], MARKERS["result.facts"])
+    listed = inspections[0].entity
+    AbnormalListing.objects.create(  # 已批准的列入：公开事由与日期，不公开检查情况与审批意见
+        entity=listed,
+        inspection=inspections[0],
+        cause="unreachable",
+        station=case.station,
+        source="检查结果代码 6",
+        facts=MARKERS["listing.facts"],
+        review_note=MARKERS["listing.review_note"],
+        stage="approved",
+        listed_on=datetime.date(2026, 4, 1),
+    )
+    AbnormalListing.objects.create(  # 审批中的提请：不公开
+        entity=inspections[1].entity,
+        cause="concealment",
+        station=case.station,
+        source=MARKERS["listing.draft_cause"],
+        facts=MARKERS["listing.facts"],
+    )
+    return {"corrected": first, "withdrawn": withdrawn, "withheld": held, "pending": pending}

@@ -12,7 +12,7 @@ from shuangsui.plans.models import RegionRules
 from shuangsui.plans.tests.helpers import PlansTestCase
 from shuangsui.publicity import services, urls
 
-from .helpers import CREDIT_WORDS, MARKERS, build_public_world, crawl
+from .helpers import CREDIT_WORDS, MARKERS, UNPUBLISHED_TEXTS, build_public_world, crawl
 
 
 class PortalTests(PlansTestCase):
@@ -32,7 +32,7 @@ class PortalTests(PlansTestCase):
             ("/public/", "抽查事项清单"),
             ("/public/plans/", "丰泽区2026年度抽查计划"),
             ("/public/tasks/", "丰泽区2026年度企业公示信息抽查"),
-            ("/public/results/", "尚无公告的抽查结果"),
+            ("/public/results/", "2026年度第2号抽查任务检查结果公告"),
             ("/public/checkpoints/", "留痕检查点"),
         ]:
             response = self.client.get(path)
@@ -130,6 +130,36 @@ class PortalTests(PlansTestCase):
         self.assertContains(response, point.signature)
         self.assertContains(response, audit.public_key_pem(create=False).splitlines()[1])
 
+    def test_no_anonymous_api_answer_carries_anything_private(self):
+        """可见性矩阵（接口）：OpenAPI 里每个不带路径参数的 GET，匿名能取到的（200）都不含标记与信用分类；
+        带路径参数的，用门户上出现的对象（任务、公告）的编号代入。"""
+        schema = self.client.get("/api/openapi.json").json()
+        ids = {
+            "task_id": self.world["task"].pk,
+            "pk": self.world["task"].pk,
+            "publication_id": self.world["corrected"].published.publication_id,
+            "uid": self.world["corrected"].inspection.uid,
+        }
+        for path, operations in schema["paths"].items():
+            if "get" not in operations:
+                continue
+            url = path
+            for name, value in ids.items():
+                url = url.replace("{" + name + "}", str(value))
+            if "{" in url:
+                continue
+            response = self.client.get(url)
+            if response.status_code != 200:
+                continue
+            body = response.content.decode()
+            for field, marker in MARKERS.items():
+                self.assertNotIn(marker, body, f"{field} 出现在 {url}")
+            for text in UNPUBLISHED_TEXTS:
+                self.assertNotIn(text, body, f"未公示的结果“{text}”出现在 {url}")
+            for word in CREDIT_WORDS[:5]:
+                self.assertNotIn(word, body, f"信用分类“{word}”出现在 {url}")
+        self.assertGreater(len(schema["paths"]), 10)  # 真的走了接口清单
+
     def test_it_publishes_nothing_unpublished_or_private(self):
         """可见性矩阵：走遍门户的每个页面与下载，任何回答里都不出现埋下的标记和信用分类。"""
         audit.checkpoint("测试")
@@ -145,11 +175,22 @@ class PortalTests(PlansTestCase):
             body = response.content.decode()
             for field, marker in MARKERS.items():
                 self.assertNotIn(marker, body, f"{field} 出现在 {url}")
+            for text in UNPUBLISHED_TEXTS:
+                self.assertNotIn(text, body, f"未公示的结果“{text}”出现在 {url}")
             self.assertNotIn(self.world["frozen"].population_digest, body, url)  # 未完成的抽取
             if "verify_draw.py" in url:
                 continue  # 核验程序本身的说明里有这些字
             for word in CREDIT_WORDS:
                 self.assertNotIn(word, body, f"信用分类“{word}”出现在 {url}")
+        corrected = self.world["corrected"].inspection.uid
+        entity_page = pages[f"/public/entities/{corrected}/"].content.decode()
+        self.assertIn("已更正", entity_page)
+        self.assertIn("通过登记的住所（经营场所）无法联系", entity_page)  # 已批准的列入
+        self.assertIn("2026-04-01", entity_page)
+        self.assertIn(
+            "对象认定有误",
+            pages[f"/public/entities/{self.world['withdrawn'].inspection.uid}/"].content.decode(),
+        )
         record = json.loads(pages[self.draw_url(self.world["draw"]) + "public_record/"].content)
         self.assertTrue(all(k.startswith("S") for k in record["population"]["strata"]))
         self.assertNotIn("quota_rule", record)

@@ -37,6 +37,33 @@ class EntryRuleTests(ResultsTestCase):
             ):
                 services.submit(user, i, self.item, self.data(i, methods=methods))
 
+    def test_the_rules_follow_the_nature_of_a_method_added_to_the_code_table(self):
+        from shuangsui.catalog.models import CheckMethod
+        from shuangsui.inspections import services as inspections
+
+        CheckMethod.objects.create(code="7", name="联合实地核查", mode="on_site", order=5)
+        CheckMethod.objects.create(code="V", name="视频远程检查", mode="remote", order=75)
+        i = self.target()
+        one, two = self.officers(i)[:2]
+        with self.assertRaisesMessage(ValidationError, "请选择“联合实地核查”或“实地检查”"):
+            services.submit(one.user, i, self.item, self.data(i, methods=["V"]))
+        with self.assertRaisesMessage(ValidationError, "现场执法人员不得少于2人"):
+            services.submit(one.user, i, self.item, self.data(i, methods=["7"], present=[one.pk]))
+        result = services.submit(
+            one.user, i, self.item, self.data(i, methods=["4", "7"], present=[one.pk, two.pk])
+        )
+        self.assertEqual((result.status, result.methods), (ResultStatus.SUBMITTED, ",7,4,"))
+        self.assertEqual(result.method_labels, ["联合实地核查", "检验检测"])
+        self.item.methods = "7"
+        self.assertTrue(services.requires_on_site(self.item))
+        self.item.methods = "7,V"  # 含非现场监测方式的事项不必现场
+        self.assertFalse(services.requires_on_site(self.item))
+        task = i.task
+        task.methods = ",V,"
+        self.assertEqual(inspections.min_officers(task), 1)
+        task.methods = ",V,7,"
+        self.assertEqual(inspections.min_officers(task), 2)
+
     def test_it_completes_the_code_hierarchy_and_refuses_exclusive_codes(self):
         i = self.target()
         user = self.officers(i)[0].user

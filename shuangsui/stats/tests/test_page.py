@@ -22,7 +22,7 @@ class PageTests(StatsTestCase):
         html = response.content.decode()
         self.assertIn('id="stats-table"', html)
         self.assertIn('data-unit="35050302"', html)
-        self.assertIn('colspan="3" scope="colgroup">年度企业抽查比例', html)
+        self.assertIn('colspan="5" scope="colgroup">年度企业抽查比例', html)
         self.assertIn('<div class="scroll-x">', html)
         self.assertIn("3% 低于下限 3.5%", html)
         self.assertIn(reverse("stats-download", args=["xlsx"]) + "?year=2026", html)
@@ -86,3 +86,74 @@ class CompletenessTests(StatsTestCase):
         html = self.client.get(reverse("stats"), {"year": 2026}).content.decode()
         self.assertIn(reverse("task-detail", args=[task.pk]), html)
         self.assertIn(reverse("import", args=["inspectors"]), html)
+
+
+class DashboardTests(StatsTestCase):
+    def test_it_shows_each_chart_with_its_table(self):
+        self.login("planner")
+        response = self.client.get(reverse("dashboard"), {"year": 2026})
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        self.assertIn("vendor/echarts/echarts.min.js", html)
+        self.assertNotIn("cdn", html.lower())
+        for key in ("plan", "stations", "codes", "credit", "overdue"):
+            self.assertIn(f'id="chart-{key}"', html)
+            self.assertIn(f'id="table-{key}"', html)
+        charts = {c["id"]: c for c in response.context["chart_data"]}
+        stations = charts["stations"]
+        self.assertEqual(stations["categories"][:2], [self.station.name, self.station2.name])
+        self.assertEqual(
+            [s["data"][:2] for s in stations["series"]], [[11, 12], [2, 1], [3, 1], [1, 1]]
+        )
+        codes = dict(
+            zip(charts["codes"]["categories"], charts["codes"]["series"][0]["data"], strict=True)
+        )
+        self.assertEqual(codes["A 发现问题待后续处理"], 2)
+        self.assertEqual(codes["6 通过登记的住所（经营场所）无法联系"], 1)
+        self.assertEqual(codes["1 未发现问题"], 1)
+        credit = charts["credit"]["series"][0]["data"]
+        self.assertEqual(credit[1], 100.0)  # 抽中的企业都是 B 类
+        self.assertIn("完整性检查", html)
+        self.assertIn(reverse("import", args=["inspectors"]), html)
+
+    def test_a_station_head_sees_only_their_station(self):
+        self.login("head")
+        response = self.client.get(reverse("dashboard"), {"year": 2026})
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        self.assertNotIn(self.station2.name, html)
+        charts = {c["id"]: c for c in response.context["chart_data"]}
+        self.assertEqual(charts["stations"]["categories"], [self.station.name])
+        self.assertEqual(charts["stations"]["series"][0]["data"], [11])
+
+    def test_other_counties_and_inspectors_are_refused(self):
+        self.login("inspector")
+        self.assertEqual(self.client.get(reverse("dashboard")).status_code, 403)
+        self.login("planner_350502")
+        html = self.client.get(reverse("dashboard"), {"year": 2026}).content.decode()
+        self.assertNotIn(self.station.name, html)
+        response = self.client.get(reverse("dashboard"), {"year": 2026, "unit": "350503"})
+        self.assertEqual(response.status_code, 400)
+
+    def test_the_task_summary_page_prefills_the_figures(self):
+        self.login("planner")
+        response = self.client.get(reverse("stats-summary", args=[self.draw.task_id]))
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        self.assertIn("本次抽查抽查户数 10，已检查 3，发现问题 2", html)
+        self.login("planner_350502")
+        response = self.client.get(reverse("stats-summary", args=[self.draw.task_id]))
+        self.assertEqual(response.status_code, 404)
+
+    def test_the_statistics_page_breaks_down_by_task(self):
+        self.login("planner")
+        response = self.client.get(reverse("stats"), {"year": 2026, "by": "task"})
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        self.assertIn(self.t3.code, html)
+        self.assertNotIn("年度企业抽查比例</th>", html)
+        response = self.client.get(
+            reverse("stats-download", args=["csv"]), {"year": 2026, "by": "item"}
+        )
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        self.assertIn("FJSC-011", text)

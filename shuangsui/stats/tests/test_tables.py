@@ -17,9 +17,24 @@
 - 差异化：东海 6/6；城东 4/8 = 50%；合计 10/14（低于 85%，告警）；
 - 检查：城东一户改为已检查、东海一户已取消 → 已派发 东海 11、城东 12、合计 23，
   待检查 东海 11、城东 11、合计 22（有效抽取共 24 户）。
+结果（事项 FJSC-011）：城东已检查的一户“A,2,6”（无法联系、发现问题）按时；东海 T1 另四户：
+“1”已审核但检查晚于时限一天、“A,2,D,E”已审核（发现问题、责令整改）、“1”待审核、“1”草稿。
+手算：
+- 已检查 东海 2、城东 1、合计 3；待检查 东海 9、城东 11、合计 20；
+- 无法联系 城东 1；未发现问题 东海 1；发现问题 东海 1、城东 1、合计 2；责令整改 东海 1；
+- 已录入（已提交或已审核）东海 3、城东 1、合计 4；录入率 东海 3/11、合计 4/23；
+- 按时完成 东海 1、城东 1 → 按时完成率 东海 1/11、合计 2/23；问题发现率 东海 1/2、合计 2/3；
+- 已检查企业 东海 2、城东 1、合计 3 → 检查比例 合计 3/300 = 1%；
+- T3 为三部门联合检查：联合检查户数 城东 4，减少上门 8 次；
+- 后续处置：城东那户线索移送（未完结）→ 移送 城东 1；东海“A,2,D,E”那户立案调查、已完结 → 立案
+  东海 1，后续处置已完结 东海 1、合计 1；后续处置率 东海 1/1、城东 0/1、合计 1/2；
+- 列异：城东那户已列入 → 列入经营异常名录 城东 1；
+- 公示：城东那户按时公示，东海“1”那户逾期公示 → 已公示 东海 1、城东 1、合计 2，按时公示 城东 1；
+  公示率（÷ 已检查）东海 1/2、城东 1/1、合计 2/3。
 """
 
 import csv
+import datetime
 import io
 import tempfile
 from decimal import Decimal
@@ -30,11 +45,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from shuangsui.draws import services as draws
-from shuangsui.inspections.models import Inspection
+from shuangsui.followups import services as followups
+from shuangsui.inspections.models import Dispatch, Inspection
 from shuangsui.inspections.tests.helpers import MatchingTestCase
 from shuangsui.lib import exporters
+from shuangsui.listings.models import AbnormalListing
 from shuangsui.plans.models import AnnualPlan
 from shuangsui.plans.tests.helpers import full_ceremony
+from shuangsui.publicity import services as publicity
+from shuangsui.publicity.models import PublishedResult
+from shuangsui.results.models import Result
 from shuangsui.stats import services
 from shuangsui.stats.exporters import StatsExporter
 
@@ -61,6 +81,64 @@ class StatsTestCase(MatchingTestCase):
         east = valid.filter(station=cls.station).first()
         Inspection.objects.filter(pk=west.pk).update(status="completed")
         Inspection.objects.filter(pk=east.pk).update(status="cancelled")
+        # 结果（见模块说明“结果”）：东海 T1 的另外四户，城东已检查的一户
+        cls.item = cls.draw.task.items.get()
+        east2, east3, east4, east5 = list(
+            valid.filter(draw=cls.draw, station=cls.station).exclude(pk=east.pk)[:4]
+        )
+        day = datetime.timedelta(days=1)
+        made = []
+        for inspection, status, codes, late in (
+            (west, "approved", ",A,2,6,", False),
+            (east2, "approved", ",1,", True),
+            (east3, "approved", ",A,2,D,E,", False),
+            (east4, "submitted", ",1,", False),
+            (east5, "draft", ",1,", False),
+        ):
+            if status == "approved":
+                Inspection.objects.filter(pk=inspection.pk).update(status="completed")
+            made.append(
+                Result.objects.create(
+                    inspection=inspection,
+                    item=cls.item,
+                    status=status,
+                    codes=codes,
+                    checked_to=inspection.deadline + day if late else inspection.deadline - day,
+                )
+            )
+        r_west, r_east2, r_east3 = made[:3]
+        planner = cls.users["planner"]
+        # 后续处置：城东那户线索移送（未完结），东海“A,2,D,E”那户立案调查（已完结）
+        followups.record(
+            planner, r_west, measure="04", decided_on=r_west.checked_to, receiver="执法大队"
+        )
+        case = followups.record(
+            planner,
+            r_east3,
+            measure="08",
+            decided_on=r_east3.checked_to,
+            decision_no="泉丰市监处罚〔2026〕1号",
+        )
+        followups.close(planner, case, closed_on=r_east3.checked_to + day)
+        # 列异：城东那户（无法联系）已列入
+        AbnormalListing.objects.create(
+            entity=west.entity,
+            inspection=west,
+            result=r_west,
+            cause="unreachable",
+            station=west.station,
+            source="检查结果代码 6",
+            stage="approved",
+            listed_on=r_west.checked_to + day,
+        )
+        # 公示：城东那户按时、东海“1”那户逾期（按时与否写在公示行上，这里直接定下）
+        for result, on_time in ((r_west, True), (r_east2, False)):
+            publicity.publish(planner, result.inspection.task, [result])
+            PublishedResult.objects.filter(result=result).update(on_time=on_time)
+        # T3（城东 4 户）为三个部门的联合检查：每户减少 2 次上门
+        Dispatch.objects.filter(draw__task=cls.t3).update(
+            departments=["350503D02", "350503D51", "350503D03"]
+        )
 
     def table(self, user="planner", **kwargs):
         return services.yearly_table(self.user(user), 2026, **kwargs)
@@ -91,9 +169,60 @@ class FigureTests(StatsTestCase):
             (west["share_total"], west["share_diff"], west["share"]), (8, 4, Decimal("0.5"))
         )
         self.assertEqual((total["share_total"], total["share_diff"]), (14, 10))
-        self.assertEqual((total["dispatched"], total["pending"]), (23, 22))
-        self.assertEqual((east["dispatched"], east["pending"]), (11, 11))
+        self.assertEqual((total["dispatched"], total["pending"]), (23, 20))
+        self.assertEqual((east["dispatched"], east["pending"]), (11, 9))
         self.assertEqual((west["dispatched"], west["pending"]), (12, 11))
+
+    def test_it_counts_the_results_by_hand(self):
+        rows = self.by_unit(self.table())
+        east, west, total = rows["35050301"], rows["35050302"], rows["合计"]
+        keys = ("checked", "pending", "unreachable", "no_problem", "problem", "ordered", "entered")
+        self.assertEqual([east[k] for k in keys], [2, 9, 0, 1, 1, 1, 3])
+        self.assertEqual([west[k] for k in keys], [1, 11, 1, 0, 1, 0, 1])
+        self.assertEqual([total[k] for k in keys], [3, 20, 1, 1, 2, 1, 4])
+        self.assertEqual(east["entry_rate"], Decimal(3) / 11)
+        self.assertEqual(total["entry_rate"], Decimal(4) / 23)
+        self.assertEqual(east["on_time_rate"], Decimal(1) / 11)
+        self.assertEqual(total["on_time_rate"], Decimal(2) / 23)
+        self.assertEqual(east["problem_rate"], Decimal("0.5"))
+        self.assertEqual(total["problem_rate"], Decimal(2) / 3)
+        self.assertEqual(
+            [total[k] for k in ("checked_enterprises", "checked_ratio")], [3, Decimal("0.01")]
+        )
+        self.assertEqual((west["joint"], west["visits_saved"]), (4, 8))
+        self.assertEqual((east["joint"], total["visits_saved"]), (0, 8))
+        keys = ("listed", "filed", "referred", "published", "published_on_time", "followup_done")
+        self.assertEqual([east[k] for k in keys], [0, 1, 0, 1, 0, 1])
+        self.assertEqual([west[k] for k in keys], [1, 0, 1, 1, 1, 0])
+        self.assertEqual([total[k] for k in keys], [1, 1, 1, 2, 1, 1])
+        self.assertEqual((east["publish_rate"], west["publish_rate"]), (Decimal("0.5"), 1))
+        self.assertEqual(total["publish_rate"], Decimal(2) / 3)
+        self.assertEqual((east["followup_rate"], west["followup_rate"]), (1, 0))
+        self.assertEqual(total["followup_rate"], Decimal("0.5"))
+
+    def test_it_breaks_the_figures_down_by_task_group_department_and_item(self):
+        user = self.user("planner")
+        by_task = services.breakdown_table(user, 2026, "task")
+        lines = {line.label.split()[0]: line.figures for line in by_task.lines}
+        t1 = self.draw.task.code
+        self.assertEqual([lines[t1][k] for k in ("dispatched", "checked", "problem")], [9, 3, 2])
+        self.assertEqual([lines[self.t3.code][k] for k in ("dispatched", "joint")], [4, 4])
+        self.assertNotIn(self.t4.code, lines)  # 作废的抽取不算
+        self.assertEqual(lines["合计"]["dispatched"], 23)
+        by_item = services.breakdown_table(user, 2026, "item")
+        self.assertEqual(
+            [line.label for line in by_item.lines], [f"{self.item.code} {self.item.name}", "合计"]
+        )
+        self.assertEqual(by_item.lines[0].figures["checked"], 3)
+        self.assertEqual(by_item.lines[0].figures["entered"], 4)
+        by_dept = services.breakdown_table(user, 2026, "department")
+        self.assertEqual(by_dept.lines[-1].figures["problem"], 2)
+        by_group = services.breakdown_table(user, 2026, "group")
+        self.assertEqual(sum(line.figures["dispatched"] for line in by_group.lines[:-1]), 23)
+        station = services.breakdown_table(self.user("head"), 2026, "task")
+        self.assertEqual(station.lines[-1].figures["checked"], 2)  # 所只看本所
+        with self.assertRaisesMessage(services.StatsError, "分组应为"):
+            services.breakdown_table(user, 2026, "inspector")
 
     def test_it_warns_under_the_region_minimums(self):
         warnings = self.table().warnings
@@ -176,18 +305,61 @@ class ExportTests(StatsTestCase):
         self.assertTrue(sheet["A4"].value.startswith("填报人："))
         self.assertTrue(sheet["A5"].value.startswith("填报日期："))
         merged = {str(r) for r in sheet.merged_cells.ranges}
-        self.assertEqual(merged, {"A6:A7", "B6:C6", "D6:E6", "F6:H6", "I6:K6"})
+        self.assertEqual(
+            merged,
+            {"A6:A7", "B6:C6", "D6:F6", "G6:M6", "N6:Q6", "R6:V6", "W6:AA6", "AB6:AD6", "AE6:AF6"},
+        )
         self.assertEqual(sheet["A6"].value, "单位")
-        self.assertEqual(sheet["F6"].value, "年度企业抽查比例")
-        self.assertEqual([c.value for c in sheet[7]][1:4], ["抽查任务数", "抽取户数", "已派发"])
+        self.assertEqual(sheet["G6"].value, "检查结果")
+        self.assertEqual(sheet["W6"].value, "年度企业抽查比例")
+        self.assertEqual(
+            [c.value for c in sheet[7]][1:5], ["抽查任务数", "抽取户数", "已派发", "已检查"]
+        )
         values = {row[0]: row for row in sheet.iter_rows(min_row=8, values_only=True)}
-        self.assertEqual(values[self.station.name][1:5], (2, 12, 11, 11))
-        self.assertEqual(values["合计"][1:], (3, 24, 23, 22, 9, 300, "3%", 14, 10, "71.43%"))
+        self.assertEqual(values[self.station.name][1:6], (2, 12, 11, 2, 9))
+        self.assertEqual(
+            values["合计"][1:],
+            # fmt: off
+            (
+                3,
+                24,
+                23,
+                3,
+                20,  # 任务、户数、已派发、已检查、待检查
+                1,
+                1,
+                2,
+                1,
+                1,
+                1,
+                1,  # 无法联系 … 移送
+                4,
+                2,
+                1,
+                1,  # 已录入、已公示、按时公示、后续处置已完结
+                "17.39%",
+                "66.67%",
+                "8.7%",
+                "50%",
+                "66.67%",
+                9,
+                300,
+                "3%",
+                3,
+                "1%",
+                14,
+                10,
+                "71.43%",
+                4,
+                8,
+            ),
+            # fmt: on
+        )
 
     def test_it_writes_csv_with_grouped_header(self):
         data = exporters.to_bytes(StatsExporter(self.table(), self.user("planner")), "csv")
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        self.assertEqual(rows[5][:4], ["", "抽查情况", "", "检查进度"])
+        self.assertEqual(rows[5][:6], ["", "抽查情况", "", "检查进度", "", ""])
         self.assertEqual(rows[6][:3], ["单位", "抽查任务数", "抽取户数"])
         self.assertEqual(rows[-1][:3], ["合计", "3", "24"])
 

@@ -394,47 +394,40 @@ def _copy_escape(text):
     return _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group()], text)
 
 
+_AT = {column: i for i, column in enumerate(ENTITY_COLUMNS)}
+# 可能含反斜杠或控制字符的列（其余都是校验过的代码）；可能为空值的列
+_FREE_TEXT = tuple(_AT[c] for c in ("name", "address", "legal_rep", "phone", "key_tags"))
+_NULLABLE = tuple(_AT[c] for c in ("name", "unit_id", "established", "credit_date"))
+_COPY_LINE = "\t".join(["{}"] * len(ENTITY_COLUMNS)) + "\n"
+
+
 def copy_text(numbers, rows, numbered=False):
     """行元组 → PostgreSQL COPY 文本格式（制表符分隔，空值 \\N）的 bytes；numbered 时每行前加行号。
 
-    只有名称、住所、法定代表人、电话、重点领域可能含反斜杠或控制字符（其余列都是校验过的代码），
-    先整行判断，极少数需要转义的行才逐列转义。
+    只有名称、住所、法定代表人、电话、重点领域可能含反斜杠或控制字符，先整行判断，
+    极少数需要转义的行才逐列转义；空值也只在可能为空的几列上找。
     """
     lines = []
     append = lines.append
     search = _COPY_SPECIAL.search
     NULL = "\\N"  # noqa: N806
-    for number, (
-        uid,
-        name,
-        entity_type,
-        unit_id,
-        scope_path,
-        region,
-        industry,
-        address,
-        legal,
-        phone,
-        status,
-        established,
-        credit,
-        credit_date,
-        tags,
-        annual,
-        updated,
-    ) in zip(numbers, rows, strict=True):
+    free = operator.itemgetter(*_FREE_TEXT)
+    nullable = operator.itemgetter(*_NULLABLE)
+    line = _COPY_LINE.format
+    for number, row in zip(numbers, rows, strict=True):
+        name, address, legal, phone, tags = free(row)
         if search(f"{name}{address}{legal}{phone}{tags}"):
-            name = None if name is None else _copy_escape(name)
-            address, legal, phone, tags = map(_copy_escape, (address, legal, phone, tags))
-        if name is None or unit_id is None:  # 更新模式下已有主体可不给名称、单位
-            name = NULL if name is None else name
-            unit_id = NULL if unit_id is None else unit_id
-        line = (
-            f"{uid}\t{name}\t{entity_type}\t{unit_id}\t{scope_path}\t{region}\t{industry}\t"
-            f"{address}\t{legal}\t{phone}\t{status}\t{established or NULL}\t{credit}\t"
-            f"{credit_date or NULL}\t{tags}\t{annual}\t{updated}\n"
-        )
-        append(f"{number}\t{line}" if numbered else line)
+            row = list(row)
+            for i in _FREE_TEXT:
+                if row[i] is not None:
+                    row[i] = _copy_escape(row[i])
+        if None in nullable(row):  # 更新模式下已有主体可不给名称、单位；日期可空
+            row = list(row)
+            for i in _NULLABLE:
+                if row[i] is None:
+                    row[i] = NULL
+        text = line(*row)
+        append(f"{number}\t{text}" if numbered else text)
     return "".join(lines).encode()
 
 
@@ -624,6 +617,40 @@ class _EntityWriter:
         for key in ENTITY_UPDATES:
             if key in present:
                 self.update_fields[:0] = ENTITY_UPDATES[key]
+        # 更新模式下文件带信用风险分类（或分类日期）：改了分类的主体记入分类历史
+        self.has_class = "credit_class" in present
+        self.has_date = "credit_date" in present
+        self.credit = mode == "upsert" and (self.has_class or self.has_date)
+        self.note = ""  # 写入分类历史的“依据”（文件名）
+        self.history = 0
+
+    # 分类日期早于主体现有分类日期（或没有日期而主体有）的行不改主体的分类：较新的分类为准
+    OLDER = (
+        "directory_entity.credit_date IS NOT NULL AND "
+        "({new}.credit_date IS NULL OR {new}.credit_date < directory_entity.credit_date)"
+    )
+
+    def update_sets(self):
+        """ON CONFLICT DO UPDATE 的 SET 子句（两种数据库写法相同）。"""
+        older = self.OLDER.format(new="excluded")
+        sets = []
+        for f in self.update_fields:
+            if self.has_date and f in ("credit_class", "credit_date"):
+                sets.append(
+                    f"{f} = CASE WHEN {older} THEN directory_entity.{f} ELSE excluded.{f} END"
+                )
+            else:
+                sets.append(f"{f} = excluded.{f}")
+        return ", ".join(sets)
+
+    HISTORY_COLUMNS = (
+        "entity_id, credit_class, credit_date, previous_class, previous_date, source, "
+        "superseded, reason, cause, user_id, recorded_at"
+    )
+
+    def history_params(self):
+        user = self.target.user
+        return "省级分类导入", self.note[:255], user.pk if user is not None else None
 
     def conflict(self, number, uid, existing_scope):
         """库中已有该代码：新增模式报错；更新模式下辖区外报错，辖区内计为更新。"""
@@ -698,8 +725,7 @@ class _SqliteEntityWriter(_EntityWriter):
         # 批量写用 sqlite3 自己的游标（同一连接、同一事务），省去 Django 包装层逐行的开销
         self.raw = connection.connection.cursor()
         if self.mode == "upsert":
-            sets = ", ".join(f"{f} = excluded.{f}" for f in self.update_fields)
-            self.sql += f" ON CONFLICT(uid) DO UPDATE SET {sets}"
+            self.sql += f" ON CONFLICT(uid) DO UPDATE SET {self.update_sets()}"
 
     def _lookup(self, uids):
         if self.query_existing:
@@ -731,8 +757,62 @@ class _SqliteEntityWriter(_EntityWriter):
                     else:
                         self.missing(number, row[1] is None, row[3] is None)
         if clean and not self.error_count:
+            if self.credit:
+                self._record_history(rows)
             self.raw.executemany(self.sql, rows)
         self.created += len(rows)
+
+    def _record_history(self, rows):
+        """本块中改了分类（或分类日期）的已有主体，在写入之前按库中现值记入分类历史。"""
+        current = {}
+        uids = [r[0] for r in rows]
+        for i in range(0, len(uids), 900):
+            part = uids[i : i + 900]
+            marks = ", ".join(["%s"] * len(part))
+            self.cursor.execute(
+                "SELECT uid, id, credit_class, credit_date FROM directory_entity "
+                f"WHERE uid IN ({marks})",
+                part,
+            )
+            current.update((uid, rest) for uid, *rest in self.cursor.fetchall())
+        reason, cause, user_id = self.history_params()
+        i_class, i_date, i_updated = _AT["credit_class"], _AT["credit_date"], _AT["updated"]
+        entries = []
+        for row in rows:
+            found = current.get(row[0])
+            if found is None:
+                continue  # 新增的主体：分类就在主体上，不另记
+            entity_id, old_class, old_date = found
+            old_date = None if old_date is None else str(old_date)  # 行里的日期是 ISO 文本
+            new_class = row[i_class] if self.has_class else old_class
+            new_date = row[i_date] if self.has_date else old_date
+            if (new_class, new_date) == (old_class, old_date):
+                continue
+            older = (
+                self.has_date and old_date is not None and (new_date is None or new_date < old_date)
+            )
+            entries.append(
+                (
+                    entity_id,
+                    new_class,
+                    new_date,
+                    old_class,
+                    old_date,
+                    "import",
+                    older,
+                    reason,
+                    cause,
+                    user_id,
+                    row[i_updated],
+                )
+            )
+        if entries:
+            marks = ", ".join(["?"] * len(entries[0]))
+            self.raw.executemany(
+                f"INSERT INTO directory_credithistory ({self.HISTORY_COLUMNS}) VALUES ({marks})",
+                entries,
+            )
+            self.history += len(entries)
 
     def finish(self):
         cur = self.cursor
@@ -865,9 +945,10 @@ class _PostgresEntityWriter(_EntityWriter):
             fill = {"unit_id": "COALESCE(unit_id, 0)", "name": "COALESCE(name, '')"}
             values = ", ".join(fill.get(c, c) for c in ENTITY_COLUMNS)
             sql = f"INSERT INTO directory_entity ({columns}) SELECT {values} FROM _entity_import"
+            if self.credit:
+                self._record_history()
             if self.mode == "upsert":
-                sets = ", ".join(f"{f} = EXCLUDED.{f}" for f in self.update_fields)
-                sql += f" ON CONFLICT (uid) DO UPDATE SET {sets}"
+                sql += f" ON CONFLICT (uid) DO UPDATE SET {self.update_sets()}"
             cur.execute(sql)
             cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
         for _, definition in self.rebuild:
@@ -877,6 +958,25 @@ class _PostgresEntityWriter(_EntityWriter):
         if self.rebuild or self.foreign_keys:
             cur.execute("SET CONSTRAINTS ALL DEFERRED")  # 恢复 Django 外键的默认（延迟检查）
         self.created -= self.updated
+
+    def _record_history(self):
+        """改了分类（或分类日期）的已有主体，在写入之前按库中现值记入分类历史（一条语句）。"""
+        new_class = "t.credit_class" if self.has_class else "e.credit_class"
+        new_date = "t.credit_date" if self.has_date else "e.credit_date"
+        older = (
+            self.OLDER.format(new="t").replace("directory_entity.", "e.")
+            if self.has_date
+            else "FALSE"
+        )
+        self.raw.execute(
+            f"INSERT INTO directory_credithistory ({self.HISTORY_COLUMNS}) "
+            f"SELECT e.id, {new_class}, {new_date}, e.credit_class, e.credit_date, 'import', "
+            f"{older}, %s, %s, %s, t.updated "
+            "FROM _entity_import t JOIN directory_entity e ON e.uid = t.uid "
+            f"WHERE ({new_class}, {new_date}) IS DISTINCT FROM (e.credit_class, e.credit_date)",
+            self.history_params(),
+        )
+        self.history += self.raw.rowcount
 
     def abort(self):
         if self.copy_cm is not None:
@@ -931,6 +1031,7 @@ def import_entities(
     else:  # pragma: no cover
         raise ImproperlyConfigured("批量导入只支持 SQLite 与 PostgreSQL")
     writer = writer_class(mode, positions, target, estimated, labels)
+    writer.note = f"导入文件：{filename}" if filename else "导入文件"
     child = _use_child(parallel, len(data))
     rows = table.rows
     if child and table.can_partition():

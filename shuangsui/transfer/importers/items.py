@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from shuangsui.catalog import methods as check_methods
 from shuangsui.catalog.models import InspectionItem, join_tags, split_tags
 from shuangsui.core import scope
 from shuangsui.lib.tabular import TabularError
@@ -79,6 +80,9 @@ def import_items(source, filename="", *, user=None, mode="insert", unit=None):
     if "unit" not in pos and default is None:
         raise failed("没有指定制定单位：请在文件中加“制定单位”列，或在命令行用 --unit / --user")
     rowset = RowCollector(labels)
+    check_methods.clear()  # 导入按代码表的当前内容校验
+    method_table = specs.check_methods_table()
+    method_names = "、".join(check_methods.active_names())
     parsed = []
     seen = {}
     try:
@@ -127,13 +131,13 @@ def import_items(source, filename="", *, user=None, mode="insert", unit=None):
             if "methods" in pos:
                 codes = []
                 for part in split_list(code_cell(c, pos, "methods")):
-                    method = lookup_code(specs.CHECK_METHODS, part)
+                    method = lookup_code(method_table, part)
                     if method is None:
                         rowset.bad(
                             n,
                             "methods",
                             part,
-                            "未知的抽查方式（可填：实地检查、书面检查、行政部门检查结果或专业意见、检验检测、网络监测、委托专业机构辅助，或代码 1–6）",
+                            f"未知的抽查方式或已停用（可填：{method_names}，或它们的代码）",
                         )
                         ok = False
                     elif method not in codes:

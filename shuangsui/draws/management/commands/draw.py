@@ -5,12 +5,10 @@
 
 import getpass
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.http import Http404
 
-from shuangsui.core import audit, scope
-from shuangsui.core.models import User
+from shuangsui.core import scope
+from shuangsui.core.management.acting import acting
 from shuangsui.draws import services
 from shuangsui.plans.models import Task
 
@@ -38,25 +36,12 @@ class Command(BaseCommand):
         parser.add_argument("--reject", action="store_true", help="驳回待审批的作废申请")
 
     def handle(self, *args, **opts):
-        user = User.objects.select_related("unit").filter(username=opts["user"]).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"用户 {opts['user']} 不存在或已停用")
-        token = audit.set_actor(user)
-        try:
+        not_found = f"任务 {opts['task_code']} 不存在或不在 {opts['user']} 的辖区内"
+        with acting(opts["user"], not_found) as user:
             task = scope.get_scoped(
                 Task.objects.select_related("unit"), user, "plans.view", code=opts["task_code"]
             )
             getattr(self, f"do_{opts['action']}")(task, user, opts)
-        except Http404 as exc:
-            raise CommandError(
-                f"任务 {opts['task_code']} 不存在或不在 {user.username} 的辖区内"
-            ) from exc
-        except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from exc
-        except PermissionDenied as exc:
-            raise CommandError(str(exc) or "没有权限") from exc
-        finally:
-            audit.reset_actor(token)
 
     def current(self, task):
         draw = services.current_draw(task)

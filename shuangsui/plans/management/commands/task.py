@@ -8,12 +8,10 @@
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.http import Http404
 
-from shuangsui.core import audit, scope
-from shuangsui.core.models import User
+from shuangsui.core import scope
+from shuangsui.core.management.acting import acting
 from shuangsui.plans import services
 from shuangsui.plans.api import resolve_items, resolve_units
 from shuangsui.plans.models import Task
@@ -56,20 +54,8 @@ class Command(BaseCommand):
         parser.add_argument("--duplicate-note", default="", help="批准疑似重复任务时的核实说明")
 
     def handle(self, *args, **opts):
-        user = User.objects.select_related("unit").filter(username=opts["user"]).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"用户 {opts['user']} 不存在或已停用")
-        token = audit.set_actor(user)
-        try:
+        with acting(opts["user"], "任务不存在或不在您的辖区内") as user:
             getattr(self, f"do_{opts['action']}")(user, opts)
-        except Http404 as exc:
-            raise CommandError("任务不存在或不在您的辖区内") from exc
-        except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from exc
-        except PermissionDenied as exc:
-            raise CommandError(str(exc) or "没有权限") from exc
-        finally:
-            audit.reset_actor(token)
 
     def task(self, user, opts):
         if not opts["task_code"]:

@@ -1,0 +1,29 @@
+"""演示数据有信用反馈的每一种状态：待确认、已确认、已驳回，以及被更新的反馈取代的导入分类。"""
+
+import tempfile
+
+from django.test import TestCase, override_settings
+
+from shuangsui.credit.models import CreditProposal
+from shuangsui.demo import data as demo
+from shuangsui.directory.models import CreditHistory
+
+
+class DemoCreditTests(TestCase):
+    def test_the_demo_shows_every_state_of_credit_feedback(self):
+        with tempfile.TemporaryDirectory() as root, override_settings(DRAW_FILES_ROOT=root):
+            demo.load(entities=2000, inspectors=60, checks=True)  # 与 make demo 相同
+        states = sorted(CreditProposal.objects.values_list("status", flat=True))
+        self.assertEqual(states, ["confirmed", "pending", "pending", "rejected"])
+        confirmed = CreditProposal.objects.get(status="confirmed")
+        self.assertIsNotNone(confirmed.result)
+        history = list(
+            CreditHistory.objects.filter(entity=confirmed.entity)
+            .order_by("recorded_at", "id")
+            .values_list("source", "superseded", "credit_class")
+        )
+        self.assertEqual(
+            history, [("import", False, "A"), ("feedback", False, "C"), ("import", True, "B")]
+        )
+        confirmed.entity.refresh_from_db()
+        self.assertEqual(confirmed.entity.credit_class, "C")
