@@ -7,6 +7,9 @@ from shuangsui.core.models import ApiToken
 
 from .base import ROLES, BaseTestCase
 
+# 统计表、下载与监管看板：另一县（区）的单位一律拒绝
+STATS_PAGES = [("stats", []), ("stats-download", ["xlsx"]), ("dashboard", [])]
+
 
 def listing_urls(entity):
     """该主体的一条列异（提请）的页面、审批表与接口地址。"""
@@ -41,6 +44,7 @@ class AccessMatrixTests(BaseTestCase):
             reverse("inspector-detail", args=[self.other_inspector.pk]),
             f"/api/directory/entities/{self.other_entity.uid}",
             f"/api/inspectors/inspectors/{self.other_inspector.pk}",
+            *(f"{reverse(n, args=a)}?unit={self.other_station.code}" for n, a in STATS_PAGES),
             *listing_urls(self.other_entity),
             *credit_urls(self.other_entity),
         ]
