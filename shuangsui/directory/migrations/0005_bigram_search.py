@@ -77,5 +77,5 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0003_ranges")]
+    dependencies = [("directory", "0004_credit_history")]
     operations = [migrations.RunPython(up, down)]
