@@ -26,6 +26,18 @@ from shuangsui.results import services as results
 SECRETS = {"planner": "演示-执行方秘密值-2026", "witness": "演示-见证方秘密值-2026"}
 
 
+def ceremony(task, planner, witness):
+    """冻结名单、双方提交承诺并揭示、执行抽取（演示任务共用）；返回完成的抽取。"""
+    draw = draws.freeze(task, planner)
+    for user in (planner, witness):
+        draws.commit(draw, user, value=SECRETS[user.username.split("_")[0]])
+    for user in (planner, witness):
+        draws.reveal(draw, user, SECRETS[user.username.split("_")[0]])
+    draw.refresh_from_db()
+    draws.run(draw, planner)
+    return draw
+
+
 def _result(inspection, user, team, **over):
     data = dict(
         checked_from=datetime.date.today(),
@@ -93,13 +105,7 @@ def seed_checks(county, plan=None):
                 allow_duplicates=True,
                 duplicate_note="演示：用于展示检查结果的各种状态",
             )
-            draw = draws.freeze(task, planner)
-            for user in (planner, witness):
-                draws.commit(draw, user, value=SECRETS[user.username.split("_")[0]])
-            for user in (planner, witness):
-                draws.reveal(draw, user, SECRETS[user.username.split("_")[0]])
-            draw.refresh_from_db()
-            draws.run(draw, planner)
+            draw = ceremony(task, planner, witness)
             targets = list(
                 Inspection.objects.filter(draw=draw, station=station).order_by("rank")[:4]
             )
