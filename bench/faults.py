@@ -238,6 +238,32 @@ def run_check(name, work):
     print(json.dumps({"state": state, "problems": problems}, ensure_ascii=False))
 
 
+def record_baseline(scenario, work, env):
+    """操作之前的状态（如主体数）记进 work/base.json，供核对时比较。"""
+    if not hasattr(scenario, "baseline"):
+        return
+    (work / "want-baseline").touch()
+    out = subprocess.run(
+        [sys.executable, __file__, "--check", scenario.name, "--work", str(work)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (work / "want-baseline").unlink()
+    (work / "base.json").write_text(out.stdout.strip().splitlines()[-1])
+
+
+def report(head, states, failures):
+    spread = "、".join(f"{k} {v}" for k, v in sorted(states.items()))
+    verdict = "通过" if not failures else f"未通过 {len(failures)} 次"
+    print(f"{head}之后：{spread or '—'}；{verdict}")
+    for when, problems in failures[:5]:
+        print(f"  {when}：{'；'.join(map(str, problems))}")
+    return not failures
+
+
 def checked(name, work, env):
     out = subprocess.run(
         [sys.executable, __file__, "--check", name, "--work", str(work)],
@@ -297,18 +323,7 @@ def run_scenario(scenario, base, root, runs, rng):
     work = home / "work"
     work.mkdir()
     scenario.prepare(env, work)
-    if hasattr(scenario, "baseline"):
-        (work / "want-baseline").touch()
-        out = subprocess.run(
-            [sys.executable, __file__, "--check", scenario.name, "--work", str(work)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        (work / "want-baseline").unlink()
-        (work / "base.json").write_text(out.stdout.strip().splitlines()[-1])
+    record_baseline(scenario, work, env)
     # 不杀的一次：正常用时，也核对正常结束的结果
     data = home / "run"
     shutil.copytree(snap, data)
@@ -331,15 +346,8 @@ def run_scenario(scenario, base, root, runs, rng):
         if result["problems"]:
             failures.append((f"第{n + 1}次", result["problems"]))
     shutil.rmtree(home)
-    spread = "、".join(f"{k} {v}" for k, v in sorted(states.items()))
-    verdict = "通过" if not failures else f"未通过 {len(failures)} 次"
-    print(
-        f"{scenario.label}：正常用时 {full:.1f} s；kill -9 {killed}/{runs} 次（其余已先结束），"
-        f"之后：{spread or '—'}；{verdict}"
-    )
-    for when, problems in failures[:5]:
-        print(f"  {when}：{'；'.join(map(str, problems))}")
-    return not failures
+    head = f"{scenario.label}：正常用时 {full:.1f} s；kill -9 {killed}/{runs} 次（其余已先结束），"
+    return report(head, states, failures)
 
 
 def free_port():
@@ -355,17 +363,28 @@ def postgres_run(root, runs, rng):
         print("PostgreSQL：找不到 initdb，跳过")
         return True
     pg_bin = Path(found[-1]).parent
-    cluster = root / "pg"
+    # 集群目录自己一个临时目录；以 root 运行时 initdb 不肯，改用系统用户 postgres（目录归它）
+    cluster_home = Path(tempfile.mkdtemp(prefix="shuangsui-faults-pg-"))
+    cluster = cluster_home / "data"
+    as_owner = []
+    if os.geteuid() == 0:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(cluster_home, owner.pw_uid, owner.pw_gid)
+        as_owner = ["runuser", "-u", "postgres", "--"]
     port = free_port()
     if port == 5432:
         raise SystemExit("空闲端口不应是 5432")
     subprocess.run(
-        [str(pg_bin / "initdb"), "-D", str(cluster), "-U", "postgres", "-A", "trust", "-E", "UTF8"],
+        [*as_owner, str(pg_bin / "initdb"), "-D", str(cluster), "-U", "postgres", "-A", "trust"]
+        + ["-E", "UTF8"],
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    ctl = [str(pg_bin / "pg_ctl"), "-D", str(cluster), "-w", "-l", str(root / "pg.log")]
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=on"
+    log = cluster_home / "pg.log"
+    ctl = [*as_owner, str(pg_bin / "pg_ctl"), "-D", str(cluster), "-w", "-l", str(log)]
+    opts = f"-p {port} -k {cluster_home} -c listen_addresses=127.0.0.1 -c fsync=on"
 
     def start():
         subprocess.run([*ctl, "-o", opts, "start"], check=True, stdout=subprocess.DEVNULL)
@@ -375,25 +394,15 @@ def postgres_run(root, runs, rng):
 
     url = {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/postgres"}
     ok = True
-    start()
     try:
+        start()
         base, _ = build_base(root, 3000, url)
         scenario = BY_NAME["import"]
         work = root / "pg-work"
         work.mkdir()
         env = data_env(base, url)
         scenario.prepare(env, work)
-        (work / "want-baseline").touch()
-        out = subprocess.run(
-            [sys.executable, __file__, "--check", "import", "--work", str(work)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        (work / "want-baseline").unlink()
-        (work / "base.json").write_text(out.stdout.strip().splitlines()[-1])
+        record_baseline(scenario, work, env)
         states, failures = {}, []
         for n in range(runs):
             proc = subprocess.Popen(
@@ -418,18 +427,11 @@ def postgres_run(root, runs, rng):
                     "Entity.objects.filter(name__startswith='故障演练').delete()",
                     env,
                 )
-        spread = "、".join(f"{k} {v}" for k, v in sorted(states.items()))
-        verdict = "通过" if not failures else f"未通过 {len(failures)} 次"
-        print(
-            f"PostgreSQL（临时集群，端口 {port}）导入中 pg_ctl stop -m immediate × {runs}："
-            f"重启后 {spread}；{verdict}"
-        )
-        for when, problems in failures[:5]:
-            print(f"  {when}：{'；'.join(map(str, problems))}")
-        ok = not failures
+        head = f"PostgreSQL（临时集群，端口 {port}）导入中 pg_ctl stop -m immediate × {runs}，重启"
+        ok = report(head, states, failures)
     finally:
         stop("immediate")
-        shutil.rmtree(cluster, ignore_errors=True)
+        shutil.rmtree(cluster_home, ignore_errors=True)
     return ok
 
 
