@@ -144,8 +144,21 @@ class StatsError(ValueError):
     """统计参数不对（期间、单位）：给页面与命令行的中文说明。"""
 
 
+class Cells:
+    """表的一行按列取数（默认为按单位的表的全部列）。"""
+
+    def cells(self, columns=None):
+        return [self.figures.get(key) for key in columns or COLUMNS]
+
+
+class Period:
+    @property
+    def period_label(self):
+        return f"{self.year}年{PERIODS[self.period]}"
+
+
 @dataclass
-class Row:
+class Row(Cells):
     unit: OrgUnit
     figures: dict
     total: bool = False
@@ -154,12 +167,9 @@ class Row:
     def label(self):
         return "合计" if self.total else self.unit.name
 
-    def cells(self, columns=None):
-        return [self.figures.get(key) for key in columns or COLUMNS]
-
 
 @dataclass
-class StatsTable:
+class StatsTable(Period):
     title: str
     unit: OrgUnit
     year: int
@@ -169,10 +179,6 @@ class StatsTable:
     min_ratio: Decimal
     min_share: Decimal
     warnings: list = field(default_factory=list)
-
-    @property
-    def period_label(self):
-        return f"{self.year}年{PERIODS[self.period]}"
 
     @property
     def all_rows(self):
@@ -549,29 +555,22 @@ def yearly_table(user, year, *, unit_code=None, period=""):
 
 
 @dataclass
-class Line:
+class Line(Cells):
     """分组统计表的一行：名称与各项数字。"""
 
     label: str
     figures: dict
     total: bool = False
 
-    def cells(self, columns=None):
-        return [self.figures.get(key) for key in columns or WORK_COLUMNS]
-
 
 @dataclass
-class Breakdown:
+class Breakdown(Period):
     title: str
     unit: OrgUnit
     year: int
     period: str
     by: str
     lines: list
-
-    @property
-    def period_label(self):
-        return f"{self.year}年{PERIODS[self.period]}"
 
 
 def _labels(by, keys):
