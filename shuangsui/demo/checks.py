@@ -27,15 +27,14 @@ SECRETS = {"planner": "演示-执行方秘密值-2026", "witness": "演示-见�
 
 
 def ceremony(task, planner, witness):
-    """冻结名单、双方提交承诺并揭示、执行抽取（演示任务共用）；返回完成的抽取。"""
+    """演示的抽取仪式：冻结、双方承诺、揭示、执行；返回完成的抽取。"""
     draw = draws.freeze(task, planner)
     for user in (planner, witness):
         draws.commit(draw, user, value=SECRETS[user.username.split("_")[0]])
     for user in (planner, witness):
         draws.reveal(draw, user, SECRETS[user.username.split("_")[0]])
     draw.refresh_from_db()
-    draws.run(draw, planner)
-    return draw
+    return draws.run(draw, planner)
 
 
 def _result(inspection, user, team, **over):
