@@ -76,9 +76,10 @@ class Entity(models.Model):
         indexes = [
             # 名录按“所、代码”排序分页：范围 + 顺序都走这个索引，百万行也无需排序
             models.Index(fields=["scope_path", "uid"], name="entity_scope_uid"),
-            # 统计表的企业基数（各所存续企业数）只读这个索引，不读表：百万行约 0.3 秒
+            # 统计表的企业基数（各所存续企业数）与看板的信用分类分布只读这个索引，不读表：
+            # 百万行约 0.3 秒
             models.Index(
-                fields=["scope_path", "entity_type", "status", "established"],
+                fields=["scope_path", "entity_type", "status", "established", "credit_class"],
                 name="entity_base_count",
             ),
         ]
