@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0004_bigram_search")]
+    dependencies = [("directory", "0005_bigram_search")]
 
     operations = [
         migrations.AddIndex(
