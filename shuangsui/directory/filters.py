@@ -51,7 +51,8 @@ class EntityFilterSet(django_filters.FilterSet):
         return queryset.filter(scope.under(value.path))
 
     def filter_industry(self, queryset, name, value):
-        return queryset.filter(industry_code__startswith=value)
+        # 门类是一个大写字母：写成范围比较，在名录索引里就能判断
+        return queryset.filter(industry_code__gte=value, industry_code__lt=chr(ord(value) + 1))
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(key_tags__contains=f",{value.strip()},")

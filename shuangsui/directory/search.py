@@ -1,29 +1,122 @@
-"""按名称片段或代码查找市场主体：SQLite 用 FTS5 trigram，PostgreSQL 用 pg_trgm。"""
+"""按名称片段或统一社会信用代码查找市场主体——名录页、接口与公示门户共用的唯一入口。
+
+两个字起的名称片段在两种数据库上都走索引（迁移 directory 0004）：
+
+- SQLite：FTS5 trigram 无内容表，每个名称后加分隔符 U+001F 入索引。三个字及以上按短语查；两个字的
+  片段后面总跟着一个字或分隔符，所以是某些三元组的前缀：从 fts5vocab 词表按前缀范围取出这些三元组，
+  OR 起来查。
+- PostgreSQL：名称二元组数组（表达式）上的 GIN 索引；片段的二元组都要在数组中，三个字及以上再用
+  ILIKE 复核相邻。
+
+一个字的片段不走索引（扫描辖区），像代码的输入（6 位及以上代码字符）按代码前缀查。
+"""
 
 import unicodedata
 
-from django.db import connection
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models
+from django.db.models import F
+from django.db.models.expressions import RawSQL
 
 from . import uscc
+from .models import Entity
+
+# 与迁移 directory 0004 的索引表达式一字不差，规划器才会用上索引
+PG_BIGRAMS = (
+    "string_to_array(regexp_replace(lower(%(expressions)s), '(..)', '\\1' || chr(31), 'g') "
+    "|| chr(31) || regexp_replace(substr(lower(%(expressions)s), 2), '(..)', '\\1' || chr(31), "
+    "'g'), chr(31))"
+)
+# 两个字的片段：词表中以它开头的三元组，OR 起来（没有时用一个查不到任何行的空短语）
+SQLITE_PREFIX = (
+    "SELECT rowid FROM directory_entity_fts WHERE directory_entity_fts MATCH ("
+    "SELECT COALESCE(group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR '), '\"\"') "
+    "FROM directory_entity_fts_vocab WHERE term >= %s AND term < %s)"
+)
+SQLITE_PHRASE = "SELECT rowid FROM directory_entity_fts WHERE directory_entity_fts MATCH %s"
+LAST = "\U0010ffff"
+# 命中超过这么多户算“宽泛”的片段：SQLite 上改为沿名录索引顺序扫描、逐行查是否命中（取够一页即停），
+# 列表页先显示估计的户数而不精确计数（core.paging）
+BROAD = 10_000
+
+
+class NameBigrams(models.Func):
+    template = PG_BIGRAMS
+    output_field = ArrayField(models.TextField())
+
+
+def clean_query(text):
+    """规范化输入：全角转半角、去掉控制字符与首尾空白。"""
+    text = unicodedata.normalize("NFKC", text or "")
+    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+
+
+def bigrams(text):
+    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
 
 
 def search_entities(queryset, text):
-    text = unicodedata.normalize("NFKC", text or "").strip()
+    """`queryset`（市场主体）中名称含 `text` 或代码以 `text` 开头的；不排序，由调用方排序、分页。
+
+    公示门户等按主体查别的表时：`Model.objects.filter(entity__in=search_entities(
+    Entity.objects.all(), q).values("pk"))`。空输入返回原查询集。"""
+    text = clean_query(text)
     if not text:
         return queryset
     code = uscc.normalise(text)
     if len(code) >= 6 and all(c in uscc.VALUES for c in code):
         # 像代码：按代码前缀（18 位即精确）
         return queryset.filter(uid__startswith=code)
-    if connection.vendor == "sqlite" and len(text) >= 3:
-        # FTS5 trigram 索引：三个字及以上的子串查找
-        quoted = '"' + text.replace('"', '""') + '"'
-        return queryset.extra(
-            where=[
-                "directory_entity.id IN (SELECT rowid FROM directory_entity_fts "
-                "WHERE directory_entity_fts MATCH %s)"
-            ],
-            params=[quoted],
-        )
-    # PostgreSQL 的 ILIKE 由 pg_trgm GIN 索引支持；SQLite 两字以内回落到 LIKE
+    if len(text) < 2:
+        return queryset.filter(name__icontains=text)
+    if connection.vendor == "postgresql":
+        grams = bigrams(text.lower())
+        queryset = queryset.alias(_bigrams=NameBigrams("name")).filter(_bigrams__contains=grams)
+        return queryset.filter(name__icontains=text) if len(text) > 2 else queryset
+    if connection.vendor == "sqlite":
+        folded = text.lower()
+        if len(text) == 2:
+            hits = RawSQL(SQLITE_PREFIX, [folded, folded + LAST])
+        else:
+            hits = RawSQL(SQLITE_PHRASE, ['"' + folded.replace('"', '""') + '"'])
+        if (estimate(text) or 0) > BROAD:
+            # “id + 0”让 SQLite 不从命中集合出发逐个取行再排序（几十万行），而是按调用方的排序走索引
+            return queryset.alias(_id=F("pk") + 0).filter(_id__in=hits)
+        return queryset.filter(pk__in=hits)
     return queryset.filter(name__icontains=text)
+
+
+def estimate(text):
+    """名称片段在名录中大约命中多少户（从名称索引读出的上限，不看辖区和其他筛选；几毫秒）。
+
+    不走名称索引的输入（空、一个字、像代码）返回 None。列表页用它决定是精确计数还是先显示“约 N 户”。
+    """
+    text = clean_query(text)
+    code = uscc.normalise(text)
+    if len(text) < 2 or (len(code) >= 6 and all(c in uscc.VALUES for c in code)):
+        return None
+    folded = text.lower()
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            if len(folded) == 2:
+                cur.execute(
+                    "SELECT COALESCE(SUM(doc), 0) FROM directory_entity_fts_vocab "
+                    "WHERE term >= %s AND term < %s",
+                    [folded, folded + LAST],
+                )
+                return cur.fetchone()[0]
+            grams = sorted({folded[i : i + 3] for i in range(len(folded) - 2)})
+            marks = ", ".join(["%s"] * len(grams))
+            cur.execute(
+                f"SELECT COUNT(*), MIN(doc) FROM directory_entity_fts_vocab WHERE term IN ({marks})",
+                grams,
+            )
+            found, least = cur.fetchone()
+            return least if found == len(grams) else 0
+        if connection.vendor == "postgresql":
+            sql, params = search_entities(Entity.objects.all(), text).query.sql_with_params()
+            cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cur.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else plan
+            return int(plan["Plan"]["Plan Rows"])
+    return None

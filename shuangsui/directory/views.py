@@ -10,6 +10,7 @@ from shuangsui.inspections.models import Inspection
 from shuangsui.listings.services import entity_listings
 from shuangsui.results.services import entity_results
 
+from . import search
 from .filters import EntityFilterSet
 from .models import Entity
 
@@ -26,7 +27,12 @@ def entity_list(request):
         queryset=_entities_for_user(request.user),
         units=scope.units_in_scope(request.user),
     )
-    page, querystring = paginate(request, filterset.qs.order_by("scope_path", "uid"))
+    q = filterset.form.cleaned_data.get("q") if filterset.is_valid() else None
+    page, querystring = paginate(
+        request,
+        filterset.qs.order_by("scope_path", "uid"),
+        estimate=search.estimate(q) if q else None,
+    )
     return render(
         request,
         "directory/entity_list.html",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 
 from shuangsui.core import scope, workdays
 from shuangsui.core.choices import UnitLevel
@@ -166,14 +167,23 @@ def late_publications(root, today, calendar):
         .exclude(withholdings__status__in=(WithholdingStatus.PENDING, WithholdingStatus.APPROVED))
         .select_related("inspection__task", "inspection__station")
     )
-    rules = {}
-    out = []
+    rules, dues, out = {}, {}, []
     for result in rows:
-        unit = result.inspection.station or result.inspection.task.unit
+        inspection = result.inspection
+        unit = inspection.station or inspection.task.unit
         if unit.pk not in rules:
             rules[unit.pk] = rules_for(unit)
-        due, _ = publicity.due_date(result, calendar, rules[unit.pk])
-        if due is not None and due < today:
+        # 期限只取决于单位的规则与起算日：同一组合只算一次
+        key = (
+            unit.pk,
+            result.previous_id is not None,
+            result.reviewed_at and timezone.localtime(result.reviewed_at).date(),
+            inspection.task.completed_on,
+            result.checked_to or result.checked_from,
+        )
+        if key not in dues:
+            dues[key] = publicity.due_date(result, calendar, rules[unit.pk])[0]
+        if dues[key] is not None and dues[key] < today:
             out.append((result.scope_path, 1))
     return out
 

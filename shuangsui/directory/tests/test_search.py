@@ -1,39 +1,145 @@
-"""按名称片段查找：SQLite 的 FTS5 trigram 索引（含触发器）与 PostgreSQL 的 pg_trgm 都在。"""
+"""按名称片段查找：两个字起都走索引（SQLite FTS5 trigram + 词表前缀；PostgreSQL 二元组 GIN）。"""
 
 from django.db import connection
 
-from shuangsui.core.tests.base import BaseTestCase, make_entity
+from shuangsui.core.tests.base import BaseTestCase, make_entity, make_uid
 from shuangsui.directory import search
 from shuangsui.directory.models import Entity
+
+
+def found(text, queryset=None):
+    return set(search.search_entities(queryset or Entity.objects.all(), text))
 
 
 class SearchTests(BaseTestCase):
     def test_the_search_index_survives_all_migrations(self):
         with connection.cursor() as cur:
             if connection.vendor == "sqlite":
-                cur.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
-                triggers = {row[0] for row in cur.fetchall()}
-                self.assertTrue(
+                cur.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table')")
+                names = {row[0] for row in cur.fetchall()}
+                self.assertLessEqual(
                     {
+                        "directory_entity_fts",
+                        "directory_entity_fts_vocab",
                         "directory_entity_fts_ai",
                         "directory_entity_fts_ad",
                         "directory_entity_fts_au",
-                    }
-                    <= triggers
+                    },
+                    names,
                 )
             else:
                 cur.execute("SELECT indexname FROM pg_indexes WHERE tablename='directory_entity'")
-                self.assertIn("directory_entity_name_trgm", {row[0] for row in cur.fetchall()})
+                self.assertIn("directory_entity_name_bigram", {row[0] for row in cur.fetchall()})
 
     def test_it_finds_by_part_of_a_name_and_follows_renames(self):
         entity = make_entity(self.station, 501, name="泉州海丝嘉禾食品有限公司")
-        found = lambda text: set(search.search_entities(Entity.objects.all(), text))  # noqa: E731
         self.assertIn(entity, found("海丝嘉禾"))
         self.assertIn(entity, found("嘉禾"))
         self.assertIn(entity, found(entity.uid[:10]))
         entity.name = "泉州刺桐永盛贸易有限公司"
         entity.save()
         self.assertNotIn(entity, found("海丝嘉禾"))
+        self.assertNotIn(entity, found("嘉禾"))
         self.assertIn(entity, found("刺桐永盛"))
+        self.assertIn(entity, found("永盛"))
         entity.delete()
         self.assertEqual(found("刺桐永盛"), set())
+        self.assertEqual(found("永盛"), set())
+
+    def test_two_characters_match_anywhere_in_the_name(self):
+        first = make_entity(self.station, 502, name="鑫源贸易有限公司")  # 开头
+        middle = make_entity(self.station, 503, name="泉州鑫源贸易有限公司")
+        last = make_entity(self.station, 504, name="泉州贸易鑫源")  # 结尾：后面只有分隔符
+        only = make_entity(self.station, 505, name="鑫源")  # 整个名称只有两个字
+        apart = make_entity(self.station, 506, name="鑫华源贸易有限公司")  # 两字不相邻
+        hits = found("鑫源")
+        self.assertLessEqual({first, middle, last, only}, hits)
+        self.assertNotIn(apart, hits)
+        self.assertEqual(found("源鑫"), set())
+        # 片段的前后不相干的字不影响；没有的两字组合查不到
+        self.assertEqual(found("贸易") & {first, middle, last, apart}, {first, middle, last, apart})
+        self.assertEqual(found("易鑫"), {last})
+
+    def test_latin_letters_match_either_case_and_quotes_are_harmless(self):
+        entity = make_entity(self.station, 507, name="泉州ABC科技有限公司")
+        self.assertIn(entity, found("ab"))
+        self.assertIn(entity, found("Bc科"))
+        self.assertIn(entity, found("ＡＢ"))  # 全角转半角
+        self.assertEqual(found('"鑫'), set())
+        self.assertEqual(found('a"'), set())
+        self.assertEqual(found("\x1f"), found(""))  # 控制字符去掉后为空：不筛选
+
+    def test_it_narrows_a_queryset_and_works_as_a_subquery(self):
+        mine = make_entity(self.station, 508, name="丰泽永盛小吃店")
+        theirs = make_entity(self.other_station, 509, name="鲤城永盛小吃店")
+        county = Entity.objects.filter(scope_path__startswith=self.county.path)
+        self.assertEqual(found("永盛", county), {mine})
+        self.assertEqual(found("永盛小吃", county), {mine})
+        ids = search.search_entities(Entity.objects.all(), "永盛").values("pk")
+        self.assertEqual(set(Entity.objects.filter(pk__in=ids)), {mine, theirs})
+
+    def test_one_character_still_answers(self):
+        entity = make_entity(self.station, 510, name="泉州鑫源贸易有限公司")
+        self.assertIn(entity, found("鑫"))
+
+    def test_postgresql_uses_the_bigram_index(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL 的表达式索引")
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
+            for text in ("鑫源", "鑫源贸易"):
+                sql, params = search.search_entities(
+                    Entity.objects.all(), text
+                ).query.sql_with_params()
+                cur.execute("EXPLAIN " + sql, params)
+                plan = "\n".join(row[0] for row in cur.fetchall())
+                self.assertIn("directory_entity_name_bigram", plan)
+
+
+class BroadSearchTests(BaseTestCase):
+    """命中过万户的片段：SQLite 改走名录索引的顺序；列表页先显示估计的户数。"""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        Entity.objects.bulk_create(
+            Entity(
+                uid=make_uid(100_000 + i),
+                name=f"泉州鑫源{i}号贸易有限公司",
+                unit=cls.station2 if i % 2 else cls.station,
+                scope_path=(cls.station2 if i % 2 else cls.station).path,
+                region_code="350503",
+            )
+            for i in range(10_050)
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE directory_entity")
+
+    def test_the_estimate_bounds_the_hits_and_the_broad_plan_finds_them_all(self):
+        hits = search.search_entities(Entity.objects.all(), "鑫源")
+        self.assertEqual(hits.count(), 10_051)  # 加上基类里的“泉州鑫源贸易有限公司”
+        self.assertGreater(search.estimate("鑫源"), search.BROAD)
+        self.assertGreater(search.estimate("鑫源1"), 1_000)
+        self.assertLess(search.estimate("刺桐小吃"), 100)
+        self.assertIsNone(search.estimate("鑫"))
+        self.assertIsNone(search.estimate(self.entity.uid))
+        in_order = list(hits.order_by("scope_path", "uid").values_list("uid", flat=True)[:60])
+        expected = sorted(
+            Entity.objects.filter(name__contains="鑫源").values_list("scope_path", "uid")
+        )[:60]
+        self.assertEqual(in_order, [uid for _, uid in expected])
+        if connection.vendor == "sqlite":
+            self.assertIn("+", str(hits.query))  # “id + 0”：按调用方的排序走索引
+
+    def test_the_list_page_shows_about_n_and_pages_on(self):
+        self.login("planner")
+        page = self.client.get("/directory/entities/", {"q": "鑫源"})
+        self.assertContains(page, "约 10000 户")
+        self.assertNotContains(page, "共 10051 户")
+        second = self.client.get("/directory/entities/", {"q": "鑫源", "page": 2})
+        self.assertEqual(second.status_code, 200)
+        self.assertContains(second, "第 2 页")
+        # 不满一页时不估计，也不另外计数：总数就是行数
+        narrow = self.client.get("/directory/entities/", {"q": "鑫源100号"})
+        self.assertContains(narrow, "共 1 户")

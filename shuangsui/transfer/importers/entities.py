@@ -821,7 +821,7 @@ class _SqliteEntityWriter(_EntityWriter):
         if self.fts_trigger:
             cur.execute(
                 "INSERT INTO directory_entity_fts(rowid, name) "
-                "SELECT id, name FROM directory_entity WHERE id > %s",
+                "SELECT id, name || char(31) FROM directory_entity WHERE id > %s",
                 [self.max_id],
             )
             cur.execute(self.fts_trigger)
@@ -853,7 +853,7 @@ class _PostgresEntityWriter(_EntityWriter):
         self.cursor = connection.cursor()
         self.raw = self.cursor.cursor  # psycopg 游标
         cur = self.raw
-        # 重建索引（尤其是名称的 GIN 三元组索引）时多给内存，少分批
+        # 重建索引（尤其是名称的 GIN 二元组索引）时多给内存，少分批
         cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
         cur.execute("SELECT EXISTS (SELECT 1 FROM directory_entity)")
         empty = not cur.fetchone()[0]
