@@ -106,6 +106,16 @@ class User(AbstractUser):
     def __str__(self):
         return f"{self.last_name}{self.first_name}" or self.username
 
+    def save(self, *args, **kwargs):
+        # 密码经 set_password 改了（命令行 changepassword、后台）：旧的 API 令牌一并停用。
+        # 页面上的重置密码、停用账号在 core.services 里停用；登录时的哈希升级不算修改。
+        changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if changed:
+            from django.utils import timezone
+
+            self.tokens.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
+
     @property
     def display_name(self):
         full = f"{self.last_name}{self.first_name}".strip()

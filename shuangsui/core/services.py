@@ -83,6 +83,14 @@ def revoke_token(actor, token):
     return token
 
 
+def revoke_all_tokens(user):
+    """停用该用户所有仍有效的令牌（重置密码、停用账号时）；返回停用的个数。在调用方的事务里，
+    不另写审计事件（记在调用方那一条里）。"""
+    return ApiToken.objects.filter(user=user, revoked=False).update(
+        revoked=True, revoked_at=timezone.now()
+    )
+
+
 def user_tokens(user):
     return ApiToken.objects.filter(user=user).select_related("user")
 
@@ -280,11 +288,16 @@ def reset_password(actor, user, password=None):
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(password=user.password, must_change_password=True)
         user.must_change_password = True
+        # 密码可能已经泄露：该用户的 API 令牌一并停用（否则旧令牌照样能用）
+        revoked = revoke_all_tokens(user)
         audit.log(
             "user.password_reset",
             user,
             actor=actor,
-            after={"password": "一次性密码" if generated else "管理员设定"},
+            after={
+                "password": "一次性密码" if generated else "管理员设定",
+                "tokens_revoked": revoked,
+            },
         )
     return generated
 
@@ -305,12 +318,15 @@ def set_active(actor, user, active):
                 raise ValidationError("这是本县（区）最后一名系统管理员，不能停用")
         User.objects.filter(pk=user.pk).update(is_active=active)
         user.is_active = active
+        after = {"is_active": active}
+        if not active:  # 恢复账号时令牌不会复活：须重新生成
+            after["tokens_revoked"] = revoke_all_tokens(user)
         audit.log(
             "user.reactivated" if active else "user.deactivated",
             user,
             actor=actor,
             before={"is_active": not active},
-            after={"is_active": active},
+            after=after,
         )
     return user
 

@@ -4,14 +4,12 @@
 已处理过的建议、理由为空等业务规则错误 400。
 """
 
-import contextlib
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Field, Query, Router
-from ninja.errors import HttpError
 
+from shuangsui.api.errors import rule_errors
 from shuangsui.api.schemas import InSchema, responses
 from shuangsui.core import scope
 from shuangsui.core.paging import CountCachingPaginator
@@ -20,16 +18,6 @@ from shuangsui.lib import ranges
 from . import services
 
 router = Router(tags=["信用反馈"])
-
-
-@contextlib.contextmanager
-def rule_errors():
-    try:
-        yield
-    except ValidationError as exc:
-        raise HttpError(400, "；".join(exc.messages)) from exc
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "没有权限") from exc
 
 
 def proposal_out(p):

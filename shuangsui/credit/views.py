@@ -49,35 +49,31 @@ def proposal_detail(request, pk):
     return _detail(request, services.get_proposal(request.user, pk))
 
 
-@login_required
-@require_POST
-def proposal_confirm(request, pk):
+def _decide(request, pk, form_class, act, done):
+    """确认或驳回：表单有效则调用服务、回到建议页；否则在字段旁（或表单上方）说明原因。"""
     proposal = services.get_proposal(request.user, pk)
-    form = ConfirmForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.confirm(request.user, proposal, form.cleaned_data["note"])
+            act(request.user, proposal, *form.cleaned_data.values())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request, f"已确认：{proposal.entity.name} 调整为 {proposal.to_class} 类"
-            )
+            messages.success(request, done.format(p=proposal))
             return redirect("credit-proposal", pk=proposal.pk)
-    return _detail(request, proposal, confirm_form=form, status=400)
+    key = "confirm_form" if form_class is ConfirmForm else "reject_form"
+    return _detail(request, proposal, status=400, **{key: form})
+
+
+@login_required
+@require_POST
+def proposal_confirm(request, pk):
+    done = "已确认：{p.entity.name} 调整为 {p.to_class} 类"
+    return _decide(request, pk, ConfirmForm, services.confirm, done)
 
 
 @login_required
 @require_POST
 def proposal_reject(request, pk):
-    proposal = services.get_proposal(request.user, pk)
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reject(request.user, proposal, form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"已驳回对 {proposal.entity.name} 的调整建议")
-            return redirect("credit-proposal", pk=proposal.pk)
-    return _detail(request, proposal, reject_form=form, status=400)
+    done = "已驳回对 {p.entity.name} 的调整建议"
+    return _decide(request, pk, RejectForm, services.reject, done)

@@ -26,6 +26,17 @@ from shuangsui.results import services as results
 SECRETS = {"planner": "演示-执行方秘密值-2026", "witness": "演示-见证方秘密值-2026"}
 
 
+def ceremony(task, planner, witness):
+    """演示的抽取仪式：冻结、双方承诺、揭示、执行；返回完成的抽取。"""
+    draw = draws.freeze(task, planner)
+    for user in (planner, witness):
+        draws.commit(draw, user, value=SECRETS[user.username.split("_")[0]])
+    for user in (planner, witness):
+        draws.reveal(draw, user, SECRETS[user.username.split("_")[0]])
+    draw.refresh_from_db()
+    return draws.run(draw, planner)
+
+
 def _result(inspection, user, team, **over):
     data = dict(
         checked_from=datetime.date.today(),
@@ -93,13 +104,7 @@ def seed_checks(county, plan=None):
                 allow_duplicates=True,
                 duplicate_note="演示：用于展示检查结果的各种状态",
             )
-            draw = draws.freeze(task, planner)
-            for user in (planner, witness):
-                draws.commit(draw, user, value=SECRETS[user.username.split("_")[0]])
-            for user in (planner, witness):
-                draws.reveal(draw, user, SECRETS[user.username.split("_")[0]])
-            draw.refresh_from_db()
-            draws.run(draw, planner)
+            draw = ceremony(task, planner, witness)
             targets = list(
                 Inspection.objects.filter(draw=draw, station=station).order_by("rank")[:4]
             )

@@ -15,7 +15,6 @@ from shuangsui.core.models import User
 from shuangsui.credit import services as credit
 from shuangsui.credit.models import CreditProposal, ensure_rules
 from shuangsui.directory.models import Entity
-from shuangsui.draws import services as draws
 from shuangsui.inspections import services as inspections
 from shuangsui.inspections.models import Inspection
 from shuangsui.inspectors.models import Inspector
@@ -24,7 +23,7 @@ from shuangsui.plans.choices import QuotaMode, Stratify, TargetKind
 from shuangsui.results import services as results
 from shuangsui.transfer.services import import_entities
 
-from .checks import SECRETS
+from .checks import ceremony
 
 PROBLEMS = [
     (
@@ -135,14 +134,7 @@ def _mini_draw(task, item, station, planner):
     mini = plans.approve_task(
         mini, leader, allow_duplicates=True, duplicate_note="演示：用于展示信用反馈"
     )
-    draw = draws.freeze(mini, planner)
-    for user in (planner, witness):
-        draws.commit(draw, user, value=SECRETS[user.username])
-    for user in (planner, witness):
-        draws.reveal(draw, user, SECRETS[user.username])
-    draw.refresh_from_db()
-    draws.run(draw, planner)
-    return draw
+    return ceremony(mini, planner, witness)
 
 
 def _import(user, entity, cls, date, name):

@@ -13,7 +13,6 @@ from django.db import transaction
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.models import OrgUnit, User
-from shuangsui.draws import services as draws
 from shuangsui.inspections import services as inspections
 from shuangsui.inspections.models import Inspection
 from shuangsui.inspectors.models import Inspector
@@ -22,7 +21,7 @@ from shuangsui.plans.choices import QuotaMode, Stratify, TargetKind
 from shuangsui.plans.models import Task
 from shuangsui.results import services as results
 
-from .checks import SECRETS, _result
+from .checks import _result, ceremony
 
 CODES = [
     (["A", "2", "B", "E"], "2025年度报告未公示对外投资信息，已责令改正。"),
@@ -82,18 +81,12 @@ def seed_stats(county, checking):
                 start_date=today,
                 deadline=today + datetime.timedelta(days=20),
                 regions=[station],
-                note="演示任务：两户都已检查、审核，任务已完成，待报送工作总结。",
+                note="演示任务：三户都已检查、审核，任务已完成，待报送工作总结。",
             )
             small = plans.approve_task(
                 small, leader, allow_duplicates=True, duplicate_note="演示：已完成的任务"
             )
-            draw = draws.freeze(small, planner)
-            for user in (planner, witness):
-                draws.commit(draw, user, value=SECRETS[user.username])
-            for user in (planner, witness):
-                draws.reveal(draw, user, SECRETS[user.username])
-            draw.refresh_from_db()
-            draws.run(draw, planner)
+            draw = ceremony(small, planner, witness)
             for inspection, (codes, facts) in zip(
                 Inspection.objects.filter(draw=draw).order_by("rank"), CODES, strict=False
             ):

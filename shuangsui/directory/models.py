@@ -87,6 +87,11 @@ class Entity(models.Model):
                 ],
                 name="entity_scope_list",
             ),
+            # 统计表的企业基数（各所存续企业数）只读这个索引，不读表：百万行约 0.3 秒
+            models.Index(
+                fields=["scope_path", "entity_type", "status", "established"],
+                name="entity_base_count",
+            ),
         ]
 
     def __str__(self):

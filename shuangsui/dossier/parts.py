@@ -220,7 +220,10 @@ def followups(inspection):
     for f in rows:
         if f.is_case and f.decision_no:
             for kind in followup_documents.KINDS:
-                yield followup_documents.filename(f, kind), followup_documents.render(f, kind)
+                yield (
+                    f"{followup_documents.SHORT[kind]}-{f.pk}.docx",
+                    followup_documents.render(f, kind),
+                )
 
 
 @register(55, "06-列异审批", "经营异常名录：提请、提醒、所长审核、局审批、移出（含审批表）")

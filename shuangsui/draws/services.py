@@ -714,8 +714,10 @@ def approve_void(draw, user):
             locked.save(update_fields=["status", "void_approved_by", "voided_at"])
             task = Task.objects.select_for_update().get(pk=locked.task_id)
             task_before = audit.snapshot(task)
-            if task.status == TaskStatus.DRAWN:
+            if task.status in (TaskStatus.DRAWN, TaskStatus.COMPLETED):
+                # 检查都已完成的任务也一样：没有有效的抽取，就不是“已完成”，回到“已批准”可重新抽取
                 task.status = TaskStatus.APPROVED
+                task.completed_on = None
                 with own_event(Task):  # 任务状态的改动记在本条事件里
                     task.save()
             task_change = changes(task_before, audit.snapshot(task))

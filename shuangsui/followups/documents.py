@@ -18,6 +18,7 @@ from shuangsui.notices.template_docx import _font as set_font
 from .choices import ORDER_CORRECTION
 from .models import FollowUp
 
+SHORT = {"lists": "两张清单", "letters": "一书一函"}
 KINDS = {
     "lists": "两张清单（行政处罚告知单、整改辅导单）",
     "letters": "一书一函（行政处罚告知书、信用修复提示函）",

@@ -11,6 +11,7 @@ CSV 为 UTF-8 带 BOM（Excel 直接打开）；XLSX 每个导出器一张工作
 import csv
 import io
 import json
+import os
 import re
 import tempfile
 from decimal import Decimal
@@ -261,9 +262,20 @@ def write(exporter, fh, fmt):
 
 
 def write_path(exporter, path):
-    """写到文件（格式按后缀），返回数据行数。"""
-    with open(path, "wb") as fh:
-        return write(exporter, fh, format_for(str(path)))
+    """写到文件（格式按后缀），返回数据行数。先写同目录的临时文件再改名：中途退出（kill -9、
+    断电）时要么没有文件、要么是旧文件，从不留下半截的表。"""
+    path = str(path)
+    partial = f"{path}.{os.getpid()}.partial"
+    try:
+        with open(partial, "wb") as fh:
+            count = write(exporter, fh, format_for(path))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return count
 
 
 def to_bytes(exporter, fmt):

@@ -4,10 +4,8 @@
 detail 为中文原因。
 """
 
-import contextlib
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from ninja import Field, Query, Router
@@ -15,6 +13,7 @@ from ninja.errors import HttpError
 
 from shuangsui.api.schemas import InSchema, responses
 from shuangsui.lib import ranges
+from shuangsui.results.api import rule_errors
 
 from . import services
 from .choices import OPEN_STAGES, RemovalChannel, Stage
@@ -22,16 +21,6 @@ from .choices import OPEN_STAGES, RemovalChannel, Stage
 router = Router(tags=["经营异常名录"])
 
 STATES = ["reminder", "head", "bureau", "listed", "removed", "rejected"]
-
-
-@contextlib.contextmanager
-def rule_errors():
-    try:
-        yield
-    except ValidationError as exc:
-        raise HttpError(400, "；".join(exc.messages)) from exc
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "没有权限") from exc
 
 
 def _chain(obj):

@@ -56,6 +56,10 @@ def rows(listing):
         ("检查情况", listing.facts or "—"),
         ("适用条款", listing.provisions or "—"),
     ]
+    if listing.listed_on:
+        out.append(("列入日期", _when(listing.listed_on)))
+    if listing.removed_on:
+        out.append(("移出日期", f"{_when(listing.removed_on)}（{listing.removed_reason}）"))
     if listing.cause == "unreachable":
         out.append(("列异前提醒", "\n".join(reminders) or "（尚未提醒）"))
     out += [

@@ -73,6 +73,29 @@ class ListingRules(models.Model):
         super().save(*args, **kwargs)
 
 
+class FromCheck(models.Model):
+    """由一户主体的检查（结果或邮寄）引起的记录：推送到主体所属的所（`station`），辖区随之。"""
+
+    entity = models.ForeignKey(Entity, verbose_name="市场主体", on_delete=models.PROTECT)
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="检查对象", null=True, blank=True, on_delete=models.PROTECT
+    )
+    result = models.ForeignKey(
+        Result, verbose_name="检查结果", null=True, blank=True, on_delete=models.PROTECT
+    )
+    station = models.ForeignKey(
+        OrgUnit, verbose_name="承办单位（主体所属的所）", on_delete=models.PROTECT
+    )
+    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.scope_path = self.station.path
+        super().save(*args, **kwargs)
+
+
 class Chain(models.Model):
     """审批链：所长审核，再由局审批；任何一步都可不予批准（须写明理由）。"""
 
@@ -101,37 +124,11 @@ class Chain(models.Model):
             raise ValidationError({"reject_reason": "不予批准须写明理由"})
 
 
-class AbnormalListing(Chain):
+class AbnormalListing(FromCheck, Chain):
     """一户主体因一项事由的列异（个体工商户为经营异常状态）：从提请到列入，再到移出。"""
 
-    entity = models.ForeignKey(
-        Entity, verbose_name="市场主体", on_delete=models.PROTECT, related_name="listings"
-    )
-    inspection = models.ForeignKey(
-        Inspection,
-        verbose_name="检查对象",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="listings",
-    )
-    result = models.ForeignKey(
-        Result,
-        verbose_name="检查结果",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="listings",
-    )
     cause = models.CharField("事由", max_length=16, choices=Cause.choices)
     mark = models.CharField("处理", max_length=8, choices=Mark.choices, default=Mark.LIST)
-    station = models.ForeignKey(
-        OrgUnit,
-        verbose_name="承办单位（主体所属的所）",
-        on_delete=models.PROTECT,
-        related_name="listings",
-    )
-    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     source = models.CharField("提请依据", max_length=200, help_text="如“检查结果代码 6”")
     facts = models.TextField("检查情况", blank=True)
     provisions = models.TextField("适用条款", blank=True)
@@ -157,10 +154,6 @@ class AbnormalListing(Chain):
 
     def __str__(self):
         return f"{self.entity.name}（{self.get_cause_display()}）"
-
-    def save(self, *args, **kwargs):
-        self.scope_path = self.station.path
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("列异记录不能删除")
@@ -225,32 +218,9 @@ class Reminder(models.Model):
             raise ValidationError({"outcome": "短信提醒的结果应为已发送或发送失败"})
 
 
-class PublishOrder(models.Model):
+class PublishOrder(FromCheck):
     """责令限期公示（结果代码 B）：期满仍未公示的，提请列异。"""
 
-    entity = models.ForeignKey(
-        Entity, verbose_name="市场主体", on_delete=models.PROTECT, related_name="publish_orders"
-    )
-    inspection = models.ForeignKey(
-        Inspection,
-        verbose_name="检查对象",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="publish_orders",
-    )
-    result = models.ForeignKey(
-        Result,
-        verbose_name="检查结果",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="publish_orders",
-    )
-    station = models.ForeignKey(
-        OrgUnit, verbose_name="承办单位", on_delete=models.PROTECT, related_name="publish_orders"
-    )
-    scope_path = models.CharField("辖区路径", max_length=255, db_index=True, editable=False)
     ordered_on = models.DateField("责令日期")
     deadline = models.DateField("公示期限")
     status = models.CharField(
@@ -285,10 +255,6 @@ class PublishOrder(models.Model):
 
     def __str__(self):
         return f"{self.entity.name} 限 {self.deadline:%Y-%m-%d} 前公示"
-
-    def save(self, *args, **kwargs):
-        self.scope_path = self.station.path
-        super().save(*args, **kwargs)
 
 
 class Removal(Chain):

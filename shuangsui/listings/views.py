@@ -131,21 +131,33 @@ def _apply_errors(form, exc):
         form.add_error(None, exc.messages)
 
 
-@login_required
-@require_POST
-def listing_reminder(request, pk):
+def _submit(request, pk, form_class, action, done, form_name):
+    """办理类的表单（提醒、移出申请）：不合规则时在原页面字段旁显示中文错误（400）。"""
     listing = services.get_listing(request.user, pk)
     services.check_handle(request.user, listing.scope_path)
-    form = ReminderForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.record_reminder(request.user, listing, **form.cleaned_data)
+            action(request.user, listing, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, "已登记提醒，提请报所长审核")
+            messages.success(request, done)
             return redirect("listing-detail", pk=listing.pk)
-    return _detail(request, listing, status=400, reminder_form=form)
+    return _detail(request, listing, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def listing_reminder(request, pk):
+    return _submit(
+        request,
+        pk,
+        ReminderForm,
+        services.record_reminder,
+        "已登记提醒，提请报所长审核",
+        "reminder_form",
+    )
 
 
 def _step(request, obj, listing, form_name):
@@ -187,18 +199,14 @@ def removal_step(request, pk):
 @login_required
 @require_POST
 def removal_apply(request, pk):
-    listing = services.get_listing(request.user, pk)
-    services.check_handle(request.user, listing.scope_path)
-    form = RemovalForm(request.POST)
-    if form.is_valid():
-        try:
-            services.apply_removal(request.user, listing, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, "已登记移出申请，报所长审核")
-            return redirect("listing-detail", pk=listing.pk)
-    return _detail(request, listing, status=400, removal_form=form)
+    return _submit(
+        request,
+        pk,
+        RemovalForm,
+        services.apply_removal,
+        "已登记移出申请，报所长审核",
+        "removal_form",
+    )
 
 
 @login_required

@@ -1,5 +1,7 @@
 """告知与送达的页面：告知书（打印页、.docx、一个所的批量 .docx）与邮寄登记。"""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -90,22 +92,27 @@ def batch_docx(request, pk):
     return _docx(services.render_notices(rows), name)
 
 
-@login_required
-@require_POST
-def mailing_add(request, pk):
-    inspection = inspections.get_inspection(request.user, pk)
-    form = MailingForm(request.POST)
+def _record(request, inspection, form, record, done):
+    """校验表单并登记（邮寄或其结果）：错误逐条提示，成功提示 `done`；都回到该对象的邮寄页。"""
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
                 messages.error(request, e)
     else:
         try:
-            services.record_mailing(inspection, request.user, **form.cleaned_data)
-            messages.success(request, "已登记邮寄")
+            record(request.user, **form.cleaned_data)
+            messages.success(request, done)
         except ValidationError as exc:
             _errors(request, exc)
     return redirect("notice-mailings", pk=inspection.pk)
+
+
+@login_required
+@require_POST
+def mailing_add(request, pk):
+    inspection = inspections.get_inspection(request.user, pk)
+    record = partial(services.record_mailing, inspection)
+    return _record(request, inspection, MailingForm(request.POST), record, "已登记邮寄")
 
 
 @login_required
@@ -115,15 +122,5 @@ def mailing_outcome(request, pk):
     if mailing is None:
         raise Http404("记录不存在或不在您的辖区内")
     inspection = inspections.get_inspection(request.user, mailing.inspection_id)
-    form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-    else:
-        try:
-            services.record_outcome(mailing, request.user, **form.cleaned_data)
-            messages.success(request, "已登记邮寄结果")
-        except ValidationError as exc:
-            _errors(request, exc)
-    return redirect("notice-mailings", pk=inspection.pk)
+    record = partial(services.record_outcome, mailing)
+    return _record(request, inspection, OutcomeForm(request.POST), record, "已登记邮寄结果")

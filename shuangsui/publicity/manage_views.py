@@ -100,49 +100,57 @@ def publish(request, pk):
     return redirect("publication-task", pk=found.pk)
 
 
-@login_required
-@require_POST
-def withdraw(request, pk):
-    user = request.user
-    row = get_object_or_404(PublishedResult, pk=pk)
-    _get_task(user, row.task_id)
+def _act(request, task_id, action, done):
+    """调用服务；规则不许时把中文原因放进消息，成功时说明结果；回到任务的公示页。"""
     try:
-        services.withdraw(user, row, request.POST.get("reason", ""))
+        action()
     except (ValidationError, PermissionDenied) as exc:
         _report(request, exc)
     else:
-        messages.success(request, f"已撤回 {row.name} 的公示（仍然公开，标“已撤回”）")
-    return redirect("publication-task", pk=row.task_id)
+        messages.success(request, done)
+    return redirect("publication-task", pk=task_id)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk):
+    row = get_object_or_404(PublishedResult, pk=pk)
+    _get_task(request.user, row.task_id)
+    return _act(
+        request,
+        row.task_id,
+        lambda: services.withdraw(request.user, row, request.POST.get("reason", "")),
+        f"已撤回 {row.name} 的公示（仍然公开，标“已撤回”）",
+    )
 
 
 @login_required
 @require_POST
 def withhold(request, pk):
-    user = request.user
     result = get_object_or_404(Result.objects.select_related("inspection"), pk=pk)
-    found = _get_task(user, result.inspection.task_id)
-    try:
-        services.request_withholding(
-            user, result, request.POST.get("basis", ""), request.POST.get("reason", "")
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, "已申请依法不予公示，待另一位有批准权限的人批准")
-    return redirect("publication-task", pk=found.pk)
+    found = _get_task(request.user, result.inspection.task_id)
+    post = request.POST
+    return _act(
+        request,
+        found.pk,
+        lambda: services.request_withholding(
+            request.user, result, post.get("basis", ""), post.get("reason", "")
+        ),
+        "已申请依法不予公示，待另一位有批准权限的人批准",
+    )
 
 
 @login_required
 @require_POST
 def decide(request, pk):
-    user = request.user
     row = get_object_or_404(Withholding, pk=pk)
-    _get_task(user, row.task_id)
+    _get_task(request.user, row.task_id)
     approve = request.POST.get("decision") == "approve"
-    try:
-        services.decide_withholding(user, row, approve, request.POST.get("note", ""))
-    except (ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, "已批准不予公示" if approve else "未批准：该结果回到待公示")
-    return redirect("publication-task", pk=row.task_id)
+    return _act(
+        request,
+        row.task_id,
+        lambda: services.decide_withholding(
+            request.user, row, approve, request.POST.get("note", "")
+        ),
+        "已批准不予公示" if approve else "未批准：该结果回到待公示",
+    )

@@ -144,8 +144,21 @@ class StatsError(ValueError):
     """统计参数不对（期间、单位）：给页面与命令行的中文说明。"""
 
 
+class Cells:
+    """表的一行按列取数（默认为按单位的表的全部列）。"""
+
+    def cells(self, columns=None):
+        return [self.figures.get(key) for key in columns or COLUMNS]
+
+
+class Period:
+    @property
+    def period_label(self):
+        return f"{self.year}年{PERIODS[self.period]}"
+
+
 @dataclass
-class Row:
+class Row(Cells):
     unit: OrgUnit
     figures: dict
     total: bool = False
@@ -154,12 +167,9 @@ class Row:
     def label(self):
         return "合计" if self.total else self.unit.name
 
-    def cells(self, columns=None):
-        return [self.figures.get(key) for key in columns or COLUMNS]
-
 
 @dataclass
-class StatsTable:
+class StatsTable(Period):
     title: str
     unit: OrgUnit
     year: int
@@ -169,10 +179,6 @@ class StatsTable:
     min_ratio: Decimal
     min_share: Decimal
     warnings: list = field(default_factory=list)
-
-    @property
-    def period_label(self):
-        return f"{self.year}年{PERIODS[self.period]}"
 
     @property
     def all_rows(self):
@@ -243,6 +249,31 @@ def plan_base(unit, year):
 # 检查组、部门或事项相加：同一份台账给所有分组统计用，各表的口径一致。
 
 
+FLAGS = (
+    "dispatched",
+    "checked",
+    "pending",
+    "unreachable",
+    "problem",
+    "no_problem",
+    "ordered",
+    "listed",
+    "filed",
+    "referred",
+    "entered",
+    "publishable",
+    "published",
+    "published_on_time",
+    "followup_done",
+    "on_time",
+    "joint",
+    "visits_saved",
+)
+
+
+_BARE = {}
+
+
 @dataclass
 class Check:
     """一户检查对象（按事项、部门统计时为对象 × 事项）的各项标记。"""
@@ -257,13 +288,30 @@ class Check:
     followups: list = field(default_factory=list)
     listed: bool = False
 
+    def __post_init__(self):
+        # 各项标记算一次，按 FLAGS 的顺序存成 0/1 元组（表按单位、合计各加一遍也不重算）
+        if not self.results and not self.followups and not self.listed:
+            # 大多数对象：还没有结果，也没有处置——按（状态、联合部门数）查表
+            key = (self.status, self.joint_departments)
+            if key not in _BARE:
+                _BARE[key] = self._vector(self.flags())
+            self.vector = _BARE[key]
+        else:
+            self.vector = self._vector(self.flags())
+
+    @staticmethod
+    def _vector(flags):
+        return tuple(int(flags[name]) for name in FLAGS)
+
     def flags(self):
+        live = self.status != InspectionStatus.CANCELLED
+        checked = self.status == InspectionStatus.COMPLETED
+        joint = live and self.joint_departments > 1
+        saved = max(self.joint_departments - 1, 0) if live else 0
         approved = [r for r in self.results if r["status"] == ResultStatus.APPROVED]
         codes = set()
         for r in approved:
             codes.update(tags(r["codes"]))
-        live = self.status != InspectionStatus.CANCELLED
-        checked = self.status == InspectionStatus.COMPLETED
         problem = checked and bool(codes & PROBLEM_CODES)
         ends = [r["checked_to"] for r in approved if r["checked_to"]]
         measures = {f["code"] for f in self.followups}
@@ -281,20 +329,20 @@ class Check:
             "listed": self.listed,
             "filed": bool(measures & FILED_MEASURES),
             "referred": bool(measures & REFERRED_MEASURES),
-            "followup_done": problem
-            and bool(self.followups)
-            and all(f["status"] == FollowUpStatus.CLOSED for f in self.followups),
-            "publishable": checked and bool(publishable),
-            "published": published,
-            "published_on_time": published
-            and all(r["published"] == "on_time" for r in publishable),
             "entered": live
             and any(
                 r["status"] in (ResultStatus.SUBMITTED, ResultStatus.APPROVED) for r in self.results
             ),
+            "publishable": checked and bool(publishable),
+            "published": published,
+            "published_on_time": published
+            and all(r["published"] == "on_time" for r in publishable),
+            "followup_done": problem
+            and bool(self.followups)
+            and all(f["status"] == FollowUpStatus.CLOSED for f in self.followups),
             "on_time": checked and (not ends or max(ends) <= self.deadline),
-            "joint": live and self.joint_departments > 1,
-            "visits_saved": max(self.joint_departments - 1, 0) if live else 0,
+            "joint": joint,
+            "visits_saved": saved,
         }
 
 
@@ -323,35 +371,41 @@ def ledger(root, year, window=None, *, by="", task=None):
             "draw_id", "departments"
         )
     }
-    results = {}
-    current = Result.objects.filter(current=True, inspection__in=inspections).exclude(
+    # 结果、公示、后续处置、列异都按辖区路径与年度取（走各自的路径索引），再只留台账里的对象
+    ids = {r[0] for r in rows}
+    here = scope.under(root.path)
+    current = Result.objects.filter(here, current=True, inspection__task__year=year).exclude(
         status=ResultStatus.DRAFT
     )
     published = {
         pk: "on_time" if on_time else "late"
-        for pk, on_time in PublishedResult.objects.filter(result__in=current).values_list(
+        for pk, on_time in PublishedResult.objects.filter(here, task__year=year).values_list(
             "result_id", "on_time"
         )
     }
     withheld = set(
         Withholding.objects.filter(
-            result__in=current, status=WithholdingStatus.APPROVED
+            here, task__year=year, status=WithholdingStatus.APPROVED
         ).values_list("result_id", flat=True)
     )
+    results = {}
     for r in current.values("id", "inspection_id", "item_id", "status", "codes", "checked_to"):
-        r["published"] = published.get(r["id"], "")
-        r["withheld"] = r["id"] in withheld
-        results.setdefault(r["inspection_id"], []).append(r)
+        if r["inspection_id"] in ids:
+            r["published"] = published.get(r["id"], "")
+            r["withheld"] = r["id"] in withheld
+            results.setdefault(r["inspection_id"], []).append(r)
     followups = {}
-    for f in FollowUp.objects.filter(inspection__in=inspections).values(
+    for f in FollowUp.objects.filter(here, inspection__task__year=year).values(
         "inspection_id", "status", item_id=F("result__item_id"), code=F("measure__code")
     ):
-        followups.setdefault(f["inspection_id"], []).append(f)
+        if f["inspection_id"] in ids:
+            followups.setdefault(f["inspection_id"], []).append(f)
     listed = {}
     for pk, item_id in AbnormalListing.objects.filter(
-        inspection__in=inspections, stage=ListingStage.APPROVED, listed_on__isnull=False
+        here, stage=ListingStage.APPROVED, listed_on__isnull=False, inspection__isnull=False
     ).values_list("inspection_id", "result__item_id"):
-        listed.setdefault(pk, set()).add(item_id)
+        if pk in ids:
+            listed.setdefault(pk, set()).add(item_id)
     items = {}
     if by in ("department", "item"):
         for task_id, item_id, dept in Task.items.through.objects.filter(
@@ -400,42 +454,15 @@ def ledger(root, year, window=None, *, by="", task=None):
     return out
 
 
-FLAGS = (
-    "dispatched",
-    "checked",
-    "pending",
-    "unreachable",
-    "problem",
-    "no_problem",
-    "ordered",
-    "listed",
-    "filed",
-    "referred",
-    "entered",
-    "publishable",
-    "published",
-    "published_on_time",
-    "followup_done",
-    "on_time",
-    "joint",
-    "visits_saved",
-)
-
-
 def tally(checks):
     """一组 Check 的各项数字与比率（分母为 0 的比率为 None）。"""
-    f = dict.fromkeys(FLAGS, 0)
-    tasks, enterprises, targets = set(), set(), 0
-    for check in checks:
-        targets += 1
-        tasks.add(check.task)
-        for name, value in check.flags().items():
-            f[name] += int(value)
-        if check.status == InspectionStatus.COMPLETED and check.enterprise:
-            enterprises.add(check.enterprise)
-    f["tasks"] = len(tasks)
-    f["targets"] = targets
-    f["checked_enterprises"] = len(enterprises)
+    sums = [sum(column) for column in zip(*(c.vector for c in checks), strict=True)]
+    f = dict(zip(FLAGS, sums or [0] * len(FLAGS), strict=True))
+    f["tasks"] = len({c.task for c in checks})
+    f["targets"] = len(checks)
+    f["checked_enterprises"] = len(
+        {c.enterprise for c in checks if c.enterprise and c.status == InspectionStatus.COMPLETED}
+    )
     f["entry_rate"] = _ratio(f["entered"], f["dispatched"])
     f["on_time_rate"] = _ratio(f["on_time"], f["dispatched"])
     f["problem_rate"] = _ratio(f["problem"], f["checked"])
@@ -479,9 +506,12 @@ def yearly_table(user, year, *, unit_code=None, period=""):
     depth = root.path.count("/") + 1
     by_path = {u.path: str(i) for i, u in enumerate(units)}
     groups = {key: [] for key, _ in keyed}
+    row_of = {}  # 检查对象的辖区路径 → 行（不同的路径只有几百个）
     for check in ledger(root, year, window):
         groups["t"].append(check)
-        key = by_path.get(_unit_key(check.key, depth))
+        if check.key not in row_of:
+            row_of[check.key] = by_path.get(_unit_key(check.key, depth))
+        key = row_of[check.key]
         if key is not None and len(units) > 1:
             groups[key].append(check)
     if len(units) == 1:
@@ -495,9 +525,15 @@ def yearly_table(user, year, *, unit_code=None, period=""):
         entity_type=EntityType.ENTERPRISE,
         status=EntityStatus.ACTIVE,
     ).filter(Q(established__isnull=True) | Q(established__lte=year_end))
-    counts = population.aggregate(
-        **{f"{key}_base": Count("id", filter=scope.under(path)) for key, path in keyed}
-    )
+    # 按所在单元路径分组一次数完（只读 entity_base_count 索引），再按行单位相加
+    counts = dict.fromkeys((f"{key}_base" for key, _ in keyed), 0)
+    for path, n in population.values_list("scope_path").order_by().annotate(n=Count("id")):
+        counts["t_base"] += n
+        key = by_path.get(_unit_key(path, depth))
+        if key is not None:
+            counts[f"{key}_base"] += n
+    if len(units) == 1:
+        counts["0_base"] = counts["t_base"]
 
     def figures(key, unit):
         f = dict(work[key])
@@ -549,29 +585,22 @@ def yearly_table(user, year, *, unit_code=None, period=""):
 
 
 @dataclass
-class Line:
+class Line(Cells):
     """分组统计表的一行：名称与各项数字。"""
 
     label: str
     figures: dict
     total: bool = False
 
-    def cells(self, columns=None):
-        return [self.figures.get(key) for key in columns or WORK_COLUMNS]
-
 
 @dataclass
-class Breakdown:
+class Breakdown(Period):
     title: str
     unit: OrgUnit
     year: int
     period: str
     by: str
     lines: list
-
-    @property
-    def period_label(self):
-        return f"{self.year}年{PERIODS[self.period]}"
 
 
 def _labels(by, keys):

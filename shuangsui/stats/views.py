@@ -114,6 +114,9 @@ def dashboard(request):
     context = {
         "year": year,
         "table": table,
+        "ratio": services.display("ratio", table.total.figures["ratio"]),
+        "checked_ratio": services.display("ratio", table.total.figures["checked_ratio"]),
+        "min_ratio": services.display("ratio", table.min_ratio),
         "charts": [(c, dashboard_data.table_rows(c)) for c in charts],
         "chart_data": charts,
         "overdue": late,

@@ -7,6 +7,9 @@ from shuangsui.core.models import ApiToken
 
 from .base import ROLES, BaseTestCase
 
+# 统计表、下载与监管看板：另一县（区）的单位一律拒绝
+STATS_PAGES = [("stats", []), ("stats-download", ["xlsx"]), ("dashboard", [])]
+
 
 def listing_urls(entity):
     """该主体的一条列异（提请）的页面、审批表与接口地址。"""
@@ -21,6 +24,18 @@ def listing_urls(entity):
     ]
 
 
+def credit_urls(entity):
+    """该主体的一条信用风险分类调整建议的页面与接口地址。"""
+    from shuangsui.credit import services
+    from shuangsui.credit.choices import RuleEvent
+    from shuangsui.credit.models import CreditProposal
+
+    cause = services.Cause(entity, f"access:{entity.pk}", "访问矩阵", codes=["2"])
+    services.propose(RuleEvent.RESULT_APPROVED, cause)  # 同一原因只建议一次
+    proposal = CreditProposal.objects.get(cause_key=cause.key)
+    return [reverse("credit-proposal", args=[proposal.pk]), f"/api/credit/proposals/{proposal.pk}"]
+
+
 class AccessMatrixTests(BaseTestCase):
     def foreign_urls(self):
         """属于鲤城区的对象的地址（丰泽区用户都不应拿到 2xx）。"""
@@ -29,7 +44,9 @@ class AccessMatrixTests(BaseTestCase):
             reverse("inspector-detail", args=[self.other_inspector.pk]),
             f"/api/directory/entities/{self.other_entity.uid}",
             f"/api/inspectors/inspectors/{self.other_inspector.pk}",
+            *(f"{reverse(n, args=a)}?unit={self.other_station.code}" for n, a in STATS_PAGES),
             *listing_urls(self.other_entity),
+            *credit_urls(self.other_entity),
         ]
 
     def test_it_never_serves_another_countys_records(self):

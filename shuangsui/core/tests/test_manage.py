@@ -198,6 +198,50 @@ class ManageServiceTests(BaseTestCase):
         with self.assertRaises(ValidationError):
             services.reset_password(self.admin, target, "password")
 
+    def test_a_password_reset_or_deactivation_revokes_the_users_api_tokens(self):
+        from django.core.management import call_command
+
+        target = self.user("inspector")
+        raw = services.issue_token(target)
+        other = services.issue_token(self.user("head"))
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        self.assertEqual(self.client.get("/api/catalog/items", **auth).status_code, 200)
+        self.client.force_login(self.admin)
+        response = self.client.post(reverse("manage-user-password", args=[target.pk]), {})
+        self.assertEqual(response.status_code, 200)
+        self.client.logout()
+        self.assertEqual(self.client.get("/api/catalog/items", **auth).status_code, 401)
+        self.assertFalse(target.tokens.filter(revoked=False).exists())
+        event = AuditEvent.objects.filter(action="user.password_reset").order_by("-id").first()
+        self.assertEqual(event.after["tokens_revoked"], 1)
+        # 停用账号：令牌停用，恢复账号后也不复活
+        raw = services.issue_token(target)
+        mark = self.mark()
+        services.set_active(self.admin, target, False)
+        services.set_active(self.admin, target, True)
+        self.assertEqual(self.events_since(mark), ["user.deactivated", "user.reactivated"])
+        self.assertEqual(
+            self.client.get("/api/catalog/items", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code,
+            401,
+        )
+        # 命令行改密码（Django 的 changepassword）也停用令牌
+        raw = services.issue_token(target)
+        from unittest import mock
+
+        with mock.patch("getpass.getpass", return_value=GOOD_PASSWORD):
+            call_command("changepassword", target.username, stdout=open("/dev/null", "w"))
+        self.assertEqual(
+            self.client.get("/api/catalog/items", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code,
+            401,
+        )
+        target.refresh_from_db()
+        self.assertTrue(target.check_password(GOOD_PASSWORD))
+        # 别人的令牌不受影响
+        self.assertEqual(
+            self.client.get("/api/catalog/items", HTTP_AUTHORIZATION=f"Bearer {other}").status_code,
+            200,
+        )
+
     def test_it_creates_and_renames_units_under_the_county_only(self):
         mark = self.mark()
         station = services.create_unit(

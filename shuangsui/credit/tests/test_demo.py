@@ -14,7 +14,9 @@ class DemoCreditTests(TestCase):
         with tempfile.TemporaryDirectory() as root, override_settings(DRAW_FILES_ROOT=root):
             demo.load(entities=2000, inspectors=60, checks=True)  # 与 make demo 相同
         states = sorted(CreditProposal.objects.values_list("status", flat=True))
-        self.assertEqual(states, ["confirmed", "pending", "pending", "rejected"])
+        # 其他演示（后续处置、列异）审核通过的问题结果另有待确认的建议
+        self.assertEqual(sorted(set(states)), ["confirmed", "pending", "rejected"])
+        self.assertEqual((states.count("confirmed"), states.count("rejected")), (1, 1))
         confirmed = CreditProposal.objects.get(status="confirmed")
         self.assertIsNotNone(confirmed.result)
         history = list(

@@ -127,7 +127,7 @@ class DossierTests(FollowUpTestCase):
         follow = archive.read("07-后续处置/后续处置.csv").decode("utf-8-sig")
         self.assertIn("已改正", follow)
         self.assertIn(DECISION, follow)
-        letters = [n for n in names if "penalty-" in n]
+        letters = [n for n in names if "两张清单-" in n or "一书一函-" in n]
         self.assertEqual(len(letters), 2)
 
     def test_an_abnormal_listing_brings_its_approval_form_and_steps(self):
@@ -144,7 +144,7 @@ class DossierTests(FollowUpTestCase):
         form = f"06-列异审批/{listing.form_title}-{listing.pk}.docx"
         text = "\n".join(p.text for p in Document(io.BytesIO(archive.read(form))).paragraphs)
         self.assertIn(listing.form_title, text)
-        self.assertNotIn("07-后续处置/penalty-lists", " ".join(archive.namelist()))
+        self.assertNotIn("07-后续处置/两张清单", " ".join(archive.namelist()))
 
     def test_a_later_app_adds_its_part_through_the_registry(self):
         registry.register(95, "99-测试", "测试部分")(lambda i: [("说明.txt", i.uid.encode())])

@@ -382,3 +382,20 @@ class CreditFeedbackTests(FollowUpTestCase):
         services.close(head, case, closed_on=TODAY, decision_no=DECISION)
         p = CreditProposal.objects.get(cause_key=key)
         self.assertEqual((p.to_class, p.result_id), ("D", self.problem.pk))
+
+
+class TodoTests(FollowUpTestCase):
+    def test_the_workbench_lists_pending_and_overdue_follow_ups(self):
+        self.login("head")
+        home = self.client.get(reverse("home"))
+        self.assertContains(home, "发现问题、尚未登记后续处置的检查结果 1 项")
+        services.record(
+            self.user("head"), self.problem, measure="03", decided_on=CHECKED, due_on=TODAY - DAY
+        )
+        home = self.client.get(reverse("home"))
+        self.assertNotContains(home, "尚未登记后续处置")
+        self.assertContains(home, "期限已过仍未完结的后续处置 1 项")
+        self.login("head_350502")
+        other = self.client.get(reverse("home"))
+        self.assertNotContains(other, "未完结的后续处置")
+        self.assertNotContains(other, "尚未登记后续处置")

@@ -284,6 +284,7 @@ class ListingTests(ListingsTestCase):
         self.assertIn(listing.entity.uid, cells)
         self.assertIn("公示信息隐瞒真实情况、弄虚作假", cells)
         self.assertIn(self.user("head").display_name, cells)
+        self.assertIn("2026年6月30日", cells)  # 列入日期
 
     @override_settings(SMS_SENDER="shuangsui.listings.tests.test_listings.fake_sender")
     def test_the_sms_sender_is_pluggable_and_its_failure_is_recorded(self):

@@ -61,6 +61,8 @@ class PortalTests(PlansTestCase):
         self.assertEqual(response.status_code, 429)
         self.assertContains(response, "查询过于频繁", status_code=429)
         self.assertEqual(response["Retry-After"], "60")
+        results = self.client.get("/public/results/", {"q": "测试企业"})  # 结果查询同一计数
+        self.assertEqual(results.status_code, 429)
         other = self.client.get("/public/tasks/", {"q": "抽查"}, REMOTE_ADDR="10.0.0.9")
         self.assertEqual(other.status_code, 200)  # 按客户端计数
         self.assertEqual(self.client.get("/public/tasks/").status_code, 200)  # 不查询不限

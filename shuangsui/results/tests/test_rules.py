@@ -212,6 +212,18 @@ class CompletionTests(ResultsTestCase):
         self.assertEqual(task.status, TaskStatus.COMPLETED)
         self.assertIsNotNone(task.completed_on)
         self.assertTrue(services.progress(task)["completed"])
+        # 检查都完成后作废抽取：任务回到“已批准”（可重新抽取），不再是“已完成”；结果留档
+        from shuangsui.draws import services as draws
+
+        draws.request_void(self.draw, self.users["planner"], "抽取范围设错")
+        draws.approve_void(self.draw, self.users["leader"])
+        task.refresh_from_db()
+        self.assertEqual((task.status, task.completed_on), (TaskStatus.APPROVED, None))
+        self.assertEqual(task.inspections.exclude(status=InspectionStatus.COMPLETED).count(), 0)
+        self.assertEqual(services.progress(task)["drawn"], 0)
+        voided = AuditEvent.objects.filter(action="draw.voided").get()
+        self.assertEqual(voided.after["task"]["status"], TaskStatus.APPROVED)
+        self.assertEqual(AuditEvent.objects.filter(action="task.reopened").count(), 0)
 
     def extra_officers(self, i):
         from shuangsui.inspections import services as inspections

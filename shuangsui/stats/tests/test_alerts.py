@@ -14,6 +14,7 @@
 """
 
 import datetime
+import io
 
 from django.core import mail
 from django.core.management import call_command
@@ -141,7 +142,7 @@ class DigestTests(AlertTestCase):
         )
         User.objects.filter(username="planner").update(email="planner@example.org")
         User.objects.filter(username="head").update(email="head@example.org")
-        call_command("stats", "digest", "--date", "2026-07-07", stdout=open("/dev/null", "w"))
+        call_command("stats", "digest", "--date", "2026-07-07", stdout=io.StringIO())
         sent = {m.to[0]: m for m in mail.outbox}
         self.assertIn("planner@example.org", sent)
         body = sent["planner@example.org"].body

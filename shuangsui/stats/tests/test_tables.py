@@ -383,3 +383,14 @@ class ExportTests(StatsTestCase):
         self.assertEqual(sheet["A2"].value, f"填报单位：{self.station.name}")
         self.assertEqual(sheet["A8"].value, "合计")
         self.assertEqual(sheet["C8"].value, 12)
+
+    def test_it_exports_a_breakdown_from_the_command_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "stats.csv"
+            call_command(
+                "stats", "export", "--year", "2026", "--by", "task", "--user", "planner",
+                "--out", str(out), stdout=io.StringIO(),
+            )  # fmt: skip
+            rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        self.assertEqual(rows[6][:3], ["任务", "抽查任务数", "抽取户数"])
+        self.assertEqual(rows[-1][:6], ["合计", "3", "24", "23", "3", "20"])

@@ -48,6 +48,12 @@ def import_inspectors(source, filename="", *, user=None, mode="insert", unit=Non
     del data
     units = UnitIndex(target.scope_path)
     default = units.by_id.get(target.default_unit.id) if target.default_unit else None
+    if default is not None and default.is_department:
+        raise failed("导入单位不能是部门/股室（检查人员属于局或所，部门填在“所属部门”列）")
+    # 归属：指定了导入单位（--unit、页面所选单位）时只导入、只更新该单位之内的检查人员；
+    # 否则为导入人的辖区（与名录库导入一样）
+    own = default.path if default is not None else target.scope_path
+    own_name = f"导入单位“{default.name}”" if default is not None else "您的辖区"
     rowset = RowCollector(labels)
     parsed = []
     seen = {}
@@ -85,6 +91,15 @@ def import_inspectors(source, filename="", *, user=None, mode="insert", unit=Non
             )
             ok = ok and home is not BAD
             home = None if home is BAD else home
+            if home is not None and own and not home.path.startswith(own):
+                rowset.bad(
+                    n,
+                    "unit",
+                    code_cell(c, pos, "unit"),
+                    f"所在单位“{home.name}”不在{own_name}之内：只能导入本单位的检查人员",
+                )
+                ok = False
+                home = None
             county = home.county_path if home is not None else target.scope_path
             if "department" in pos:
                 text = code_cell(c, pos, "department")
@@ -187,6 +202,14 @@ def import_inspectors(source, filename="", *, user=None, mode="insert", unit=Non
             elif target.scope_path and not current.scope_path.startswith(target.scope_path):
                 rowset.bad(
                     n, "badge_no", values["badge_no"], "该执法证号的检查人员属于其他辖区，不能更新"
+                )
+                ok = False
+            elif own and not current.scope_path.startswith(own):
+                rowset.bad(
+                    n,
+                    "badge_no",
+                    values["badge_no"],
+                    f"该执法证号的检查人员属于“{current.unit.name}”，不在{own_name}之内，不能更新",
                 )
                 ok = False
         if not ok:

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.models import AuditEvent
-from shuangsui.core.tests.base import BaseTestCase
+from shuangsui.core.tests.base import BaseTestCase, make_inspector
 from shuangsui.inspectors.models import Inspector
 from shuangsui.transfer.services import ImportFailed, import_inspectors, import_items, parse_ratio
 
@@ -158,6 +158,32 @@ class InspectorImportTests(Failing, BaseTestCase):
         )
         errors = self.failure(import_inspectors, data, user=self.planner, mode="upsert")
         self.assertError(errors, 2, "执法证号", "属于其他辖区")
+
+    def test_a_unit_imports_only_its_own_inspectors(self):
+        """指定导入单位（东海所）时：别的所的行、别的所的已有人员都按行列报错，一行也不写。"""
+        theirs = make_inspector(self.station2, "35050300202")
+        rows = [
+            ["35050300201", "本所", "35050301"],
+            ["35050300203", "他所", "35050302"],
+            [theirs.badge_no, "改他所", "35050301"],
+        ]
+        data = csv_bytes(rows, ["执法证号", "姓名", "所在单位"])
+        errors = self.failure(
+            import_inspectors, data, user=self.planner, mode="upsert", unit=self.station
+        )
+        self.assertError(errors, 3, "所在单位", "不在导入单位“东海市场监督管理所”之内")
+        self.assertError(errors, 4, "执法证号", "属于“城东市场监督管理所”，不在导入单位")
+        self.assertEqual(len(errors), 2)
+        result = import_inspectors(
+            csv_bytes(rows[:1], ["执法证号", "姓名", "所在单位"]),
+            "x.csv",
+            user=self.planner,
+            unit=self.station,
+        )
+        self.assertEqual(result.created, 1)
+        with self.assertRaises(ImportFailed) as caught:
+            import_inspectors(data, "x.csv", user=self.planner, unit="350503D01")
+        self.assertIn("导入单位不能是部门", str(caught.exception.errors[0].reason))
 
     def test_wrong_header_and_permission(self):
         errors = self.failure(import_inspectors, csv_bytes([["a"]], ["姓名"]), user=self.planner)

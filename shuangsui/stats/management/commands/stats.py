@@ -1,4 +1,4 @@
-"""`shuangsui stats export --year YEAR [--unit CODE] [--period Q1] --user NAME --out FILE.xlsx`
+"""`shuangsui stats export --year YEAR [--unit CODE] [--period Q1] [--by task] --user NAME --out FILE.xlsx`
 `shuangsui stats digest [--date YYYY-MM-DD]`：每日提醒邮件，由定时任务每天早上调用，例如
 
     # crontab（每个工作日、节假日也照发，内容按法定日历算）：
@@ -30,6 +30,9 @@ class Command(BaseCommand):
         export.add_argument("--period", default="", help="Q1–Q4；不填为全年")
         export.add_argument(
             "--user", default="", help="填报人用户名（按其辖区与权限统计；默认为第一位系统管理员）"
+        )
+        export.add_argument(
+            "--by", default="", help="分组：task、group、department、item；不填为按单位"
         )
         export.add_argument("--out", required=True, help="输出文件：.xlsx 或 .csv")
         digest = sub.add_parser("digest", help="发送每日提醒邮件（逾期工作与到期事项）")
@@ -68,7 +71,7 @@ class Command(BaseCommand):
                 sent += 1
         self.stdout.write(f"已发送提醒邮件 {sent} 封")
 
-    def export(self, *, year, unit, period, user, out, **options):
+    def export(self, *, year, unit, period, user, out, by="", **options):
         if user:
             who = User.objects.filter(username=user).first()
             if who is None:
@@ -78,7 +81,10 @@ class Command(BaseCommand):
             if who is None:
                 raise CommandError("没有系统管理员，请用 --user 指定填报人")
         try:
-            table = services.yearly_table(who, year, unit_code=unit, period=period)
+            if by:
+                table = services.breakdown_table(who, year, by, unit_code=unit, period=period)
+            else:
+                table = services.yearly_table(who, year, unit_code=unit, period=period)
         except services.StatsError as exc:
             raise CommandError(str(exc)) from None
         exporters.write_path(StatsExporter(table, who), out)
