@@ -610,11 +610,11 @@ def load(entities=2000, inspectors=60, seed=2024, other_county_share=0.1, checks
                 from .stats import seed_stats
 
                 checking = seed_checks(main, plan)
-                seed_followups(plan)  # 后续处置的各种状态
+                seed_credit(checking)  # 信用反馈：待确认、已确认、已驳回的建议与分类历史
                 seed_publicity(checking)  # 结果公示的各种状态（demo/publicity.py）
                 seed_rechecks(main, checking)  # 再检查抽样：已完成的与仪式中的
                 seed_stats(main, checking)  # 统计与看板：更多结果、已完成的小任务
-                seed_credit(checking)  # 信用反馈：待确认、已确认、已驳回的建议与分类历史（在按分类抽取的演示之后）
+                seed_followups(plan)  # 后续处置的各种状态（最后：它的抽取占去本所的年度检查次数）
         seed_mailings(planners[main.code])
         seed_listings(main)  # 经营异常名录的各种状态（demo/listings.py）
         audit.log(

@@ -111,7 +111,19 @@ def seed_publicity(task):
 
 
 def _drawn_task(checking, station, planner, leader, item):
-    """本所六户的一项小任务（按户数分层），走完抽取仪式；返回任务。"""
+    """本所五、六户的一项小任务（按户数分层），走完抽取仪式；返回任务。
+
+    别的演示任务已抽过的主体受年度频次上限约束，名单变小时户数依次减少，抽查比例不超过事项的上限。"""
+    for counts in ({"B": 4, "C": 1, "D": 1}, {"B": 3, "C": 1, "D": 1}, {"B": 2, "C": 1, "D": 1}):
+        try:
+            with transaction.atomic():
+                return _ceremony(checking, station, planner, leader, item, counts)
+        except ValidationError:
+            continue
+    raise ValidationError("东海所的主体太少")
+
+
+def _ceremony(checking, station, planner, leader, item, counts):
     today = plans.today()
     task = plans.create_task(
         planner,
@@ -126,7 +138,7 @@ def _drawn_task(checking, station, planner, leader, item):
         statuses=["active"],
         stratify=Stratify.CREDIT,
         quota_mode=QuotaMode.CLASS_COUNT,
-        class_counts={"B": 4, "C": 1, "D": 1},
+        class_counts=counts,
         methods=["1", "2"],
         inspectors_per_target=2,
         start_date=today - datetime.timedelta(days=45),

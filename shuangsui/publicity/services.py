@@ -530,9 +530,6 @@ def public_results():
     )
 
 
-SEARCH_ENTITIES = 500  # 一次查询至多涉及的主体数（名称很常见的两个字也不会拖垮门户）
-
-
 def public_publications():
     return (
         Publication.objects.select_related("task", "authority")
@@ -544,10 +541,8 @@ def public_publications():
 def search_results(query):
     """按名称片段（2 个字起）或统一社会信用代码查找公示的结果；名称查找用名录库的检索。"""
     query = (query or "").strip()
-    # 名录库的检索（SQLite FTS5 / PostgreSQL pg_trgm）先找主体，至多 SEARCH_ENTITIES 户，再取其公示的结果
-    entities = list(
-        search_entities(Entity.objects.all(), query).values_list("pk", flat=True)[:SEARCH_ENTITIES]
-    )
+    # 名录库的检索（两个字起走索引：SQLite FTS5 trigram / PostgreSQL 二元组 GIN）找主体，再取其公示的结果
+    entities = search_entities(Entity.objects.all(), query).values("pk")
     return public_results().filter(Q(entity__in=entities) | Q(uid=query.upper()))
 
 

@@ -16,14 +16,16 @@
 
 import datetime
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
 from shuangsui.core import scope, workdays
 from shuangsui.core.choices import UnitLevel
+from shuangsui.core.models import OrgUnit
 from shuangsui.followups.choices import FollowUpStatus
 from shuangsui.followups.models import FollowUp
 from shuangsui.inspections.choices import InspectionStatus
@@ -160,30 +162,48 @@ def overdue(root, today, calendar=None):
 
 
 def late_publications(root, today, calendar):
-    """[(辖区路径, 1)]：待公示的结果中公示期限已过的。"""
+    """[(辖区路径, 数)]：待公示的结果中公示期限已过的。
+
+    期限只取决于单位的规则与起算日（检查日期或任务完成日），所以未更正的结果按这些列分组、每组
+    算一次期限；更正的版本（自审核通过之日起算，很少）逐条算。"""
     rows = (
         publicity.approved_current()
         .filter(scope.under(root.path), published__isnull=True)
         .exclude(withholdings__status__in=(WithholdingStatus.PENDING, WithholdingStatus.APPROVED))
-        .select_related("inspection__task", "inspection__station")
     )
-    rules, dues, out = {}, {}, []
-    for result in rows:
-        inspection = result.inspection
-        unit = inspection.station or inspection.task.unit
-        if unit.pk not in rules:
-            rules[unit.pk] = rules_for(unit)
-        # 期限只取决于单位的规则与起算日：同一组合只算一次
-        key = (
-            unit.pk,
-            result.previous_id is not None,
-            result.reviewed_at and timezone.localtime(result.reviewed_at).date(),
-            inspection.task.completed_on,
-            result.checked_to or result.checked_from,
+    rules = {}
+
+    def region(unit_id):
+        if unit_id not in rules:
+            rules[unit_id] = rules_for(OrgUnit.objects.get(pk=unit_id))
+        return rules[unit_id]
+
+    out = []
+    fields = ("scope_path", "unit", "inspection__task__completed_on", "checked_to", "checked_from")
+    grouped = (
+        rows.filter(previous__isnull=True)
+        .annotate(unit=Coalesce("inspection__station_id", "inspection__task__unit_id"))
+        .values_list(*fields)
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    for path, unit_id, completed_on, checked_to, checked_from, n in grouped:
+        stub = SimpleNamespace(
+            previous_id=None,
+            reviewed_at=None,
+            checked_to=checked_to,
+            checked_from=checked_from,
+            inspection=SimpleNamespace(task=SimpleNamespace(completed_on=completed_on)),
         )
-        if key not in dues:
-            dues[key] = publicity.due_date(result, calendar, rules[unit.pk])[0]
-        if dues[key] is not None and dues[key] < today:
+        due, _ = publicity.due_date(stub, calendar, region(unit_id))
+        if due is not None and due < today:
+            out.append((path, n))
+    for result in rows.filter(previous__isnull=False).select_related(
+        "inspection__task", "inspection__station"
+    ):
+        unit = result.inspection.station or result.inspection.task.unit
+        due, _ = publicity.due_date(result, calendar, region(unit.pk))
+        if due is not None and due < today:
             out.append((result.scope_path, 1))
     return out
 

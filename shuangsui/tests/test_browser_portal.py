@@ -1,6 +1,6 @@
 """公开门户在 390×844 的手机宽度下：市民不登录，在“抽查结果公告”里用企业名称的两个字找到它的检查结果，
 打开主体页、公告与任务的抽取核验页，下载公开记录、公开名单与核验程序，用 tools/verify_draw.py 独立复算；
-每个到过的页面（事项、计划、任务、结果查询、主体、公告、任务、抽取、检查点）axe-core 都没有严重（serious）
+每个到过的页面（事项、计划、任务、结果查询、主体、公告、任务、抽取、检查点、查询过于频繁）axe-core 都没有严重（serious）
 或致命（critical）的无障碍问题，整页不横向滚动。截图在 test-artifacts/。"""
 
 import datetime
@@ -166,6 +166,16 @@ def test_it_lets_a_citizen_verify_a_draw_on_a_phone(
         assert "核验通过" in done.stdout
         page.get_by_role("link", name="留痕检查点").click()
         accessible(page, "checkpoints")
+        for n in range(130):  # 同一客户端一分钟内超过 60 次查询：429 页（计数按整分钟的窗口）
+            answer = page.request.get(f"{base_url(seeded_live_server)}/public/tasks/?q=x{n}")
+            if answer.status == 429:
+                break
+        assert answer.status == 429
+        visit(
+            page, seeded_live_server, "/public/results/?q=%E8%8C%B6%E4%B8%9A", status=429
+        )  # “茶业”
+        expect(page.get_by_role("heading", level=1)).to_have_text("查询过于频繁")
+        accessible(page, "429")
         assert base_url(seeded_live_server) in page.url
     finally:
         context.close()
