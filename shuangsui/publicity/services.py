@@ -20,6 +20,7 @@
 import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -48,7 +49,7 @@ from .choices import WithholdingStatus
 from .models import Publication, PublishedResult, Publisher, Withholding
 
 CACHE_SECONDS = 300  # 至多 5 分钟
-SEARCH_LIMIT = 60  # 每个客户端每分钟的查询次数
+SEARCH_LIMIT = settings.PUBLIC_SEARCH_LIMIT  # 每个客户端每分钟的查询次数（默认 60）
 WINDOW_SECONDS = 60
 _VERSION_KEY = "publicity:version"
 
