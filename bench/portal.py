@@ -173,7 +173,7 @@ def load(n, rng):
             "status_confirmed, facts, provisions, entered_at, updated_at, submitted_at, "
             "reviewed_at, review_note, inspection_id, item_id) "
             f"SELECT '', scope_path, 1, TRUE, '', 'approved', {checked}, {checked}, ',1,', "
-            "CASE WHEN id % 3 = 0 THEN ',A,2,6,' ELSE ',1,' END, TRUE, '', '', "
+            "CASE WHEN id %% 3 = 0 THEN ',A,2,6,' ELSE ',1,' END, TRUE, '', '', "
             "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '', id, %s "
             "FROM inspections_inspection WHERE draw_id = %s",
             [item.pk, draw.pk],
