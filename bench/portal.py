@@ -252,6 +252,7 @@ def main():
     parser.add_argument(
         "--reuse", action="store_true", help="SQLite：复用 /tmp/portal-bench 里已载入的库"
     )
+    parser.add_argument("--sqlite", help="SQLite 库文件（默认 /tmp/portal-bench/portal.sqlite3）")
     parser.add_argument("--keep", action="store_true", help="PostgreSQL：结束后不删基准库")
     parser.add_argument("--cached", action="store_true", help="不绕过门户的页面缓存")
     parser.add_argument(
@@ -272,7 +273,7 @@ def main():
         PUBLIC_SEARCH_LIMIT="1000000",
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
     )
-    sqlite_path = os.path.join(DATA_DIR, "portal.sqlite3")
+    sqlite_path = args.sqlite or os.path.join(DATA_DIR, "portal.sqlite3")
     if args.db == "postgres":
         env["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
         pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
