@@ -232,6 +232,9 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 
+# 门户查询每个客户端每分钟的次数（超过答 429）；只有基准（bench/portal.py）才调高
+PUBLIC_SEARCH_LIMIT = envint("PUBLIC_SEARCH_LIMIT", 60)
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get(
     "REDIS_URL"

@@ -65,7 +65,10 @@ def search_entities(queryset, text):
         return queryset
     code = uscc.normalise(text)
     if len(code) >= 6 and all(c in uscc.VALUES for c in code):
-        # 像代码：按代码前缀（18 位即精确）
+        # 像代码：按代码前缀（18 位即精确）。SQLite 的 LIKE（不区分大小写、带 ESCAPE）用不上代码的索引、
+        # 要扫全表，改用等价的范围条件（代码存的是规范化的大写字母数字）
+        if connection.vendor == "sqlite":
+            return queryset.filter(uid__gte=code, uid__lt=code + LAST)
         return queryset.filter(uid__startswith=code)
     if len(text) < 2:
         return queryset.filter(name__icontains=text)

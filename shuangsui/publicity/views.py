@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from shuangsui.core import audit
 from shuangsui.core.lockout import client_ip
 from shuangsui.core.paging import paginate
+from shuangsui.directory import search
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind
 
@@ -165,7 +166,9 @@ def results(request):
     if q and len(q) < MIN_QUERY:
         context["error"] = f"请至少输入 {MIN_QUERY} 个字（名称的任一部分）或统一社会信用代码"
     if q and not context["error"]:
-        page, querystring = paginate(request, services.search_results(q), per_page=20)
+        # 宽泛的名称片段（如“有限”）命中几十万条时不精确计数，页码按名称索引的估计（同名录页）
+        rows = services.search_results(q)
+        page, querystring = paginate(request, rows, per_page=20, estimate=search.estimate(q))
         context["rows"] = page
     else:
         page, querystring = paginate(request, services.public_publications(), per_page=20)
