@@ -549,8 +549,10 @@ def search_results(query):
         # 命中的主体很多（如“有限”、代码前缀“91350503”）：“entity_id + 0”让 SQLite 沿公示日期索引倒序
         # 扫描、逐行查是否命中，取够一页即停，而不是取出几十万条命中再排序（bench/portal.py）
         rows = rows.alias(_entity=F("entity_id") + 0)
-        return rows.filter(Q(_entity__in=entities) | Q(uid=query.upper()))
-    return rows.filter(Q(entity__in=entities) | Q(uid=query.upper()))
+        return rows.filter(_entity__in=entities)
+    # 代码也由名录检索按前缀找到（18 位即精确），不再另加“或 uid = 输入”：那个 OR 让 PostgreSQL
+    # 用不上主体索引，只好倒着扫整个公示日期索引（bench/portal.py 的 EXPLAIN）
+    return rows.filter(entity__in=entities)
 
 
 def _broad(query, entities):
