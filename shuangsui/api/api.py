@@ -268,3 +268,6 @@ api.add_router("/followups", followups_router)
 from shuangsui.credit.api import router as credit_router  # noqa: E402
 
 api.add_router("/credit", credit_router)
+from shuangsui.publicity.api import router as public_router  # noqa: E402
+
+api.add_router("/public", public_router)

@@ -1,6 +1,6 @@
 """按名称片段或统一社会信用代码查找市场主体——名录页、接口与公示门户共用的唯一入口。
 
-两个字起的名称片段在两种数据库上都走索引（迁移 directory 0004）：
+两个字起的名称片段在两种数据库上都走索引（迁移 directory 0005）：
 
 - SQLite：FTS5 trigram 无内容表，每个名称后加分隔符 U+001F 入索引。三个字及以上按短语查；两个字的
   片段后面总跟着一个字或分隔符，所以是某些三元组的前缀：从 fts5vocab 词表按前缀范围取出这些三元组，
@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from . import uscc
 from .models import Entity
 
-# 与迁移 directory 0004 的索引表达式一字不差，规划器才会用上索引
+# 与迁移 directory 0005 的索引表达式一字不差，规划器才会用上索引
 PG_BIGRAMS = (
     "string_to_array(regexp_replace(lower(%(expressions)s), '(..)', '\\1' || chr(31), 'g') "
     "|| chr(31) || regexp_replace(substr(lower(%(expressions)s), 2), '(..)', '\\1' || chr(31), "
@@ -87,7 +87,10 @@ def search_entities(queryset, text):
 
 
 def estimate(text):
-    """名称片段在名录中大约命中多少户（从名称索引读出的上限，不看辖区和其他筛选；几毫秒）。
+    """名称片段在名录中大约命中多少户（不看辖区和其他筛选；几毫秒）。
+
+    SQLite 从 FTS5 词表读出上限；PostgreSQL 取规划器的估计（按统计信息，可能偏低——偏低时列表页
+    只是照常精确计数）。
 
     不走名称索引的输入（空、一个字、像代码）返回 None。列表页用它决定是精确计数还是先显示“约 N 户”。
     """

@@ -182,20 +182,24 @@ def recheck(request, pk):
     return _detail_page(request, followup, {"recheck": form}, status=400)
 
 
+def _act(request, followup, key, form, service, done):
+    """一项措施页上的表单操作：通过则记下并回到该页；不通过则在原表单字段旁说明原因（400）。"""
+    if form.is_valid():
+        try:
+            service(request.user, followup, **form.cleaned_data)
+        except ValidationError as exc:
+            _to_form(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("followup-detail", pk=followup.pk)
+    return _detail_page(request, followup, {key: form}, status=400)
+
+
 @login_required
 @require_POST
 def close(request, pk):
     followup = services.get_followup(request.user, pk)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.close(request.user, followup, **form.cleaned_data)
-        except ValidationError as exc:
-            _to_form(form, exc)
-        else:
-            messages.success(request, "已登记完结")
-            return redirect("followup-detail", pk=followup.pk)
-    return _detail_page(request, followup, {"close": form}, status=400)
+    return _act(request, followup, "close", CloseForm(request.POST), services.close, "已登记完结")
 
 
 @login_required
@@ -203,15 +207,9 @@ def close(request, pk):
 def decision(request, pk):
     followup = services.get_followup(request.user, pk)
     form = DecisionForm(request.POST, prefix="d")
-    if form.is_valid():
-        try:
-            services.set_decision(request.user, followup, **form.cleaned_data)
-        except ValidationError as exc:
-            _to_form(form, exc)
-        else:
-            messages.success(request, "已登记行政处罚决定书文号")
-            return redirect("followup-detail", pk=followup.pk)
-    return _detail_page(request, followup, {"decision": form}, status=400)
+    return _act(
+        request, followup, "decision", form, services.set_decision, "已登记行政处罚决定书文号"
+    )
 
 
 @login_required

@@ -10,6 +10,7 @@ CSV 为 UTF-8 带 BOM（Excel 直接打开）；XLSX 每个导出器一张工作
 
 import csv
 import io
+import json
 import os
 import re
 import tempfile
@@ -78,10 +79,12 @@ class Exporter:
 
 
 def format_for(filename, default="csv"):
-    """按文件名后缀决定格式：.xlsx → xlsx，.csv → csv。"""
+    """按文件名后缀决定格式：.xlsx → xlsx，.csv → csv，.json → json。"""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         return "xlsx"
+    if name.endswith(".json"):
+        return "json"
     if name.endswith(".csv"):
         return "csv"
     return default
@@ -218,9 +221,43 @@ def _grouped_header(sheet, exporter, header, strong, CellRange, Alignment):
     sheet.append(bottom)
 
 
+def iter_json(exporter, counter=None):
+    """逐块给出 JSON 的字节：{"layout": …, "rows": [{键: 值}, …]}；键为导出器的 `keys`（没有时用表头）。
+
+    值照原样（数字是数字、空是 null），不做公式中和——那是表格软件的事。`counter` 为列表时，
+    `counter[0]` 累计写出的行数。"""
+    keys = list(getattr(exporter, "keys", None) or exporter.header())
+    layout = json.dumps(getattr(exporter, "layout", ""))
+    yield ('{"layout": ' + layout + ', "rows": [\n').encode()
+    rows = iter(exporter)
+    next(rows)  # 表头
+    batch, count = [], 0
+    for row in rows:
+        record = json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False)
+        batch.append(("" if count == 0 else ",\n") + record)
+        count += 1
+        if counter is not None:
+            counter[0] = count
+        if len(batch) >= CSV_BATCH:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    batch.append("\n]}\n")
+    yield "".join(batch).encode("utf-8")
+
+
+def write_json(exporter, fh):
+    """写入二进制文件对象，返回数据行数。"""
+    counter = [0]
+    for chunk in iter_json(exporter, counter):
+        fh.write(chunk)
+    return counter[0]
+
+
 def write(exporter, fh, fmt):
     if fmt == "xlsx":
         return write_xlsx(exporter, fh)
+    if fmt == "json":
+        return write_json(exporter, fh)
     return write_csv(exporter, fh)
 
 
@@ -263,6 +300,10 @@ def http_response(exporter, fmt, filename):
             filename=filename,
             content_type=XLSX_TYPE,
         )
+    if fmt == "json":
+        response = StreamingHttpResponse(iter_json(exporter), content_type="application/json")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
     response = StreamingHttpResponse(iter_csv(exporter), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

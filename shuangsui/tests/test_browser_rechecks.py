@@ -76,7 +76,7 @@ def test_a_recheck_from_the_ceremony_to_a_missed_problem_at_390px(browser, reche
         says = confirm_and_wait(page, "#btn-run", "执行抽样")
         assert "不能重抽" in says
         expect(page.locator("#sample-status")).to_have_text("已完成")
-        expect(page.locator("#item-table tbody tr")).to_have_count(sample.population_count)
+        expect(page.locator("#item-table tbody tr")).to_have_count(sum(sample.quotas.values()))
         fits(page)
         shot(page, "recheck-sample-390")
 

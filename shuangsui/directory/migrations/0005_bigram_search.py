@@ -13,6 +13,7 @@ SQLITE_UP = [
     "DROP TRIGGER IF EXISTS directory_entity_fts_ai",
     "DROP TRIGGER IF EXISTS directory_entity_fts_ad",
     "DROP TRIGGER IF EXISTS directory_entity_fts_au",
+    "DROP TABLE IF EXISTS directory_entity_fts_vocab",
     "DROP TABLE IF EXISTS directory_entity_fts",
     "CREATE VIRTUAL TABLE directory_entity_fts USING fts5(name, content='', tokenize='trigram')",
     "CREATE VIRTUAL TABLE directory_entity_fts_vocab USING fts5vocab(directory_entity_fts, 'row')",

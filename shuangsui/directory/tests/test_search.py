@@ -120,8 +120,9 @@ class BroadSearchTests(BaseTestCase):
         hits = search.search_entities(Entity.objects.all(), "鑫源")
         self.assertEqual(hits.count(), 10_051)  # 加上基类里的“泉州鑫源贸易有限公司”
         self.assertGreater(search.estimate("鑫源"), search.BROAD)
-        self.assertGreater(search.estimate("鑫源1"), 1_000)
-        self.assertLess(search.estimate("刺桐小吃"), 100)
+        if connection.vendor == "sqlite":  # SQLite 从词表读出上限；PostgreSQL 是规划器的估计
+            self.assertGreater(search.estimate("鑫源1"), 1_000)
+            self.assertLess(search.estimate("刺桐小吃"), 100)
         self.assertIsNone(search.estimate("鑫"))
         self.assertIsNone(search.estimate(self.entity.uid))
         in_order = list(hits.order_by("scope_path", "uid").values_list("uid", flat=True)[:60])

@@ -399,3 +399,34 @@ class TodoTests(FollowUpTestCase):
         other = self.client.get(reverse("home"))
         self.assertNotContains(other, "未完结的后续处置")
         self.assertNotContains(other, "尚未登记后续处置")
+
+
+class DetailFormTests(FollowUpTestCase):
+    def test_close_and_decision_forms_say_why_beside_the_field(self):
+        case = services.record(self.user("head"), self.problem, measure="08", decided_on=CHECKED)
+        self.login("head")
+        r = self.client.post(
+            reverse("followup-close", args=[case.pk]), {"closed_on": TODAY.isoformat()}
+        )
+        self.assertContains(r, "立案调查完结时须写明行政处罚决定书文号", status_code=400)
+        self.assertContains(r, 'id="errors-decision_no"', status_code=400)
+        r = self.client.post(
+            reverse("followup-decision", args=[case.pk]),
+            {"d-decision_no": DECISION, "d-decision_on": (CHECKED - DAY).isoformat()},
+        )
+        self.assertContains(r, "处罚决定日期不能早于立案", status_code=400)
+        r = self.client.post(
+            reverse("followup-decision", args=[case.pk]), {"d-decision_no": DECISION}
+        )
+        self.assertRedirects(r, reverse("followup-detail", args=[case.pk]))
+        page = self.client.get(reverse("followup-detail", args=[case.pk]))
+        self.assertContains(page, 'id="docx-lists"')
+        r = self.client.post(
+            reverse("followup-close", args=[case.pk]),
+            {"closed_on": TODAY.isoformat(), "decision_no": DECISION},
+        )
+        self.assertRedirects(r, reverse("followup-detail", args=[case.pk]))
+        case.refresh_from_db()
+        self.assertEqual(
+            (case.status, case.closed_on, case.decision_no), ("closed", TODAY, DECISION)
+        )

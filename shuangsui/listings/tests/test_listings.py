@@ -369,7 +369,7 @@ class ListingTests(ListingsTestCase):
         self.assertEqual(again.status_code, 400)
         listed = self.client.get("/api/listings?state=listed").json()
         self.assertEqual([r["id"] for r in listed["results"]], [listing.pk])
-        self.assertEqual(self.client.get("/api/listings?state=nope").status_code, 400)
+        self.assertEqual(self.client.get("/api/listings?state=nope").status_code, 422)
         self.assertEqual(self.client.get("/api/listings/99999999999999999999").status_code, 404)
 
     def test_another_countys_users_never_get_2xx(self):

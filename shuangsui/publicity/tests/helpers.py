@@ -39,6 +39,9 @@ MARKERS = {
     "listing.facts": "MARKLISTFACTS",
     "listing.review_note": "MARKLISTREVIEW",
     "listing.draft_cause": "MARKDRAFTLISTING",
+    "followup.details": "MARKFUDETAILS",
+    "followup.receiver": "MARKFURECEIVER",
+    "followup.closing_note": "MARKFUCLOSING",
 }
 # 未公示的结果（待公示、申请了不予公示）用的结果代码文字：出现在公开回答里说明泄露了
 UNPUBLISHED_TEXTS = [
@@ -200,5 +203,21 @@ def publish_some(case, draw):
         station=case.station,
         source=MARKERS["listing.draft_cause"],
         facts=MARKERS["listing.facts"],
+    )
+    # 后续处置：交换格式只给措施名称，处置情况、接收单位与完结情况不公开
+    from shuangsui.followups import services as followups
+    from shuangsui.followups.models import FollowUp
+
+    followups.ensure_measures()
+    FollowUp.objects.create(
+        inspection=inspections[0],
+        result=first,
+        measure=followups.measures().get(code="05"),
+        decided_on=datetime.date(2026, 3, 20),
+        details=MARKERS["followup.details"],
+        receiver=MARKERS["followup.receiver"],
+        status="closed",
+        closed_on=datetime.date(2026, 3, 25),
+        closing_note=MARKERS["followup.closing_note"],
     )
     return {"corrected": first, "withdrawn": withdrawn, "withheld": held, "pending": pending}

@@ -1,16 +1,19 @@
 """公开门户：无需登录、只读、缓存与限流、抽取核验页与下载、可见性矩阵。"""
 
+import datetime
 import json
 import subprocess
 import sys
 
 from django.core.cache import cache
 from django.urls import resolve
+from django.utils import timezone
 
 from shuangsui.core import audit
 from shuangsui.plans.models import RegionRules
 from shuangsui.plans.tests.helpers import PlansTestCase
 from shuangsui.publicity import services, urls
+from shuangsui.publicity.models import PublishedResult
 
 from .helpers import CREDIT_WORDS, MARKERS, UNPUBLISHED_TEXTS, build_public_world, crawl
 
@@ -135,6 +138,8 @@ class PortalTests(PlansTestCase):
     def test_no_anonymous_api_answer_carries_anything_private(self):
         """可见性矩阵（接口）：OpenAPI 里每个不带路径参数的 GET，匿名能取到的（200）都不含标记与信用分类；
         带路径参数的，用门户上出现的对象（任务、公告）的编号代入。"""
+        # 交换格式的公开接口只给过了 30 秒的行：把公示行挪到一分钟前，让它们出现在接口里
+        PublishedResult.objects.update(updated_at=timezone.now() - datetime.timedelta(minutes=1))
         schema = self.client.get("/api/openapi.json").json()
         ids = {
             "task_id": self.world["task"].pk,
@@ -161,6 +166,8 @@ class PortalTests(PlansTestCase):
             for word in CREDIT_WORDS[:5]:
                 self.assertNotIn(word, body, f"信用分类“{word}”出现在 {url}")
         self.assertGreater(len(schema["paths"]), 10)  # 真的走了接口清单
+        exchanged = self.client.get("/api/public/results").json()["results"]
+        self.assertEqual(len(exchanged), PublishedResult.objects.count())  # 交换格式真的给了行
 
     def test_it_publishes_nothing_unpublished_or_private(self):
         """可见性矩阵：走遍门户的每个页面与下载，任何回答里都不出现埋下的标记和信用分类。"""
