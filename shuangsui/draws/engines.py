@@ -152,7 +152,9 @@ def spark_session(master: str | None = None):
         raise protocol.ProtocolError(
             "spark 引擎需要 pyspark：pip install 'shuangsui[spark]'（并需要 Java 17）"
         ) from None
-    builder = SparkSession.builder.appName("shuangsui-draw")
+    builder = SparkSession.builder.appName("shuangsui-draw").config(
+        "spark.ui.showConsoleProgress", "false"
+    )
     if master:
         builder = builder.master(master)
     return builder.getOrCreate()

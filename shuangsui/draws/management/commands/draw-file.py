@@ -6,6 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 
 from shuangsui.draws import engines, protocol
 
@@ -121,6 +122,8 @@ class Command(BaseCommand):
             )
         except protocol.ProtocolError as exc:
             raise CommandError(str(exc)) from None
+        except DatabaseError as exc:
+            raise CommandError(f"postgres 引擎无法使用数据库：{exc}") from None
         Path(opts["out"]).write_bytes(protocol.record_json(record))
         self.stdout.write(
             f"抽取完成：{record['population']['count']} 个候选中入选 {len(record['selected'])} 个、"
