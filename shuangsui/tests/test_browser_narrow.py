@@ -23,7 +23,7 @@ PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}
 SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots-h"))
 SKIP = re.compile(
-    r"^/(api|admin|logout|static)/|/(files?|download|export|xlsx|csv)\b|\.(xlsx|csv|json|txt|docx)$"
+    r"^/(api|admin|logout|static)/|/(files?|download|export|xlsx|csv)\b|\.(xlsx|csv|json|txt|docx|zip)$"
 )
 PER_ROLE = 40  # 每个角色最多巡检多少种地址
 

@@ -158,7 +158,8 @@ class PortalTests(PlansTestCase):
             response = self.client.get(url)
             if response.status_code != 200:
                 continue
-            body = response.content.decode()
+            # 接口的 JSON 把中文写成 \uXXXX：先解析再以原文写出，否则中文的标记永远找不到
+            body = json.dumps(response.json(), ensure_ascii=False)
             for field, marker in MARKERS.items():
                 self.assertNotIn(marker, body, f"{field} 出现在 {url}")
             for text in UNPUBLISHED_TEXTS:
