@@ -1,11 +1,12 @@
 """演示数据：信用反馈的各种状态。
 
-另立一项只抽东海所的小任务（一般事项上限 5%，演示数据抽中四户），由演示账号检查，都发现问题，所长审核通过：
-- 第一户 A 类：先有一次省级分类导入（生效），检查后调为 C 类（planner 已确认），之后又导入一份分类日期
-  更早的省级分类——不改主体，分类历史里记为“未采用”；
-- 第二户 B 类：建议调为 C 类，planner 已驳回（写明理由）；
-- 第三户 B 类、第四户 A 类：建议调为 C 类，待确认；
-- 抽中第五户时它已是 C 类：不产生建议（不是调整的调整不建议）。
+另立一项只抽东海所的小任务（一般事项上限 5%，演示数据抽中四户），由演示账号检查，都发现问题，所长审核通过。
+主体保持抽中时的分类（统计、公示等演示按分类抽取，这里不改它们）；其中未分类、A、B 类的按规则 R1 得到
+“调为 C 类”的建议，C、D 类的不产生建议（不是调整的调整不建议）：
+- 第一户：先有一次上年度的省级分类导入（补上分类日期），检查后调为 C 类（planner 已确认），之后又导入
+  一份分类日期早于这次反馈的省级分类——不改主体，分类历史里记为“未采用”；
+- 第二户：planner 已驳回（写明理由）；
+- 其余：待确认。
 """
 
 import datetime
@@ -14,7 +15,6 @@ from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.models import User
 from shuangsui.credit import services as credit
 from shuangsui.credit.models import CreditProposal, ensure_rules
-from shuangsui.directory.models import Entity
 from shuangsui.inspections import services as inspections
 from shuangsui.inspections.models import Inspection
 from shuangsui.inspectors.models import Inspector
@@ -36,7 +36,6 @@ PROBLEMS = [
     (["2", "D"], "未按规定公示行政许可变更信息。", "《企业信息公示暂行条例》第十条"),
     (["2", "D"], "未在经营场所显著位置悬挂营业执照。", "《市场主体登记管理条例》第三十六条"),
 ]
-CLASSES = ["A", "B", "B", "A", "C"]
 
 
 def seed_credit(task):
@@ -60,16 +59,25 @@ def seed_credit(task):
     )
     item = InspectionItem.objects.get(unit=task.unit, code="FJSC-001")
     draw = _mini_draw(task, item, me.unit, planner)
+    # 主体保持抽中时的分类（别的演示按分类抽取，不改它们）；C、D 类的不产生建议
     targets = list(
-        Inspection.objects.filter(draw=draw, entity__isnull=False).order_by("rank")[: len(CLASSES)]
+        Inspection.objects.filter(draw=draw, entity__isnull=False)
+        .select_related("entity")
+        .order_by("rank")[: len(PROBLEMS)]
     )
-    if len(targets) < 3:
+    light = [i for i in targets if i.entity.credit_class in ("U", "A", "B")]
+    if len(light) < 3:
         return 0
     today = datetime.date.today()
-    first = targets[0].entity
-    for i, cls in zip(targets, CLASSES, strict=False):
-        Entity.objects.filter(pk=i.entity_id).update(credit_class=cls, credit_date=None)
-    _import(planner, first, "A", today - datetime.timedelta(days=200), "省级信用风险分类（上年度）")
+    first = light[0].entity
+    # 上年度的省级分类（分类不变、补上分类日期）：历史里记一条导入
+    _import(
+        planner,
+        first,
+        first.credit_class,
+        today - datetime.timedelta(days=200),
+        "省级信用风险分类（上年度）",
+    )
     for i, (codes, facts, provisions) in zip(targets, PROBLEMS, strict=False):
         inspections.assign_directly(
             i, planner, [me.badge_no, colleague.badge_no], "演示：由演示账号检查"
@@ -86,19 +94,20 @@ def seed_credit(task):
         results.approve(head, results.submit(me.user, i, item, data))
     proposals = {
         p.entity_id: p
-        for p in CreditProposal.objects.filter(entity__in=[t.entity_id for t in targets])
+        for p in CreditProposal.objects.filter(entity__in=[t.entity_id for t in light])
     }
-    credit.confirm(planner, proposals[first.pk], "检查发现登记事项与实际不符，按本局办法调为 C 类")
+    confirmed = proposals[first.pk]
+    credit.confirm(planner, confirmed, "检查发现登记事项与实际不符，按本局办法调为 C 类")
     credit.reject(
         planner,
-        proposals[targets[1].entity_id],
+        proposals[light[1].entity_id],
         "问题为年报信息漏填，已当场补正，不影响信用风险判断",
     )
     # 省里后来下发的分类，分类日期早于检查反馈：不改主体，历史里记为未采用
     _import(
         planner,
         first,
-        "B",
+        confirmed.from_class,
         today - datetime.timedelta(days=30),
         "省级信用风险分类（本年度第三季度）",
     )
@@ -120,7 +129,7 @@ def _mini_draw(task, item, station, planner):
         regions=[station],
         lead_department=task.lead_department,
         target_kind=TargetKind.ENTITIES,
-        entity_types=["enterprise", "coop"],
+        entity_types=["enterprise", "coop", "individual"],
         statuses=["active"],
         stratify=Stratify.NONE,
         quota_mode=QuotaMode.RATIO,

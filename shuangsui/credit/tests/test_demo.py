@@ -24,8 +24,9 @@ class DemoCreditTests(TestCase):
             .order_by("recorded_at", "id")
             .values_list("source", "superseded", "credit_class")
         )
+        was = confirmed.from_class  # 演示不改主体抽中时的分类
         self.assertEqual(
-            history, [("import", False, "A"), ("feedback", False, "C"), ("import", True, "B")]
+            history, [("import", False, was), ("feedback", False, "C"), ("import", True, was)]
         )
         confirmed.entity.refresh_from_db()
         self.assertEqual(confirmed.entity.credit_class, "C")
