@@ -6,8 +6,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 
-from shuangsui.draws import protocol
+from shuangsui.draws import engines, protocol
 
 
 def _pairs(values, option):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
     help = (
         "从人口文件抽取：--population POP.csv --task-code CODE --quota B=120 --ratio C=0.05 "
         "--reserve B=5 --entropy operator=... --entropy witness=... [--public beacon=...] "
-        "[--eligible ELIGIBLE.json --per-target 2] --out RECORD.json"
+        "[--eligible ELIGIBLE.json --per-target 2] [--engine python|postgres|spark] --out RECORD.json"
     )
 
     def add_arguments(self, parser):
@@ -61,6 +62,17 @@ class Command(BaseCommand):
         parser.add_argument("--per-target", type=int, default=2, help="每个对象的检查人员数")
         parser.add_argument("--created-at", help="记录时间（默认当前北京时间）")
         parser.add_argument("--out", required=True, help="输出的抽取记录 JSON")
+        parser.add_argument(
+            "--engine",
+            choices=engines.ENGINES,
+            default="python",
+            help="抽取引擎：python（默认）、postgres（在数据库里用 SQL）、spark（需 shuangsui[spark]）；"
+            "记录与引擎无关，逐字节相同",
+        )
+        parser.add_argument(
+            "--spark-master",
+            help="spark 引擎的 master（默认沿用 spark-submit 给的，否则 local[*]）",
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -90,10 +102,16 @@ class Command(BaseCommand):
             created = opts["created_at"] or datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(
                 timespec="seconds"
             )
-            record = protocol.make_record(
+            spark = None
+            if opts["engine"] == "spark":
+                spark = engines.spark_session(opts["spark_master"])
+            record = engines.make_record(
+                opts["engine"],
                 opts["task_code"],
                 data,
-                _ints(opts["quota"], "--quota"),
+                path=opts["population"],
+                spark=spark,
+                quotas=_ints(opts["quota"], "--quota"),
                 quota_rule=ratios or None,
                 reserves=_ints(opts["reserve"], "--reserve") or None,
                 commitments=commitments,
@@ -104,6 +122,8 @@ class Command(BaseCommand):
             )
         except protocol.ProtocolError as exc:
             raise CommandError(str(exc)) from None
+        except DatabaseError as exc:
+            raise CommandError(f"postgres 引擎无法使用数据库：{exc}") from None
         Path(opts["out"]).write_bytes(protocol.record_json(record))
         self.stdout.write(
             f"抽取完成：{record['population']['count']} 个候选中入选 {len(record['selected'])} 个、"
