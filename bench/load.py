@@ -96,8 +96,17 @@ def discover(base, sessions):
     for t in ptasks[:5]:
         for d in links(public, base, t, "public_draw", 3):
             pents += [f"/public/entities/{u}/" for u in links(public, base, d, "uid", 100)]
+    saved = "没有可录入的页面"
+    if entry:  # 先存一次草稿，确认空白草稿确实存得上（不是被拒后重定向回来）
+        token = CSRF.search(insp.get(base + entry[0]).text)
+        page = insp.post(base + entry[0], data={"csrfmiddlewaretoken": token.group(1) if token
+                                                 else "", "action": "save"},
+                         headers={"Referer": base + entry[0]}).text
+        saved = "存得上" if "已保存草稿" in page else "存不上（负载中的 POST 只量被拒的往返）"
+    print(f"结果录入存草稿：{saved}")
     found = {"targets": targets, "entry": entry, "tasks": tasks,
-             "public_tasks": ptasks, "public_entities": list(dict.fromkeys(pents))}
+             "public_tasks": ptasks, "public_entities": [u for u in list(dict.fromkeys(pents))[:150]
+                                 if public.get(base + u).status_code == 200]}
     print("找到：" + "，".join(f"{k} {len(v)}" for k, v in found.items()))
     return found
 
