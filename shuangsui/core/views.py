@@ -63,10 +63,12 @@ def home(request):
         counts["work"] = worklist(user).count()
     if not scope.capabilities(user):
         messages.warning(request, "您的账号尚未分配单位或角色，请联系系统管理员。")
+    from shuangsui.credit.todos import todos as credit_todos
     from shuangsui.followups.todos import todos as followup_todos
+    from shuangsui.listings.todos import todos as listing_todos
     from shuangsui.results.todos import todos  # 各阶段的待办由最上层的应用汇总
 
-    items = todos(user) + followup_todos(user)
+    items = todos(user) + followup_todos(user) + listing_todos(user) + credit_todos(user)
     return render(request, "core/home.html", {"unit": unit, "counts": counts, "todos": items})
 
 

@@ -4,6 +4,8 @@ import tempfile
 
 from django.test import TestCase, override_settings
 
+from shuangsui.core import scope
+from shuangsui.core.models import User
 from shuangsui.credit.models import CreditProposal
 from shuangsui.demo import data as demo
 from shuangsui.directory.models import CreditHistory
@@ -30,3 +32,12 @@ class DemoCreditTests(TestCase):
         )
         confirmed.entity.refresh_from_db()
         self.assertEqual(confirmed.entity.credit_class, "C")
+        # 计划管理的工作台列出待确认的建议（本县的）
+        planner = User.objects.get(username="planner")
+        self.client.force_login(planner)
+        pending = CreditProposal.objects.filter(
+            status="pending", scope_path__startswith=scope.root_path(planner)
+        ).count()
+        self.assertGreater(pending, 0)
+        home = self.client.get("/").content.decode()
+        self.assertIn(f"待确认的信用风险分类调整建议 {pending} 项", home)

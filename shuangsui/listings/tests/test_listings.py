@@ -435,3 +435,7 @@ class ListingTests(ListingsTestCase):
         page = self.client.get(reverse("listing-list")).content.decode()
         self.assertEqual(page.count("data-listing="), 1)  # 待所长审核一户
         self.assertIn("移出审批中（1）", page)
+        home = self.client.get("/").content.decode()  # 工作台的待办：本所待审核的一户、移出申请一件
+        self.assertIn("列入经营异常名录：待所长审核 1 项", home)
+        self.assertIn("移出经营异常名录（信用修复）：待审批 1 项", home)
+        self.assertNotIn("待局审批", home)
