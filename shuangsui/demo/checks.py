@@ -37,6 +37,16 @@ def ceremony(task, planner, witness):
     return draws.run(draw, planner)
 
 
+def colleague_of(me):
+    """同所另一位在岗的执法人员（按执法证号取第一位）：演示的检查组是“我”和他；没有时返回 None。"""
+    return (
+        Inspector.objects.filter(unit=me.unit, kind="officer", on_duty=True)
+        .exclude(pk=me.pk)
+        .order_by("badge_no")
+        .first()
+    )
+
+
 def _result(inspection, user, team, **over):
     data = dict(
         checked_from=datetime.date.today(),
@@ -64,12 +74,7 @@ def seed_checks(county, plan=None):
     station = me.unit
     if station.level != UnitLevel.STATION:
         return None
-    colleague = (
-        Inspector.objects.filter(unit=station, kind="officer", on_duty=True)
-        .exclude(pk=me.pk)
-        .order_by("badge_no")
-        .first()
-    )
+    colleague = colleague_of(me)
     if colleague is None:
         return None
     item = InspectionItem.objects.get(unit=county, code="FJSC-001")

@@ -23,7 +23,7 @@ from shuangsui.plans.choices import QuotaMode, Stratify, TargetKind
 from shuangsui.results import services as results
 from shuangsui.transfer.services import import_entities
 
-from .checks import ceremony
+from .checks import ceremony, colleague_of
 
 PROBLEMS = [
     (
@@ -51,12 +51,7 @@ def seed_credit(task):
     me = Inspector.objects.filter(user__username="inspector").select_related("unit").first()
     if me is None:
         return 0
-    colleague = (
-        Inspector.objects.filter(unit=me.unit, kind="officer", on_duty=True)
-        .exclude(pk=me.pk)
-        .order_by("badge_no")
-        .first()
-    )
+    colleague = colleague_of(me)
     item = InspectionItem.objects.get(unit=task.unit, code="FJSC-001")
     draw = _mini_draw(task, item, me.unit, planner)
     # 主体保持抽中时的分类（别的演示按分类抽取，不改它们）；C、D 类的不产生建议

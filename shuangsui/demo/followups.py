@@ -15,7 +15,6 @@ from django.db import transaction
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.models import OrgUnit, User
-from shuangsui.draws import services as draws
 from shuangsui.followups import services as followups
 from shuangsui.inspections import services as inspections
 from shuangsui.inspections.models import Inspection
@@ -23,6 +22,8 @@ from shuangsui.inspectors.models import Inspector
 from shuangsui.plans import services as plans
 from shuangsui.plans.choices import QuotaMode, Stratify, TargetKind
 from shuangsui.results import services as results
+
+from .checks import ceremony, colleague_of
 
 PROBLEMS = [
     ("B", "2025年度报告未公示股东出资信息。", "《企业信息公示暂行条例》第八条、第九条"),
@@ -33,9 +34,6 @@ PROBLEMS = [
     ("B", "未按规定公示知识产权出质登记信息。", "《企业信息公示暂行条例》第十条"),
 ]
 DECISION = "泉丰市监罚〔{year}〕12号"
-
-
-SECRETS = {"planner": "演示-后续处置-执行方", "witness": "演示-后续处置-见证方"}
 
 
 def _drawn_task(station, plan):
@@ -65,14 +63,7 @@ def _drawn_task(station, plan):
     task = plans.approve_task(
         task, leader, allow_duplicates=True, duplicate_note="演示：用于展示后续处置"
     )
-    draw = draws.freeze(task, planner)
-    parties = [planner, User.objects.get(username="witness")]
-    for user in parties:
-        draws.commit(draw, user, value=SECRETS[user.username])
-    for user in parties:
-        draws.reveal(draw, user, SECRETS[user.username])
-    draw.refresh_from_db()
-    draws.run(draw, planner)
+    ceremony(task, planner, User.objects.get(username="witness"))
     return task
 
 
@@ -82,12 +73,7 @@ def seed_followups(plan=None):
     head = User.objects.filter(username="head").first()
     if me is None or head is None:
         return 0
-    colleague = (
-        Inspector.objects.filter(unit=me.unit, kind="officer", on_duty=True)
-        .exclude(pk=me.pk)
-        .order_by("badge_no")
-        .first()
-    )
+    colleague = colleague_of(me)
     if colleague is None:
         return 0
     today = datetime.date.today()

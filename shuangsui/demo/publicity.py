@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shuangsui.core.models import User
-from shuangsui.draws import services as draws
 from shuangsui.inspections import services as inspections
 from shuangsui.inspections.models import Inspection
 from shuangsui.inspectors.models import Inspector
@@ -26,6 +25,8 @@ from shuangsui.publicity import services as publicity
 from shuangsui.publicity.models import Publication
 from shuangsui.results import services as results
 from shuangsui.results.models import Result
+
+from .checks import ceremony, colleague_of
 
 
 def seed_publicity(task):
@@ -38,12 +39,7 @@ def seed_publicity(task):
         User.objects.get(username=f"{name}{suffix}") for name in ("planner", "leader", "head")
     )
     me = Inspector.objects.get(user__username=f"inspector{suffix}")
-    colleague = (
-        Inspector.objects.filter(unit=me.unit, kind="officer", on_duty=True)
-        .exclude(pk=me.pk)
-        .order_by("badge_no")
-        .first()
-    )
+    colleague = colleague_of(me)
     item = task.items.order_by("code").first()
     today = plans.today()
     try:
@@ -149,12 +145,7 @@ def _ceremony(checking, station, planner, leader, item, counts):
     task = plans.approve_task(
         task, leader, allow_duplicates=True, duplicate_note="演示：用于展示结果公示的各种状态"
     )
-    draw = draws.freeze(task, planner)
-    witness = User.objects.get(username=planner.username.replace("planner", "witness"))
-    for user in (planner, witness):
-        draws.commit(draw, user, value=f"演示-公示-{user.username}")
-    for user in (planner, witness):
-        draws.reveal(draw, user, f"演示-公示-{user.username}")
-    draw.refresh_from_db()
-    draws.run(draw, planner)
+    ceremony(
+        task, planner, User.objects.get(username=planner.username.replace("planner", "witness"))
+    )
     return task

@@ -21,7 +21,7 @@ from shuangsui.plans.choices import QuotaMode, Stratify, TargetKind
 from shuangsui.plans.models import Task
 from shuangsui.results import services as results
 
-from .checks import _result, ceremony
+from .checks import _result, ceremony, colleague_of
 
 CODES = [
     (["A", "2", "B", "E"], "2025年度报告未公示对外投资信息，已责令改正。"),
@@ -50,12 +50,7 @@ def seed_stats(county, checking):
     head = User.objects.get(username="head")
     me = Inspector.objects.get(user__username="inspector")
     station = me.unit
-    colleague = (
-        Inspector.objects.filter(unit=station, kind="officer", on_duty=True)
-        .exclude(pk=me.pk)
-        .order_by("badge_no")
-        .first()
-    )
+    colleague = colleague_of(me)
     item = InspectionItem.objects.get(unit=county, code="FJSC-001")
     for user in (leader, planner, head):
         User.objects.filter(pk=user.pk, email="").update(email=f"{user.username}@example.org")
