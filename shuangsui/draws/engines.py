@@ -122,29 +122,75 @@ def postgres_select(
 
 def _postgres_rows(connection, transaction, using, data, seed_hex, quotas, reserves, quota_rule):
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute(_PG_TABLE)
         # 文件已校验：无引号、无 CR、字段非空，所以 CSV 格式逐字节读入（反斜杠不是转义符）
-        with cursor.cursor.copy(
-            "COPY shuangsui_draw_population (uid, stratum) FROM STDIN (FORMAT csv)"
-        ) as copy:
-            view = memoryview(data)
-            for pos in range(len(protocol.HEADER), len(data), 1 << 20):
-                copy.write(view[pos : pos + (1 << 20)])
-        cursor.execute("SELECT stratum, count(*) FROM shuangsui_draw_population GROUP BY stratum")
-        strata = {s: n for s, n in sorted(cursor.fetchall(), key=lambda r: r[0].encode())}
+        view = memoryview(data)
+        pieces = (
+            view[pos : pos + (1 << 20)] for pos in range(len(protocol.HEADER), len(data), 1 << 20)
+        )
+        pg_load(cursor, pieces)
+        strata = pg_strata(cursor)
         quotas, need = _quotas_and_need(strata, quotas, reserves, quota_rule)
-        labels = sorted(need, key=str.encode)
-        # 有界堆要放得进 work_mem，否则 PostgreSQL 退回整层的外部排序（1000 万行时慢 3 倍）
-        cursor.execute("SELECT current_setting('work_mem')")
-        before = cursor.fetchone()[0]
-        heap_mb = 64 + max(need.values(), default=0) * 256 // 2**20
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [f"{heap_mb}MB"])
-        cursor.execute(_PG_SELECT, [labels, [need[s] for s in labels], f"{seed_hex}\n"])
-        rows = [(key, uid, stratum) for stratum, key, uid in cursor.fetchall()]
-        # 外层已有事务时（例如测试里）ON COMMIT DROP 要等到外层提交，所以这里立即删掉
-        cursor.execute("DROP TABLE shuangsui_draw_population")
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
+        rows = pg_top(cursor, seed_hex, need)
+        pg_drop(cursor)
     return strata, rows, quotas
+
+
+def pg_load(cursor, pieces) -> None:
+    """建临时表并用 COPY … FROM STDIN 装入人口文件的数据行（pieces：不含表头的字节块）。
+
+    字节块须是合规的人口文件内容（无引号、无 CR、字段非空）：CSV 格式逐字节读入。
+    """
+    cursor.execute(_PG_TABLE)
+    with cursor.cursor.copy(
+        "COPY shuangsui_draw_population (uid, stratum) FROM STDIN (FORMAT csv)"
+    ) as copy:
+        for piece in pieces:
+            copy.write(piece)
+
+
+def pg_strata(cursor) -> dict:
+    """临时表里各层的人数，按标签的字节序。"""
+    cursor.execute("SELECT stratum, count(*) FROM shuangsui_draw_population GROUP BY stratum")
+    return {s: n for s, n in sorted(cursor.fetchall(), key=lambda r: r[0].encode())}
+
+
+def pg_top(cursor, seed_hex: str, need: Mapping) -> list:
+    """每层按键取前 need[层] 名：[(key 字节, uid, stratum)]，层内按 (key, uid 字节) 升序。"""
+    labels = sorted(need, key=str.encode)
+    # 有界堆要放得进 work_mem，否则 PostgreSQL 退回整层的外部排序（1000 万行时慢 3 倍）
+    cursor.execute("SELECT current_setting('work_mem')")
+    before = cursor.fetchone()[0]
+    heap_mb = 64 + max(need.values(), default=0) * 256 // 2**20
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [f"{heap_mb}MB"])
+    cursor.execute(_PG_SELECT, [labels, [need[s] for s in labels], f"{seed_hex}\n"])
+    rows = [(key, uid, stratum) for stratum, key, uid in cursor.fetchall()]
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
+    return rows
+
+
+def pg_selection(cursor, seed_hex: str, strata: Mapping, quotas, reserves=None, quota_rule=None):
+    """在已装入的临时表上选出：返回 (selected, reserve_list, 配额)，同 protocol 的形式。"""
+    quotas, need = _quotas_and_need(strata, quotas, reserves, quota_rule)
+    selected, reserve_list = _split(pg_top(cursor, seed_hex, need), quotas)
+    return selected, reserve_list, quotas
+
+
+def pg_copy_out(cursor, sql: str, params=None, size: int = 1 << 20):
+    """`COPY (…) TO STDOUT` 的输出，按约 size 字节一块给出（不在内存里拼出全部行）。"""
+    buf = bytearray()
+    with cursor.cursor.copy(sql, params) as copy:
+        for row in copy:
+            buf += row
+            if len(buf) >= size:
+                yield bytes(buf)
+                buf.clear()
+    if buf:
+        yield bytes(buf)
+
+
+def pg_drop(cursor) -> None:
+    # 外层已有事务时（例如测试里）ON COMMIT DROP 要等到外层提交，所以用完立即删掉
+    cursor.execute("DROP TABLE shuangsui_draw_population")
 
 
 # ---------------------------------------------------------------- Spark

@@ -7,13 +7,17 @@
 - “每个任务至多一次有效抽取”的部分唯一约束是最后一道防线。
 """
 
+import hashlib
 import json
+import os
+import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch, Q
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
 from shuangsui.core import audit, scope
@@ -22,7 +26,14 @@ from shuangsui.directory.choices import EntityStatus
 from shuangsui.directory.models import Entity, TargetObject
 from shuangsui.inspectors import eligibility
 from shuangsui.inspectors.models import Inspector
-from shuangsui.plans.choices import ALL_STRATUM, QuotaMode, Stratify, TargetKind, TaskStatus
+from shuangsui.plans.choices import (
+    ALL_STRATUM,
+    CREDIT_STRATA,
+    QuotaMode,
+    Stratify,
+    TargetKind,
+    TaskStatus,
+)
 from shuangsui.plans.models import Task
 from shuangsui.plans.services import (
     base_ratio_quotas,
@@ -31,7 +42,7 @@ from shuangsui.plans.services import (
     rules_for,
 )
 
-from . import ceremony, protocol, signals
+from . import ceremony, engines, protocol, signals
 from .ceremony import FileMismatch, retrying
 from .choices import DrawStatus, ExclusionCode, FileKind, TargetRole
 from .models import Draw, DrawnTarget, Exclusion
@@ -58,9 +69,13 @@ CONTENT_TYPES = {
 # ---------------------------------------------------------------- 事务与文件
 
 
+def _rel(task, number, kind):
+    return f"{ceremony.safe(task.code)}/{number:02d}/{FILE_NAMES[kind]}"
+
+
 def _write(draw, kind, data, written):
     """写入不可变文件，返回 (相对路径, sha256)。"""
-    rel = f"{ceremony.safe(draw.task.code)}/{draw.number:02d}/{FILE_NAMES[kind]}"
+    rel = _rel(draw.task, draw.number, kind)
     return rel, ceremony.write_file(rel, data, written)
 
 
@@ -130,15 +145,19 @@ class Population:
         return Counter(e.reason for e in self.excluded).most_common()
 
 
-def selection_history(task):
-    """本年度其他任务的有效（已完成、未作废）抽取中，各市场主体入选的次数。"""
-    rows = DrawnTarget.objects.filter(
+def _history_rows(task):
+    """本年度其他任务的有效（已完成、未作废）抽取中的入选行（只含市场主体）。"""
+    return DrawnTarget.objects.filter(
         role=TargetRole.SELECTED,
         draw__status=DrawStatus.COMPLETED,
         draw__task__year=task.year,
         entity__isnull=False,
     ).exclude(draw__task=task)
-    return Counter(rows.values_list("entity_id", flat=True))
+
+
+def selection_history(task):
+    """本年度其他任务的有效（已完成、未作废）抽取中，各市场主体入选的次数。"""
+    return Counter(_history_rows(task).values_list("entity_id", flat=True))
 
 
 # 没有 credit.view 的用户看到的排除原因（不透露主体的信用分类）
@@ -155,14 +174,8 @@ def _class_label(cls):
     return "未分类" if cls == "U" else f"{cls}类"
 
 
-def build_population(task, user):
-    """任务的检查对象名单：先按范围（区域、类型、行业、重点领域）取对象，再按资格规则
-    （登记状态、A类无事不扰、年度频次上限）排除，排除的对象各带原因。"""
-    if task.target_kind == TargetKind.LIBRARY:
-        return _library_population(task, user)
-    rules = rules_for(task.unit)
-    key_domain = task.is_key_domain
-    credit = task.stratify == Stratify.CREDIT
+def _entities_in_scope(task, user):
+    """任务范围内（区域、类型、行业、重点领域）的市场主体，未按资格规则排除。"""
     regions = [r.path for r in task.regions.all()] or [task.unit.county.path]
     qs = scope.scoped(Entity.objects.all(), user, "directory.view")
     where = Q()
@@ -181,6 +194,18 @@ def build_population(task, user):
         for tag in task.key_tag_list:
             where |= Q(key_tags__contains=f",{tag},")
         qs = qs.filter(where)
+    return qs
+
+
+def build_population(task, user):
+    """任务的检查对象名单：先按范围（区域、类型、行业、重点领域）取对象，再按资格规则
+    （登记状态、A类无事不扰、年度频次上限）排除，排除的对象各带原因。"""
+    if task.target_kind == TargetKind.LIBRARY:
+        return _library_population(task, user)
+    rules = rules_for(task.unit)
+    key_domain = task.is_key_domain
+    credit = task.stratify == Stratify.CREDIT
+    qs = _entities_in_scope(task, user)
     history = selection_history(task)
     statuses = set(task.status_list)
     status_labels = dict(EntityStatus.choices)
@@ -208,10 +233,15 @@ def build_population(task, user):
     return pop
 
 
-def _library_population(task, user):
+def _library_of(task, user):
     library = task.library
     if library is None or not scope.in_scope(user, library.scope_path):
         raise ValidationError("任务的对象库不存在或不在您的辖区内")
+    return library
+
+
+def _library_population(task, user):
+    library = _library_of(task, user)
     pop = Population()
     rows = (
         TargetObject.objects.filter(library=library).order_by().values_list("id", "code", "active")
@@ -281,6 +311,287 @@ def compute_quotas(task, strata):
     return QuotaPlan(quotas=quotas, quota_rule=rule, reserves=reserves, notes=notes)
 
 
+# ---------------------------------------------------------------- 在数据库里冻结与选出（PostgreSQL）
+#
+# build_population + protocol.population_csv + protocol.make_record 是参考实现（SQLite 上唯一的路径）。
+# PostgreSQL 上同样的资格规则写成一条查询（CASE 给出排除代码与原因），结果放进本事务的临时表：
+# 候选由 `COPY … ORDER BY uid`（COLLATE "C"，即 UTF-8 字节序）流式写进名单文件，边写边算摘要；
+# 各层人数、排除名单（INSERT … SELECT）都在 SQL 里。抽取时把冻结的名单文件 COPY 回临时表（边读边
+# 核对摘要），用 engines 的 SQL 选出，只取回入选与备选的行。两条路径的文件、摘要、排除名单与记录
+# 逐字节相同（tests/test_freeze_sql.py）。Python 进程从不持有整个名单。
+
+
+def in_database(flag=None):
+    """名单是否由数据库写出、选出是否在 SQL 里算：flag 为空时 PostgreSQL 上是；False 即参考路径。"""
+    if flag is None:
+        return connection.vendor == "postgresql"
+    if flag and connection.vendor != "postgresql":
+        raise ValidationError("在数据库里冻结名单与抽取需要 PostgreSQL")
+    return bool(flag)
+
+
+_FREEZE_TABLE = """
+CREATE TEMPORARY TABLE shuangsui_freeze (
+    entity_id bigint,
+    object_id bigint,
+    uid text COLLATE "C" NOT NULL,
+    stratum text COLLATE "C" NOT NULL,
+    code text,
+    reason text
+) ON COMMIT DROP
+"""
+# 协议第 1 节不允许的字符；有这样的候选时改走参考路径，报出与它相同的错误
+_FORBIDDEN_RE = '[,"\r\n]'
+_STRATUM_RE = re.compile(rb",[^\n]*\n")
+
+
+class _Sql:
+    """按出现顺序拼接 SQL 片段与参数。"""
+
+    def __init__(self):
+        self.parts, self.params = [], []
+
+    def add(self, text, *params):
+        self.parts.append(text)
+        self.params.extend(params)
+        return self
+
+    def join(self, other):
+        return self.add("".join(other.parts), *other.params)
+
+    def query(self, qs):
+        sql, params = qs.query.sql_with_params()
+        return self.add(f"({sql})", *params)
+
+    def sql(self):
+        return "".join(self.parts), self.params
+
+
+def _case(column, mapping, default):
+    """CASE column WHEN k THEN v … ELSE default END（k、v 作参数）。"""
+    out = _Sql().add(f"CASE {column}")
+    for k, v in mapping.items():
+        out.add(" WHEN %s THEN %s", k, v)
+    return out.add(f" ELSE {default} END")
+
+
+def _eligibility_sql(task, user):
+    """(sql, params)：范围内每个对象一行 (entity_id, object_id, uid, stratum, code, reason)，
+    code 为空即候选。规则与 build_population 逐条相同；范围仍由 ORM 的查询集给出。"""
+    if task.target_kind == TargetKind.LIBRARY:
+        library = _library_of(task, user)
+        objects = TargetObject.objects.filter(library=library).order_by()
+        q = _Sql().add("SELECT NULL, o.id, %s || o.code, %s, ", f"{library.code}:", ALL_STRATUM)
+        q.add("CASE WHEN o.active THEN NULL ELSE %s END, ", ExclusionCode.INACTIVE.value)
+        q.add("CASE WHEN o.active THEN NULL ELSE %s END FROM ", "对象已失效")
+        return q.query(objects.values("id", "code", "active")).add(" o").sql()
+    rules = rules_for(task.unit)
+    key_domain = task.is_key_domain
+    base = _entities_in_scope(task, user).order_by().values("id", "uid", "credit_class", "status")
+    history = _history_rows(task).order_by().values("entity_id").annotate(n=Count("id"))
+    q = _Sql().add("SELECT x.id, NULL, x.uid, ")
+    if task.stratify == Stratify.CREDIT:
+        q.add("x.credit_class, x.code, ")
+    else:
+        q.add("%s, x.code, ", ALL_STRATUM)
+    q.add("CASE x.code WHEN %s THEN %s || ", ExclusionCode.STATUS.value, "状态：")
+    q.join(_case("x.status", dict(EntityStatus.choices), "x.status"))
+    q.add(" WHEN %s THEN %s", ExclusionCode.A_UNDISTURBED.value, "A类无事不扰")
+    q.add(" WHEN %s THEN ", ExclusionCode.FREQUENCY.value)
+    if key_domain:
+        q.add("%s", "重点领域")
+    else:
+        q.add("CASE x.credit_class WHEN 'U' THEN %s ELSE x.credit_class || %s END", "未分类", "类")
+    q.add(" || %s || x.n || %s END ", "本年度已检查", "次")
+    q.add("FROM (SELECT e.id, e.uid, e.credit_class, e.status, coalesce(h.n, 0) AS n, CASE")
+    q.add(" WHEN NOT (e.status = ANY(CAST(%s AS text[]))) THEN %s", list(task.status_list),
+          ExclusionCode.STATUS.value)  # fmt: skip
+    if not task.include_a and rules.a_undisturbed:
+        q.add(" WHEN e.credit_class = 'A' THEN %s", ExclusionCode.A_UNDISTURBED.value)
+    if key_domain:
+        q.add(" WHEN coalesce(h.n, 0) >= CAST(%s AS integer)", rules.cap_key)
+    else:
+        caps = {c: rules.cap_for(c, False) for c in CREDIT_STRATA}
+        q.add(" WHEN coalesce(h.n, 0) >= CAST(")
+        q.join(_case("e.credit_class", caps, "NULL")).add(" AS integer)")
+    q.add(" THEN %s END AS code FROM ", ExclusionCode.FREQUENCY.value)
+    q.query(base).add(" e LEFT JOIN ").query(history).add(" h ON h.entity_id = e.id) x")
+    return q.sql()
+
+
+class _ImmutableFile:
+    """逐块写入的不可变文件（同 ceremony.write_file：临时文件、fsync、只读、改名），边写边算 sha256。"""
+
+    def __init__(self, rel):
+        self.path = ceremony.root() / rel
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        self.fh = open(self.tmp, "xb")  # noqa: SIM115 - 由 commit/abort 关闭
+        self.sha = hashlib.sha256()
+        self.lines = 0
+
+    def write(self, piece):
+        self.fh.write(piece)
+        self.sha.update(piece)
+        self.lines += piece.count(b"\n")
+
+    def commit(self, written):
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.chmod(self.tmp, 0o444)
+        os.replace(self.tmp, self.path)
+        written.append(self.path)
+        return self.sha.hexdigest()
+
+    def abort(self):
+        self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None and not self.fh.closed:
+            self.abort()
+
+
+class _FileUids:
+    """冻结的名单文件里的 uid（可多次迭代，逐行读，不整个放进内存）。"""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __iter__(self):
+        with open(self.path, "rb") as fh:
+            fh.readline()
+            for line in fh:
+                yield line[: line.rindex(b",")].decode()
+
+
+def _freeze_in_database(task, user, number, written):
+    """PostgreSQL：资格规则在 SQL 里，名单文件由 COPY 写出。返回 (抽取, 候选 uid, 排除原因计数)。"""
+    with connection.cursor() as cursor:
+        cursor.execute(_FREEZE_TABLE)
+        try:
+            sql, params = _eligibility_sql(task, user)
+        except EmptyResultSet:  # 无权限等：查询集为空
+            sql = None
+        if sql:
+            cursor.execute(
+                "INSERT INTO shuangsui_freeze (entity_id, object_id, uid, stratum, code, reason) "
+                + sql,
+                params,
+            )
+        cursor.execute(
+            "SELECT code IS NULL, stratum, count(*), "
+            "bool_or(uid = '' OR stratum = '' OR uid ~ %s OR stratum ~ %s) "
+            "FROM shuangsui_freeze GROUP BY 1, 2",
+            [_FORBIDDEN_RE, _FORBIDDEN_RE],
+        )
+        groups = cursor.fetchall()
+        if any(candidate and bad for candidate, _, _, bad in groups):
+            # 不合协议的 uid 或层：参考路径报出同样的错误（带候选序号与原因）
+            protocol.population_csv(build_population(task, user).rows())
+        strata = {s: n for ok, s, n, _ in sorted(groups, key=lambda g: g[1]) if ok}
+        plan = _plan(task, strata)
+        count = sum(strata.values())
+        rel = _rel(task, number, FileKind.POPULATION)
+        with _ImmutableFile(rel) as out:
+            out.write(protocol.HEADER)
+            # 已校验：字段非空、不含逗号、引号、CR、LF，所以 CSV 格式写出的就是 uid,stratum 原样
+            for piece in engines.pg_copy_out(
+                cursor,
+                "COPY (SELECT uid, stratum FROM shuangsui_freeze WHERE code IS NULL "
+                "ORDER BY uid) TO STDOUT (FORMAT csv)",
+            ):
+                out.write(piece)
+            if out.lines != count + 1:  # pragma: no cover - 同一事务里的同一张临时表
+                raise ValidationError("名单文件的行数与各层人数之和不符")
+            digest = out.commit(written)
+        draw = _new_draw(
+            task,
+            user,
+            number,
+            plan,
+            digest=digest,
+            count=count,
+            strata=strata,
+            excluded=sum(n for ok, _, n, _ in groups if not ok),
+        )
+        draw.population_file = rel
+        cursor.execute(
+            f"INSERT INTO {Exclusion._meta.db_table} (draw_id, scope_path, uid, stratum, code, "
+            "reason, entity_id, target_object_id) SELECT %s, %s, uid, stratum, code, reason, "
+            "entity_id, object_id FROM shuangsui_freeze WHERE code IS NOT NULL",
+            [draw.pk, draw.scope_path],
+        )
+        cursor.execute(
+            "SELECT reason, count(*) FROM shuangsui_freeze WHERE code IS NOT NULL "
+            "GROUP BY reason ORDER BY 2 DESC, 1"
+        )
+        excluded = dict(cursor.fetchall())
+        cursor.execute("DROP TABLE shuangsui_freeze")
+    return draw, _FileUids(ceremony.root() / rel), excluded
+
+
+def _record_in_database(draw, task, kw, written):
+    """PostgreSQL：冻结的名单文件 COPY 进临时表（边读边核对摘要、边写出公开的一列名单），在 SQL
+    里选出。返回 (记录, 公开名单的 {digest, count})；记录与 protocol.make_record 逐字节相同。"""
+    what = FileKind.POPULATION.label
+    if not draw.population_file:
+        raise FileMismatch(f"{what}尚未生成")
+    try:
+        fh = open(ceremony.root() / draw.population_file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise FileMismatch(f"{what}文件缺失") from exc
+    sha = hashlib.sha256()
+
+    def pieces():
+        sha.update(fh.read(len(protocol.HEADER)))
+        tail = b""
+        while chunk := fh.read(1 << 20):
+            sha.update(chunk)
+            chunk = tail + chunk
+            cut = chunk.rfind(b"\n") + 1
+            tail, chunk = chunk[cut:], chunk[:cut]
+            public.write(_STRATUM_RE.sub(b"\n", chunk))
+            yield chunk
+        if tail:  # 文件不以 LF 结尾：被改动过，摘要不会相符
+            yield tail
+
+    def tampered():
+        while chunk := fh.read(1 << 20):
+            sha.update(chunk)
+        return sha.hexdigest() != draw.population_digest
+
+    public_rel = _rel(task, draw.number, FileKind.PUBLIC_POPULATION)
+    with fh, _ImmutableFile(public_rel) as public, connection.cursor() as cursor:
+        public.write(protocol.PUBLIC_HEADER)
+        try:
+            engines.pg_load(cursor, pieces())
+        except DatabaseError:
+            if tampered():
+                raise FileMismatch(f"{what}与登记的摘要不符：文件被改动") from None
+            raise
+        if tampered():
+            raise FileMismatch(f"{what}与登记的摘要不符：文件被改动")
+        strata = engines.pg_strata(cursor)
+        seed_hex = protocol.compute_seed(task.code, draw.population_digest, kw["entropy"]).hex()
+        selected, reserve_list, _ = engines.pg_selection(
+            cursor, seed_hex, strata, draw.quotas, kw["reserves"], kw["quota_rule"]
+        )
+        engines.pg_drop(cursor)
+        count = public.lines - 1
+        draw.public_population_file = public_rel
+        draw.public_population_sha256 = public.commit(written)
+    population = {"digest": draw.population_digest, "count": sum(strata.values()), "strata": strata}
+    record = protocol.make_record(
+        task.code, population, draw.quotas, selection=(selected, reserve_list), **kw
+    )
+    return record, {"digest": draw.public_population_sha256, "count": count}
+
+
 # ---------------------------------------------------------------- 查询与权限
 
 
@@ -347,8 +658,12 @@ def _lock(draw):
 # ---------------------------------------------------------------- 仪式
 
 
-def freeze(task, user):
-    """冻结名单：应用资格规则，保存名单文件与检查人员库快照，摘要写入留痕。"""
+def freeze(task, user, *, in_db=None):
+    """冻结名单：应用资格规则，保存名单文件与检查人员库快照，摘要写入留痕。
+
+    in_db：名单是否由数据库写出（见 `in_database`）；默认 PostgreSQL 上是。
+    """
+    sql = in_database(in_db)
 
     def work():
         scope.check_write(user, "draws.operate", task.scope_path)
@@ -356,7 +671,7 @@ def freeze(task, user):
         try:
             with transaction.atomic():
                 locked = Task.objects.select_for_update().get(pk=task.pk)
-                return _freeze(locked, user, written)
+                return _freeze(locked, user, written, sql)
         except BaseException:
             ceremony.discard(written)
             raise
@@ -369,37 +684,73 @@ def freeze(task, user):
         raise ValidationError(f"名单不符合抽取协议：{exc}") from exc
 
 
-def _freeze(task, user, written):
-    if task.status == TaskStatus.DRAFT:
-        raise ValidationError("任务尚未批准，不能抽取")
-    if task.draws.exclude(status=DrawStatus.VOIDED).exists() or task.status == TaskStatus.DRAWN:
-        raise ValidationError("该任务已有一次有效的抽取；重新抽取须先作废前一次")
-    population = build_population(task, user)
-    if not population.candidates:
+def _plan(task, strata):
+    if not strata:
         raise ValidationError("抽取范围内没有符合条件的对象")
-    plan = compute_quotas(task, population.strata)
+    plan = compute_quotas(task, strata)
     if not plan.total:
         raise ValidationError("按配额规则本次抽取 0 户，请检查比例或户数")
-    data = protocol.population_csv(population.rows())
-    number = (task.draws.aggregate(n=Max("number"))["n"] or 0) + 1
-    now = timezone.now()
+    return plan
+
+
+def _new_draw(task, user, number, plan, *, digest, count, strata, excluded):
     with transaction.atomic():
-        draw = Draw.objects.create(
+        return Draw.objects.create(
             task=task,
             number=number,
             status=DrawStatus.FROZEN,
-            population_digest=protocol.digest(data),
-            population_count=population.count,
-            strata=population.strata,
+            population_digest=digest,
+            population_count=count,
+            strata=strata,
             quotas=plan.quotas,
             quota_rule=plan.quota_rule,
             reserves=plan.reserves,
             quota_notes=plan.notes,
-            excluded_count=len(population.excluded),
-            frozen_at=now,
+            excluded_count=excluded,
+            frozen_at=timezone.now(),
             frozen_by=user,
         )
-    draw.population_file, _ = _write(draw, FileKind.POPULATION, data, written)
+
+
+def _freeze(task, user, written, sql=False):
+    if task.status == TaskStatus.DRAFT:
+        raise ValidationError("任务尚未批准，不能抽取")
+    if task.draws.exclude(status=DrawStatus.VOIDED).exists() or task.status == TaskStatus.DRAWN:
+        raise ValidationError("该任务已有一次有效的抽取；重新抽取须先作废前一次")
+    number = (task.draws.aggregate(n=Max("number"))["n"] or 0) + 1
+    if sql:
+        draw, uids, excluded = _freeze_in_database(task, user, number, written)
+    else:
+        population = build_population(task, user)
+        plan = _plan(task, population.strata)
+        data = protocol.population_csv(population.rows())
+        draw = _new_draw(
+            task,
+            user,
+            number,
+            plan,
+            digest=protocol.digest(data),
+            count=population.count,
+            strata=population.strata,
+            excluded=len(population.excluded),
+        )
+        draw.population_file, _ = _write(draw, FileKind.POPULATION, data, written)
+        rows = [
+            Exclusion(
+                draw=draw,
+                scope_path=draw.scope_path,
+                uid=e.uid,
+                stratum=e.stratum,
+                code=e.code,
+                reason=e.reason,
+                entity_id=e.entity_id,
+                target_object_id=e.object_id,
+            )
+            for e in population.excluded
+        ]
+        Exclusion.objects.bulk_create(rows, batch_size=_BATCH)
+        uids = [c.uid for c in population.candidates]
+        excluded = dict(population.exclusion_counts())
     pool = {"inspectors": [], "previous": {}, "neighbours": {}}
     if task.match_inspectors and task.target_kind == TargetKind.ENTITIES:
         people = scope.scoped(Inspector.objects.all(), user, "inspectors.view").filter(
@@ -410,26 +761,11 @@ def _freeze(task, user, written):
         )
         pool["inspectors"] = eligibility.pool_snapshot(people)
         # 轮换回避与相邻所（由检查实施阶段提供）也在任何熵之前冻结
-        uids = [c.uid for c in population.candidates]
         for _receiver, extras in signals.pool_freezing.send(sender=Draw, task=task, uids=uids):
             pool.update(extras or {})
     pool_bytes = (json.dumps(pool, ensure_ascii=False, indent=1) + "\n").encode()
     draw.pool_file, draw.pool_sha256 = _write(draw, FileKind.POOL, pool_bytes, written)
     draw.save()
-    rows = [
-        Exclusion(
-            draw=draw,
-            scope_path=draw.scope_path,
-            uid=e.uid,
-            stratum=e.stratum,
-            code=e.code,
-            reason=e.reason,
-            entity_id=e.entity_id,
-            target_object_id=e.object_id,
-        )
-        for e in population.excluded
-    ]
-    Exclusion.objects.bulk_create(rows, batch_size=_BATCH)
     audit.log(
         "draw.frozen",
         draw,
@@ -442,7 +778,7 @@ def _freeze(task, user, written):
             "quotas": draw.quotas,
             "quota_rule": draw.quota_rule,
             "reserves": draw.reserves,
-            "excluded": dict(population.exclusion_counts()),
+            "excluded": excluded,
             "inspector_pool_digest": draw.pool_sha256,
         },
     )
@@ -474,11 +810,13 @@ def add_public_value(draw, user, label, value):
 entropy_of = ceremony.entropy_of
 
 
-def run(draw, user):
+def run(draw, user, *, in_db=None):
     """计算抽取：按协议选出入选与备选对象，匹配检查人员，保存记录文件与抽中对象。
 
-    并发的多个请求只有一个成功，其余得到“本次抽取已完成”。
+    并发的多个请求只有一个成功，其余得到“本次抽取已完成”。in_db：选出是否在 SQL 里算
+    （见 `in_database`）；记录都一样。
     """
+    sql = in_database(in_db)
 
     def work():
         scope.check_write(user, "draws.operate", draw.scope_path)
@@ -486,7 +824,7 @@ def run(draw, user):
         try:
             with transaction.atomic():
                 locked = _lock(draw)
-                return _run(locked, user, written)
+                return _run(locked, user, written, sql)
         except BaseException:
             ceremony.discard(written)
             raise
@@ -497,20 +835,22 @@ def run(draw, user):
         raise ValidationError(f"抽取未能完成：{exc}") from exc
 
 
-def _run(draw, user, written):
+def _run(draw, user, written, sql=False):
     ceremony.check_ready(draw)
     task = Task.objects.select_for_update().get(pk=draw.task_id)
-    population = read_file(draw, FileKind.POPULATION)
-    record = protocol.make_record(
-        task.code,
-        population,
-        draw.quotas,
+    kw = dict(
         commitments=ceremony.commitments_of(draw),
         entropy=entropy_of(draw),
         created_at=timezone.localtime().isoformat(timespec="seconds"),
         quota_rule=draw.quota_rule or None,
         reserves=draw.reserves or None,
     )
+    if sql:
+        population = None
+        record, public_population = _record_in_database(draw, task, kw, written)
+    else:
+        population = read_file(draw, FileKind.POPULATION)
+        record = protocol.make_record(task.code, population, draw.quotas, **kw)
     uids = [s["uid"] for s in record["selected"]]
     entity_ids = {}
     object_ids = {}
@@ -534,17 +874,24 @@ def _run(draw, user, written):
         )
         object_ids = {codes[code]: pk for code, pk in rows}
     if draw.population_count <= SELF_VERIFY_MAX:
+        if population is None:
+            population = read_file(draw, FileKind.POPULATION)
         problems = protocol.verify_record(record, population)
         if problems:  # pragma: no cover - 协议实现自相矛盾时才会发生
             raise ValidationError(f"抽取记录自检未通过：{problems[0]}")
     record_bytes = protocol.record_json(record)
-    public, public_pop = protocol.public_form(record, population)
+    if sql:
+        # 公开的一列名单已在读入名单文件时写出；公开记录的其余部分与人口无关
+        public, _ = protocol.public_form(record, protocol.HEADER)
+        public["public_population"] = public_population
+    else:
+        public, public_pop = protocol.public_form(record, population)
+        draw.public_population_file, draw.public_population_sha256 = _write(
+            draw, FileKind.PUBLIC_POPULATION, public_pop, written
+        )
     draw.record_file, draw.record_sha256 = _write(draw, FileKind.RECORD, record_bytes, written)
     draw.public_record_file, draw.public_record_sha256 = _write(
         draw, FileKind.PUBLIC_RECORD, protocol.record_json(public), written
-    )
-    draw.public_population_file, draw.public_population_sha256 = _write(
-        draw, FileKind.PUBLIC_POPULATION, public_pop, written
     )
     assignments = _assignments(record.get("inspectors"))
     targets = []
