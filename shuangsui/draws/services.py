@@ -48,6 +48,7 @@ from .choices import DrawStatus, ExclusionCode, FileKind, TargetRole
 from .models import Draw, DrawnTarget, Exclusion
 
 SELF_VERIFY_MAX = 200_000  # 名单不超过此数时，保存前用 verify_record 自检一遍
+STREAM_CHUNK = 1 << 20  # 在数据库里冻结与抽取时，名单文件逐块读写的块大小（字节）
 _BATCH = 5000
 
 FILE_NAMES = {
@@ -502,7 +503,8 @@ def _freeze_in_database(task, user, number, written):
             # 已校验：字段非空、不含逗号、引号、CR、LF，所以 CSV 格式写出的就是 uid,stratum 原样
             for piece in engines.pg_copy_out(
                 cursor,
-                "COPY (SELECT uid, stratum FROM shuangsui_freeze WHERE code IS NULL "
+                size=STREAM_CHUNK,
+                sql="COPY (SELECT uid, stratum FROM shuangsui_freeze WHERE code IS NULL "
                 "ORDER BY uid) TO STDOUT (FORMAT csv)",
             ):
                 out.write(piece)
@@ -550,7 +552,7 @@ def _record_in_database(draw, task, kw, written):
     def pieces():
         sha.update(fh.read(len(protocol.HEADER)))
         tail = b""
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(STREAM_CHUNK):
             sha.update(chunk)
             chunk = tail + chunk
             cut = chunk.rfind(b"\n") + 1
@@ -561,7 +563,7 @@ def _record_in_database(draw, task, kw, written):
             yield tail
 
     def tampered():
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(STREAM_CHUNK):
             sha.update(chunk)
         return sha.hexdigest() != draw.population_digest
 
