@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 from itertools import islice
 from operator import lt
 from pathlib import Path
@@ -154,18 +155,23 @@ def pg_strata(cursor) -> dict:
     return {s: n for s, n in sorted(cursor.fetchall(), key=lambda r: r[0].encode())}
 
 
+@contextmanager
+def pg_work_mem(cursor, mb: int):
+    """在本事务里把 work_mem 调到 mb（上限 1 GB），之后恢复原值（出错时随事务或保存点回滚）。"""
+    cursor.execute("SELECT current_setting('work_mem')")
+    before = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [f"{min(mb, 1024)}MB"])
+    yield
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
+
+
 def pg_top(cursor, seed_hex: str, need: Mapping) -> list:
     """每层按键取前 need[层] 名：[(key 字节, uid, stratum)]，层内按 (key, uid 字节) 升序。"""
     labels = sorted(need, key=str.encode)
     # 有界堆要放得进 work_mem，否则 PostgreSQL 退回整层的外部排序（1000 万行时慢 3 倍）
-    cursor.execute("SELECT current_setting('work_mem')")
-    before = cursor.fetchone()[0]
-    heap_mb = 64 + max(need.values(), default=0) * 256 // 2**20
-    cursor.execute("SELECT set_config('work_mem', %s, true)", [f"{heap_mb}MB"])
-    cursor.execute(_PG_SELECT, [labels, [need[s] for s in labels], f"{seed_hex}\n"])
-    rows = [(key, uid, stratum) for stratum, key, uid in cursor.fetchall()]
-    cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
-    return rows
+    with pg_work_mem(cursor, 64 + max(need.values(), default=0) * 256 // 2**20):
+        cursor.execute(_PG_SELECT, [labels, [need[s] for s in labels], f"{seed_hex}\n"])
+        return [(key, uid, stratum) for stratum, key, uid in cursor.fetchall()]
 
 
 def pg_selection(cursor, seed_hex: str, strata: Mapping, quotas, reserves=None, quota_rule=None):

@@ -341,8 +341,6 @@ CREATE TEMPORARY TABLE shuangsui_freeze (
     reason text
 ) ON COMMIT DROP
 """
-# 协议第 1 节不允许的字符；有这样的候选时改走参考路径，报出与它相同的错误
-_FORBIDDEN_RE = '[,"\r\n]'
 _STRATUM_RE = re.compile(rb",[^\n]*\n")
 
 
@@ -484,33 +482,35 @@ def _freeze_in_database(task, user, number, written):
                 + sql,
                 params,
             )
-        cursor.execute(
-            "SELECT code IS NULL, stratum, count(*), "
-            "bool_or(uid = '' OR stratum = '' OR uid ~ %s OR stratum ~ %s) "
-            "FROM shuangsui_freeze GROUP BY 1, 2",
-            [_FORBIDDEN_RE, _FORBIDDEN_RE],
-        )
-        groups = cursor.fetchall()
-        if any(candidate and bad for candidate, _, _, bad in groups):
-            # 不合协议的 uid 或层：参考路径报出同样的错误（带候选序号与原因）
-            protocol.population_csv(build_population(task, user).rows())
-        strata = {s: n for ok, s, n, _ in sorted(groups, key=lambda g: g[1]) if ok}
+        cursor.execute("SELECT code IS NULL, stratum, count(*) FROM shuangsui_freeze GROUP BY 1, 2")
+        groups = sorted(cursor.fetchall(), key=lambda g: g[1])
+        strata = {s: n for candidate, s, n in groups if candidate}
         plan = _plan(task, strata)
         count = sum(strata.values())
         rel = _rel(task, number, FileKind.POPULATION)
-        with _ImmutableFile(rel) as out:
+        quoted = False
+        with _ImmutableFile(rel) as out, engines.pg_work_mem(cursor, 64 + count * 128 // 2**20):
             out.write(protocol.HEADER)
-            # 已校验：字段非空、不含逗号、引号、CR、LF，所以 CSV 格式写出的就是 uid,stratum 原样
+            # CSV 格式只给为空或含逗号、引号、CR、LF 的字段加引号，其余原样写出：输出里没有引号，
+            # 就是逐字节的 uid,stratum 行（uid 按 COLLATE "C" 即 UTF-8 字节序）
             for piece in engines.pg_copy_out(
                 cursor,
                 size=STREAM_CHUNK,
                 sql="COPY (SELECT uid, stratum FROM shuangsui_freeze WHERE code IS NULL "
                 "ORDER BY uid) TO STDOUT (FORMAT csv)",
             ):
+                quoted = quoted or b'"' in piece
                 out.write(piece)
-            if out.lines != count + 1:  # pragma: no cover - 同一事务里的同一张临时表
-                raise ValidationError("名单文件的行数与各层人数之和不符")
-            digest = out.commit(written)
+            if quoted:
+                out.abort()
+            else:
+                if out.lines != count + 1:  # pragma: no cover - 同一事务里的同一张临时表
+                    raise ValidationError("名单文件的行数与各层人数之和不符")
+                digest = out.commit(written)
+        if quoted:
+            # 不合协议的 uid 或层：参考路径报出同样的错误（带候选序号与原因）
+            protocol.population_csv(build_population(task, user).rows())
+            raise ValidationError("名单中有不合抽取协议的对象标识")  # pragma: no cover
         draw = _new_draw(
             task,
             user,
@@ -519,7 +519,7 @@ def _freeze_in_database(task, user, number, written):
             digest=digest,
             count=count,
             strata=strata,
-            excluded=sum(n for ok, _, n, _ in groups if not ok),
+            excluded=sum(n for candidate, _, n in groups if not candidate),
         )
         draw.population_file = rel
         cursor.execute(

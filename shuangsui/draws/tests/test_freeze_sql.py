@@ -398,6 +398,17 @@ class FreezeInDatabaseTests(PlansTestCase):
         self.assertEqual(messages[0], messages[1])
         self.assertIn("含有不允许的字符 ,", messages[0][0])
         self.assertFalse(Draw.objects.filter(task=task).exists())
+        self.assertEqual([p for p in ceremony.root().rglob("*") if p.is_file()], [])
+        # 空的 uid 也一样（COPY 的 CSV 给空串加引号，数据库路径据此发现）
+        Entity.objects.filter(uid="BAD,UID").update(uid="")
+        messages = []
+        for sql in (False, True):
+            with self.assertRaises(ValidationError) as caught:
+                draws.freeze(task, self.planner, in_db=sql)
+            messages.append(caught.exception.messages)
+        self.assertEqual(messages[0], messages[1])
+        self.assertIn("uid 为空", messages[0][0])
+        self.assertEqual([p for p in ceremony.root().rglob("*") if p.is_file()], [])
 
     def test_empty_scope_and_zero_quota(self):
         task = self.approved(class_ratios={"B": "0.5"}, industries=["Q"])
