@@ -323,12 +323,22 @@ def compute_quotas(task, strata):
 
 
 def in_database(flag=None):
-    """名单是否由数据库写出、选出是否在 SQL 里算：flag 为空时 PostgreSQL 上是；False 即参考路径。"""
+    """名单是否由数据库写出、选出是否在 SQL 里算：flag 为空时 PostgreSQL 上是；False 即参考路径。
+
+    要求库的编码是 UTF8：COLLATE "C" 的排序即 uid 的 UTF-8 字节序（协议第 1 节）。
+    """
+    usable = connection.vendor == "postgresql" and _utf8()
     if flag is None:
-        return connection.vendor == "postgresql"
-    if flag and connection.vendor != "postgresql":
-        raise ValidationError("在数据库里冻结名单与抽取需要 PostgreSQL")
+        return usable
+    if flag and not usable:
+        raise ValidationError("在数据库里冻结名单与抽取需要编码为 UTF8 的 PostgreSQL 数据库")
     return bool(flag)
+
+
+def _utf8():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_encoding")
+        return cursor.fetchone()[0] == "UTF8"
 
 
 _FREEZE_TABLE = """

@@ -424,5 +424,5 @@ class InDatabaseFlagTests(PlansTestCase):
         self.assertEqual(draws.in_database(), connection.vendor == "postgresql")
         self.assertFalse(draws.in_database(False))
         if connection.vendor != "postgresql":
-            with self.assertRaisesMessage(ValidationError, "需要 PostgreSQL"):
+            with self.assertRaisesMessage(ValidationError, "PostgreSQL 数据库"):
                 draws.in_database(True)
