@@ -550,6 +550,8 @@ def _freeze_in_database(task, user, number, written):
 def _record_in_database(draw, task, kw, written):
     """PostgreSQL：冻结的名单文件 COPY 进临时表（边读边核对摘要、边写出公开的一列名单），在 SQL
     里选出。返回 (记录, 公开名单的 {digest, count})；记录与 protocol.make_record 逐字节相同。"""
+    import psycopg
+
     what = FileKind.POPULATION.label
     if not draw.population_file:
         raise FileMismatch(f"{what}尚未生成")
@@ -582,7 +584,7 @@ def _record_in_database(draw, task, kw, written):
         public.write(protocol.PUBLIC_HEADER)
         try:
             engines.pg_load(cursor, pieces())
-        except DatabaseError:
+        except (DatabaseError, psycopg.Error):  # COPY 读不进：多半是文件被改成了别的样子
             if tampered():
                 raise FileMismatch(f"{what}与登记的摘要不符：文件被改动") from None
             raise

@@ -371,7 +371,8 @@ class FreezeInDatabaseTests(PlansTestCase):
         lines = data.splitlines(keepends=True)
         for tampered in (
             b"".join(lines[:2] + lines[3:]),  # 删去一行：仍是合规的文件
-            data.replace(b",B\n", b',"B"\n', 1),  # 引号：COPY 读入时就出错
+            data.replace(b",B\n", b',"B"\n', 1),  # 引号：COPY 照样读成 B，摘要不符
+            data.replace(b",B\n", b",B,X\n", 1),  # 三列：COPY 读入时就出错
             data[:-1],
         ):
             path.write_bytes(tampered)
