@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from shuangsui.catalog.models import join_tags, split_tags
 from shuangsui.core.choices import UnitLevel
-from shuangsui.directory import uscc
+from shuangsui.directory import search, uscc
 from shuangsui.lib.children import die_with_parent
 from shuangsui.lib.tabular import TabularError
 
@@ -601,6 +601,8 @@ NEW_WITHOUT = "名录库中没有该统一社会信用代码，新增的市场�
 class _EntityWriter:
     """把校验过的行写入 directory_entity；同时查出与库中已有代码的冲突（带行号）。"""
 
+    DEFER_MIN = 100_000  # 不少于这么多行时，名称检索索引在提交后补建
+
     def __init__(self, mode, present, target, estimated, labels):
         self.mode = mode
         self.target = target
@@ -623,6 +625,11 @@ class _EntityWriter:
         self.credit = mode == "upsert" and (self.has_class or self.has_date)
         self.note = ""  # 写入分类历史的“依据”（文件名）
         self.history = 0
+        # 大批量时名称检索索引在提交后由后台任务补建（提交前记下待办，见 directory.search）
+        self.defer_index = estimated >= self.DEFER_MIN and getattr(
+            settings, "IMPORT_DEFER_SEARCH_INDEX", True
+        )
+        self.deferred = False  # 这次导入确实留下了待建的检索索引
 
     # 分类日期早于主体现有分类日期（或没有日期而主体有）的行不改主体的分类：较新的分类为准
     OLDER = (
@@ -819,11 +826,16 @@ class _SqliteEntityWriter(_EntityWriter):
         for _, definition in self.rebuild:
             cur.execute(definition)
         if self.fts_trigger:
-            cur.execute(
-                "INSERT INTO directory_entity_fts(rowid, name) "
-                "SELECT id, name || char(31) FROM directory_entity WHERE id > %s",
-                [self.max_id],
-            )
+            if self.defer_index:
+                cur.execute("SELECT COALESCE(MAX(id), 0) FROM directory_entity")
+                search.defer(cur, lo=self.max_id + 1, hi=cur.fetchone()[0])
+                self.deferred = True
+            else:
+                cur.execute(
+                    "INSERT INTO directory_entity_fts(rowid, name) "
+                    "SELECT id, name || char(31) FROM directory_entity WHERE id > %s",
+                    [self.max_id],
+                )
             cur.execute(self.fts_trigger)
         self.created -= self.updated
 
@@ -951,8 +963,15 @@ class _PostgresEntityWriter(_EntityWriter):
                 sql += f" ON CONFLICT (uid) DO UPDATE SET {self.update_sets()}"
             cur.execute(sql)
             cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
+        deferred = []
         for _, definition in self.rebuild:
-            cur.execute(definition)
+            if self.defer_index and " USING gin " in definition:
+                deferred.append(definition)  # 名称检索的 GIN 索引：提交后补建
+            else:
+                cur.execute(definition)
+        if deferred:
+            search.defer(cur, definitions=deferred)
+            self.deferred = True
         for name, definition in self.foreign_keys:
             cur.execute(f'ALTER TABLE directory_entity ADD CONSTRAINT "{name}" {definition}')
         if self.rebuild or self.foreign_keys:
@@ -1087,6 +1106,7 @@ def import_entities(
                 updated=writer.updated,
                 sha256=digest,
                 ignored_columns=ignored,
+                index_pending=writer.deferred,
             )
             log_import(spec, target, result)
             t = mark()
