@@ -120,6 +120,10 @@ def _build_sqlite(progress, step):
                 cur.execute(f"UPDATE {PENDING} SET lo = %s WHERE id = %s", [upto + 1, pk])
         done += upto - lo + 1
         progress(done, max(total, done), "更新名称检索索引")
+    if done and not connection.in_atomic_block:
+        # 大批量导入提交时没做检查点（见导入），这里把 WAL 抄回库文件；有读者时只抄能抄的部分
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return done
 
 

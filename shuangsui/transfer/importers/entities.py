@@ -702,6 +702,12 @@ class _SqliteEntityWriter(_EntityWriter):
         # 页缓存按行数放大（每行约 1 KB，64 MB 到 1 GB）：百万行的索引都在内存里维护，不中途溢出
         kib = max(65536, min(1048576, self.estimated))
         cur.execute(f"PRAGMA cache_size = -{kib}")
+        cur.execute("PRAGMA wal_autocheckpoint")
+        self.autocheckpoint = cur.fetchone()[0]
+        if self.defer_index:
+            # 提交只把这批页写进 WAL，不接着把 WAL 抄回库文件：抄回（检查点）由补建检索索引的
+            # 后台任务做（directory.search.build_pending），提交照样持久（WAL 已写入）
+            cur.execute("PRAGMA wal_autocheckpoint = 0")
         cur.execute("SELECT COUNT(*) FROM directory_entity")
         count = cur.fetchone()[0]
         self.existing = {}
@@ -847,6 +853,9 @@ class _SqliteEntityWriter(_EntityWriter):
     def close(self):
         try:
             self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+            self.cursor.execute(
+                f"PRAGMA wal_autocheckpoint = {int(getattr(self, 'autocheckpoint', 1000))}"
+            )
         finally:
             if getattr(self, "raw", None) is not None:
                 self.raw.close()

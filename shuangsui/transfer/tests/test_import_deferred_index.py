@@ -160,6 +160,22 @@ class DeferredIndexTests(BaseTestCase):
         self.assertFalse(Job.objects.filter(kind=services.SEARCH_INDEX_JOB).exists())
         self.assertEqual(self.found("导入29号"), {"批量导入29号商行"})
 
+    def test_the_search_index_command_builds_what_is_pending(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        services.run_import("entities", csv_bytes(rows(30), HEADER), "批量.csv", user=self.planner)
+        self.assertTrue(search.index_pending())
+        out = StringIO()
+        call_command("search_index", stdout=out)
+        self.assertIn("名称检索索引已更新", out.getvalue())
+        self.assertFalse(search.index_pending())
+        self.assertEqual(self.found("导入29号"), {"批量导入29号商行"})
+        out = StringIO()
+        call_command("search_index", stdout=out)
+        self.assertIn("无需补建", out.getvalue())
+
     def test_small_imports_index_at_once(self):
         entities._EntityWriter.DEFER_MIN = 1000
         result = services.run_import(
