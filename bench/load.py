@@ -68,12 +68,9 @@ def login(base, username):
     s = requests.Session()
     page = s.get(f"{base}/login/").text
     token = CSRF.search(page).group(1)
-    r = s.post(
-        f"{base}/login/",
-        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-        headers={"Referer": f"{base}/login/"},
-        allow_redirects=False,
-    )
+    r = s.post(f"{base}/login/", data={"username": username, "password": PASSWORD,
+                                       "csrfmiddlewaretoken": token},
+               headers={"Referer": f"{base}/login/"}, allow_redirects=False)
     if r.status_code != 302:
         sys.exit(f"演示账号 {username} 登录失败：{r.status_code}")
     return s
@@ -94,31 +91,22 @@ def discover(base, sessions):
     ptasks = links(public, base, "/public/tasks/", "public_task")
     pents = []
     for part in TWO:
-        pents += links(
-            public, base, "/public/results/?q=" + urllib.parse.quote(part), "public_entity", 50
-        )
+        pents += links(public, base, "/public/results/?q=" + urllib.parse.quote(part),
+                       "public_entity", 50)
     for t in ptasks[:5]:
         for d in links(public, base, t, "public_draw", 3):
             pents += [f"/public/entities/{u}/" for u in links(public, base, d, "uid", 100)]
     saved = "没有可录入的页面"
     if entry:  # 先存一次草稿，确认空白草稿确实存得上（不是被拒后重定向回来）
         token = CSRF.search(insp.get(base + entry[0]).text)
-        page = insp.post(
-            base + entry[0],
-            data={"csrfmiddlewaretoken": token.group(1) if token else "", "action": "save"},
-            headers={"Referer": base + entry[0]},
-        ).text
+        page = insp.post(base + entry[0], data={"csrfmiddlewaretoken": token.group(1) if token
+                                                 else "", "action": "save"},
+                         headers={"Referer": base + entry[0]}).text
         saved = "存得上" if "已保存草稿" in page else "存不上（负载中的 POST 只量被拒的往返）"
     print(f"结果录入存草稿：{saved}")
-    found = {
-        "targets": targets,
-        "entry": entry,
-        "tasks": tasks,
-        "public_tasks": ptasks,
-        "public_entities": [
-            u for u in list(dict.fromkeys(pents))[:150] if public.get(base + u).status_code == 200
-        ],
-    }
+    found = {"targets": targets, "entry": entry, "tasks": tasks,
+             "public_tasks": ptasks, "public_entities": [u for u in list(dict.fromkeys(pents))[:150]
+                                 if public.get(base + u).status_code == 200]}
     print("找到：" + "，".join(f"{k} {len(v)}" for k, v in found.items()))
     return found
 
@@ -134,7 +122,8 @@ def make_user(found, cookies, post_share):
             self.client.cookies.update(cookies[self.role])
 
         def get(self, url, name):
-            with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as r:
+            with self.client.get(url, name=name, catch_response=True,
+                                 allow_redirects=False) as r:
                 if r.status_code != 200:
                     r.failure(f"HTTP {r.status_code}")
                 return r
@@ -156,14 +145,11 @@ def make_user(found, cookies, post_share):
             r = self.get(url, "结果录入页")
             token = CSRF.search(r.text or "")
             if token and random.random() < post_share:
-                with self.client.post(
-                    url,
-                    name="结果录入（存草稿）",
-                    catch_response=True,
-                    allow_redirects=False,
-                    data={"csrfmiddlewaretoken": token.group(1), "action": "save"},
-                    headers={"Referer": self.client.base_url + url},
-                ) as p:
+                with self.client.post(url, name="结果录入（存草稿）", catch_response=True,
+                                      allow_redirects=False,
+                                      data={"csrfmiddlewaretoken": token.group(1),
+                                            "action": "save"},
+                                      headers={"Referer": self.client.base_url + url}) as p:
                     if p.status_code >= 400:
                         p.failure(f"HTTP {p.status_code}")
             self.client.cookies.update(cookies[self.role])
@@ -181,23 +167,18 @@ def make_user(found, cookies, post_share):
             part = random.choice(TWO if random.random() < 0.5 else THREE)
             name = "名录检索（两字）" if len(part) == 2 else "名录检索（三字）"
             self.get("/directory/entities/?q=" + q(part), name)
-            self.get(
-                "/directory/entities/?"
-                + urllib.parse.urlencode(
-                    {
-                        "credit_class": random.choice("ABCD"),
-                        "status": random.choice(["active", "cancelled", ""]),
-                        "entity_type": random.choice(["enterprise", "individual", ""]),
-                    }
-                ),
-                "名录筛选",
-            )
+            self.get("/directory/entities/?" + urllib.parse.urlencode({
+                "credit_class": random.choice("ABCD"),
+                "status": random.choice(["active", "cancelled", ""]),
+                "entity_type": random.choice(["enterprise", "individual", ""]),
+            }), "名录筛选")
 
     class Public(HttpUser):
         wait_time = between(0.5, 1.5)
 
         def get(self, url, name):
-            with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as r:
+            with self.client.get(url, name=name, catch_response=True,
+                                 allow_redirects=False) as r:
                 if r.status_code != 200:
                     r.failure(f"HTTP {r.status_code}")
 
@@ -233,11 +214,9 @@ def report(stats, seconds):
         ok = e.num_failures == 0 and p95 < TARGET_P95
         if not ok:
             bad.append(name)
-        print(
-            f"{name:<14}{e.num_requests:>8}{e.num_failures:>7}{e.num_requests / seconds:>10.1f}"
-            f"{pct(e, 0.5):>8.0f}{p95:>8.0f}{pct(e, 0.99):>8.0f}  "
-            f"0 错误、p95 < {TARGET_P95} ms：{'达标' if ok else '未达标'}"
-        )
+        print(f"{name:<14}{e.num_requests:>8}{e.num_failures:>7}{e.num_requests / seconds:>10.1f}"
+              f"{pct(e, 0.5):>8.0f}{p95:>8.0f}{pct(e, 0.99):>8.0f}  "
+              f"0 错误、p95 < {TARGET_P95} ms：{'达标' if ok else '未达标'}")
     for e in sorted(stats.errors.values(), key=lambda e: -e.occurrences)[:10]:
         print(f"  错误 {e.occurrences} 次：{e.method} {e.name} — {e.error}")
     print("全部达标" if not bad else "未达标：" + "、".join(bad))
@@ -250,24 +229,18 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--public-share", type=float, default=0.4, help="公众用户占比")
-    parser.add_argument(
-        "--post-share", type=float, default=0.2, help="打开录入页后存一次草稿的比例"
-    )
+    parser.add_argument("--post-share", type=float, default=0.2,
+                        help="打开录入页后存一次草稿的比例")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn 进程数")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--keep", action="store_true", help="PostgreSQL：结束时保留基准库")
     args = parser.parse_args()
 
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="shuangsui.settings",
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        PUBLIC_SEARCH_LIMIT="1000000",
-        SHUANGSUI_DATA_DIR=DATA_DIR,
-        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="shuangsui.settings", DEBUG="0",
+               ALLOWED_HOSTS="127.0.0.1,localhost", PUBLIC_SEARCH_LIMIT="1000000",
+               SHUANGSUI_DATA_DIR=DATA_DIR,
+               SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50))
     env.pop("DATABASE_URL", None)
     os.makedirs(DATA_DIR, exist_ok=True)
     if args.db == "postgres":
@@ -282,32 +255,14 @@ def main():
     try:
         t0 = time.perf_counter()
         subprocess.run([str(BIN / "shuangsui"), "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run(
-            [str(BIN / "shuangsui"), "demo-data", "--entities", str(args.entities)],
-            env=env,
-            check=True,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
+        subprocess.run([str(BIN / "shuangsui"), "demo-data", "--entities", str(args.entities)],
+                       env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         print(f"载入 {args.entities:,} 个主体（演示数据）：{time.perf_counter() - t0:.0f} s")
         server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "shuangsui.wsgi",
-                "-b",
-                f"127.0.0.1:{args.port}",
-                "-w",
-                str(args.workers),
-                "--threads",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(DATA_DIR, "gunicorn.log"), "w"),
-        )  # noqa: SIM115
+            [str(BIN / "gunicorn"), "shuangsui.wsgi", "-b", f"127.0.0.1:{args.port}",
+             "-w", str(args.workers), "--threads", "2", "--log-level", "warning"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(DATA_DIR, "gunicorn.log"), "w"))  # noqa: SIM115
         base = f"http://127.0.0.1:{args.port}"
         for _ in range(150):
             try:
@@ -321,10 +276,8 @@ def main():
         Staff, Public = make_user(found, cookies, args.post_share)
         Public.weight = max(1, round(args.public_share * 10))
         Staff.weight = max(1, 10 - Public.weight)
-        print(
-            f"{args.db}，{args.users} 个用户（公众约 {Public.weight * 10}%），思考 0.5–1.5 s，"
-            f"{args.seconds} s，gunicorn {args.workers} 进程×2 线程，Locust 与服务在同一台机器上"
-        )
+        print(f"{args.db}，{args.users} 个用户（公众约 {Public.weight * 10}%），思考 0.5–1.5 s，"
+              f"{args.seconds} s，gunicorn {args.workers} 进程×2 线程，Locust 与服务在同一台机器上")
         locust_env = Environment(user_classes=[Staff, Public], host=base)
         runner = locust_env.create_local_runner()
         runner.start(args.users, spawn_rate=max(1, args.users / 5))

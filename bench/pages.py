@@ -42,8 +42,7 @@ def session(base, username):
     page = opener.open(f"{base}/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode(
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-    ).encode()
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}).encode()
     req = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
     opener.open(req).read()
     return opener
@@ -61,24 +60,15 @@ def main():
     parser.add_argument("--requests", type=int, default=300, help="每类页面的请求数")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", help="用这个 SQLite 文件（已载入则不重载）")
-    parser.add_argument(
-        "--think",
-        type=float,
-        default=0.0,
-        help="每个用户两次请求之间的思考时间（秒）；0 为不停顿的闭环压测",
-    )
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="每个用户两次请求之间的思考时间（秒）；0 为不停顿的闭环压测")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn 进程数")
     parser.add_argument("--only", help="只测这些页面（逗号分隔的名称，如 名称两字,名录筛选）")
     args = parser.parse_args()
 
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="shuangsui.settings",
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOGIN_FAILURE_LIMIT="100000",
-        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="shuangsui.settings", DEBUG="0",
+               ALLOWED_HOSTS="127.0.0.1,localhost", LOGIN_FAILURE_LIMIT="100000",
+               SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50))
     tmp = tempfile.mkdtemp(prefix="ss-pages-")
     if not os.environ.get("DATABASE_URL"):
         env["SQLITE_PATH"] = args.keep or os.path.join(tmp, "pages.sqlite3")
@@ -90,23 +80,9 @@ def main():
         run(["demo-data", "--entities", str(args.entities), "--inspectors", "300"], env)
         print(f"载入 {args.entities} 个主体：{time.perf_counter() - t0:.1f} s")
     server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "shuangsui.wsgi",
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            str(args.workers),
-            "--threads",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        [str(BIN / "gunicorn"), "shuangsui.wsgi", "-b", f"127.0.0.1:{args.port}",
+         "-w", str(args.workers), "--threads", "2", "--log-level", "warning"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
@@ -122,22 +98,18 @@ def main():
         longer = ["泉州恒达", "有限公司", "小吃店", "海丝嘉", "刺桐永盛", "鑫源贸易"]
 
         def new_filter(r):
-            return "/directory/entities/?" + urllib.parse.urlencode(
-                {
-                    "credit_class": r.choice("ABCD"),
-                    "status": r.choice(["active", "cancelled", "revoked", "moved_out"]),
-                    "entity_type": r.choice(["enterprise", "individual", "coop", ""]),
-                    "industry": r.choice(["", "F", "H", "C", "I", "E", "L"]),
-                }
-            )
+            return "/directory/entities/?" + urllib.parse.urlencode({
+                "credit_class": r.choice("ABCD"),
+                "status": r.choice(["active", "cancelled", "revoked", "moved_out"]),
+                "entity_type": r.choice(["enterprise", "individual", "coop", ""]),
+                "industry": r.choice(["", "F", "H", "C", "I", "E", "L"]),
+            })
 
         q = urllib.parse.quote
         pages = {
             "工作台": lambda r: "/",
             "名录列表": lambda r: f"/directory/entities/?page={r.randint(1, 200)}",
-            "名录筛选": lambda r: (
-                f"/directory/entities/?credit_class={r.choice('ABCD')}&status=active"
-            ),
+            "名录筛选": lambda r: f"/directory/entities/?credit_class={r.choice('ABCD')}&status=active",
             "名录筛选（新组合）": new_filter,
             "名称两字": lambda r: "/directory/entities/?q=" + q(r.choice(two)),
             "名称三字以上": lambda r: "/directory/entities/?q=" + q(r.choice(longer)),
@@ -146,14 +118,10 @@ def main():
             "接口检索两字": lambda r: "/api/directory/entities?q=" + q(r.choice(two)),
         }
         openers = [session(base, "planner") for _ in range(args.users)]
-        print(
-            f"主体 {args.entities}，并发 {args.users}，每类 {args.requests} 次请求，"
-            f"思考时间 {args.think} s，gunicorn {args.workers} 进程，"
-            f"{'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}"
-        )
-        print(
-            f"目标：p95 < {TARGET_P95} ms，p99 < {TARGET_P99} ms（issue 13：50 用户、1 s 思考时间）"
-        )
+        print(f"主体 {args.entities}，并发 {args.users}，每类 {args.requests} 次请求，"
+              f"思考时间 {args.think} s，gunicorn {args.workers} 进程，"
+              f"{'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}")
+        print(f"目标：p95 < {TARGET_P95} ms，p99 < {TARGET_P99} ms（issue 13：50 用户、1 s 思考时间）")
         failed = []
         if args.only:
             pages = {k: v for k, v in pages.items() if k in args.only.split(",")}
@@ -185,11 +153,9 @@ def main():
             ok = p95 < TARGET_P95 and p99 < TARGET_P99
             if not ok:
                 failed.append(label)
-            print(
-                f"  {label:<12}\tp50 {statistics.median(timings):7.1f} ms   "
-                f"p95 {p95:7.1f} ms   p99 {p99:7.1f} ms   max {max(timings):7.1f} ms   "
-                f"n={len(timings)}   {'达标' if ok else '未达标'}"
-            )
+            print(f"  {label:<12}\tp50 {statistics.median(timings):7.1f} ms   "
+                  f"p95 {p95:7.1f} ms   p99 {p99:7.1f} ms   max {max(timings):7.1f} ms   "
+                  f"n={len(timings)}   {'达标' if ok else '未达标'}")
         print("全部达标" if not failed else "未达标：" + "、".join(failed))
     finally:
         server.terminate()

@@ -23,6 +23,7 @@ from shuangsui.transfer import services
 from shuangsui.transfer.importers import entities
 
 from .helpers import bad_check_digit, csv_bytes, uid
+from .helpers import entity_structure as structure
 
 HEADER = ["统一社会信用代码", "名称", "所属单位", "信用风险分类", "成立日期"]
 NOTICE = "检索索引更新中"
@@ -33,23 +34,6 @@ def rows(count, prefix="91350503MD", name="批量导入{}号商行"):
         [uid(f"{prefix}{i:07d}"), name.format(i), "35050301", "B", "2020-01-02"]
         for i in range(count)
     ]
-
-
-def structure():
-    """directory_entity 上的索引、约束与触发器（SQL 文本）。"""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT indexdef FROM pg_indexes WHERE tablename = 'directory_entity' "
-                "UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = 'directory_entity'::regclass"
-            )
-        else:
-            cur.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'directory_entity' "
-                "AND sql IS NOT NULL"
-            )
-        return sorted(r[0] for r in cur.fetchall())
 
 
 class DeferredIndexTests(BaseTestCase):
