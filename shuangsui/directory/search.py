@@ -9,12 +9,17 @@
   ILIKE 复核相邻。
 
 一个字的片段不走索引（扫描辖区），像代码的输入（6 位及以上代码字符）按代码前缀查。
+
+大批量导入可以在提交之后再建检索索引（迁移 directory 0008）：导入在同一事务里往
+directory_search_pending 记一行待办（SQLite：还没进 FTS5 表的主体 id 范围；PostgreSQL：去掉的 GIN
+索引的定义），提交后由后台任务 `build_pending()` 补建。有待办时（`index_pending()`）名称检索不用索引、
+逐行比对名称（慢，但照样答得全），`estimate()` 不作估计，名录页显示“检索索引更新中”。
 """
 
 import unicodedata
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.db.models.expressions import RawSQL
 
@@ -55,6 +60,106 @@ def bigrams(text):
     return sorted({text[i : i + 2] for i in range(len(text) - 1)})
 
 
+PENDING = "directory_search_pending"
+
+
+def index_pending():
+    """名称检索索引是否在更新中（大批量导入已提交、索引还没补建完）。一次很小的查询。"""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {PENDING})")
+        return bool(cur.fetchone()[0])
+
+
+def defer(cursor, *, lo=0, hi=0, definitions=()):
+    """（导入的事务里）记下待建的检索索引：SQLite 给主体 id 范围，PostgreSQL 给去掉的索引的定义。"""
+    if connection.vendor == "sqlite":
+        if hi >= lo:
+            cursor.execute(f"INSERT INTO {PENDING} (lo, hi) VALUES (%s, %s)", [lo, hi])
+        return
+    for definition in definitions:
+        cursor.execute(f"INSERT INTO {PENDING} (definition) VALUES (%s)", [definition])
+
+
+def build_pending(progress=None, step=100_000):
+    """补建待建的名称检索索引，返回补上的主体数（SQLite）或重建的索引数（PostgreSQL）。可重复调用。
+
+    SQLite：按 id 分段，每段一个事务：写入 FTS5 表并把待办范围的下界前移（别的写者最多等一段）。
+    PostgreSQL：不在事务里时 CREATE INDEX CONCURRENTLY（建索引期间名录照常可改）；之前中断留下的
+    无效索引先删掉。建好后删去这些待办行（之后新记的待办留给它自己的任务）。
+    """
+    progress = progress or (lambda done, total, stage="": None)
+    if connection.vendor == "sqlite":
+        return _build_sqlite(progress, step)
+    if connection.vendor == "postgresql":
+        return _build_postgres(progress)
+    return 0
+
+
+def _build_sqlite(progress, step):
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COALESCE(SUM(hi - lo + 1), 0) FROM {PENDING}")
+        total = cur.fetchone()[0]
+    done = 0
+    progress(done, total, "更新名称检索索引")
+    while True:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"SELECT id, lo, hi FROM {PENDING} ORDER BY id LIMIT 1")
+            row = cur.fetchone()
+            if row is None:
+                break
+            pk, lo, hi = row
+            upto = min(hi, lo + step - 1)
+            cur.execute(
+                "INSERT INTO directory_entity_fts(rowid, name) SELECT id, name || char(31) "
+                "FROM directory_entity WHERE id BETWEEN %s AND %s",
+                [lo, upto],
+            )
+            if upto >= hi:
+                cur.execute(f"DELETE FROM {PENDING} WHERE id = %s", [pk])
+            else:
+                cur.execute(f"UPDATE {PENDING} SET lo = %s WHERE id = %s", [upto + 1, pk])
+        done += upto - lo + 1
+        progress(done, max(total, done), "更新名称检索索引")
+    if done and not connection.in_atomic_block:
+        # 大批量导入提交时没做检查点（见导入），这里把 WAL 抄回库文件；有读者时只抄能抄的部分
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    return done
+
+
+def _build_postgres(progress):
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, definition FROM {PENDING} ORDER BY id")
+        rows = cur.fetchall()
+    definitions = list(dict.fromkeys(d for _, d in rows if d))
+    progress(0, len(definitions), "更新名称检索索引")
+    concurrently = not connection.in_atomic_block
+    for i, definition in enumerate(definitions):
+        name = definition.split(" ON ", 1)[0].split()[-1]
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)", [name]
+            )
+            found = cur.fetchone()
+            if found is not None and not found[0]:  # 上次中断留下的无效索引
+                cur.execute(f"DROP INDEX {'CONCURRENTLY ' if concurrently else ''}{name}")
+            if found is None or not found[0]:
+                if concurrently:
+                    cur.execute(
+                        definition.replace("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1)
+                    )
+                else:  # 在别人的事务里（测试）：待检查的外键事件先检查掉，才能建索引
+                    cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cur.execute(definition)
+                    cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        progress(i + 1, len(definitions), "更新名称检索索引")
+    if rows:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {PENDING} WHERE id <= %s", [rows[-1][0]])
+    return len(definitions)
+
+
 def search_entities(queryset, text):
     """`queryset`（市场主体）中名称含 `text` 或代码以 `text` 开头的；不排序，由调用方排序、分页。
 
@@ -70,8 +175,8 @@ def search_entities(queryset, text):
         if connection.vendor == "sqlite":
             return queryset.filter(uid__gte=code, uid__lt=code + LAST)
         return queryset.filter(uid__startswith=code)
-    if len(text) < 2:
-        return queryset.filter(name__icontains=text)
+    if len(text) < 2 or index_pending():
+        return queryset.filter(name__icontains=text)  # 不走索引：逐行比对名称
     if connection.vendor == "postgresql":
         grams = bigrams(text.lower())
         queryset = queryset.alias(_bigrams=NameBigrams("name")).filter(_bigrams__contains=grams)
@@ -95,11 +200,13 @@ def estimate(text):
     SQLite 从 FTS5 词表读出上限；PostgreSQL 取规划器的估计（按统计信息，可能偏低——偏低时列表页
     只是照常精确计数）。
 
-    不走名称索引的输入（空、一个字、像代码）返回 None。列表页用它决定是精确计数还是先显示“约 N 户”。
+    不走名称索引的输入（空、一个字、像代码）和检索索引更新中时返回 None。列表页用它决定是精确计数还是先显示“约 N 户”。
     """
     text = clean_query(text)
     code = uscc.normalise(text)
     if len(text) < 2 or (len(code) >= 6 and all(c in uscc.VALUES for c in code)):
+        return None
+    if index_pending():
         return None
     folded = text.lower()
     with connection.cursor() as cur:

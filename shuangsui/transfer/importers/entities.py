@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from shuangsui.catalog.models import join_tags, split_tags
 from shuangsui.core.choices import UnitLevel
-from shuangsui.directory import uscc
+from shuangsui.directory import search, uscc
 from shuangsui.lib.children import die_with_parent
 from shuangsui.lib.tabular import TabularError
 
@@ -47,19 +47,24 @@ from .core import (
 CHUNK = 5000
 MAX_CHILDREN = 4  # 并行校验最多几个子进程
 
-# 每一位的“字符 → 字符值 × 权重”表：校验一次只需 17 次查表
-_POSITION_TABLES = [{c: v * w for c, v in uscc.VALUES.items()} for w in uscc.WEIGHTS]
 _ALPHABET = uscc.ALPHABET
-_getitem = dict.__getitem__
+# 校验码的权重是 3 的幂（模 31）：前 17 位倒过来、每个字符换成同值的 34 进制数字，int(…, 34) 就是
+# Σ 值 × 34^i，而 34 ≡ 3（模 31），所以它模 31 与加权和同余——C 里的一次换表、一次 int() 代替
+# 17 次查表。字符集以外的字节（I、O、S、V、Z、小写、空白、下划线、正负号……）都换成“!”，int() 报错。
+_BASE34 = bytearray(b"!" * 256)
+for _char, _value in uscc.VALUES.items():
+    _BASE34[ord(_char)] = ord("0123456789ABCDEFGHIJKLMNOPQRSTU"[_value])
+_BASE34 = bytes(_BASE34)
+assert all(pow(3, i, 31) == w for i, w in enumerate(uscc.WEIGHTS))
 
 
 def uid_valid(code):
     """GB 32100-2015 校验（与 uscc.problem 为空等价的快速判断）。"""
     if len(code) != 18:
         return False
-    try:
-        total = sum(map(_getitem, _POSITION_TABLES, code))  # 只取前 17 位
-    except KeyError:
+    try:  # 非 ASCII 时 encode 抛 UnicodeEncodeError（ValueError 的子类）
+        total = int(code.encode("ascii")[16::-1].translate(_BASE34), 34)
+    except ValueError:
         return False
     return _ALPHABET[-total % 31] == code[17]
 
@@ -601,6 +606,8 @@ NEW_WITHOUT = "名录库中没有该统一社会信用代码，新增的市场�
 class _EntityWriter:
     """把校验过的行写入 directory_entity；同时查出与库中已有代码的冲突（带行号）。"""
 
+    DEFER_MIN = 100_000  # 不少于这么多行时，名称检索索引在提交后补建
+
     def __init__(self, mode, present, target, estimated, labels):
         self.mode = mode
         self.target = target
@@ -623,6 +630,11 @@ class _EntityWriter:
         self.credit = mode == "upsert" and (self.has_class or self.has_date)
         self.note = ""  # 写入分类历史的“依据”（文件名）
         self.history = 0
+        # 大批量时名称检索索引在提交后由后台任务补建（提交前记下待办，见 directory.search）
+        self.defer_index = estimated >= self.DEFER_MIN and getattr(
+            settings, "IMPORT_DEFER_SEARCH_INDEX", True
+        )
+        self.deferred = False  # 这次导入确实留下了待建的检索索引
 
     # 分类日期早于主体现有分类日期（或没有日期而主体有）的行不改主体的分类：较新的分类为准
     OLDER = (
@@ -690,6 +702,12 @@ class _SqliteEntityWriter(_EntityWriter):
         # 页缓存按行数放大（每行约 1 KB，64 MB 到 1 GB）：百万行的索引都在内存里维护，不中途溢出
         kib = max(65536, min(1048576, self.estimated))
         cur.execute(f"PRAGMA cache_size = -{kib}")
+        cur.execute("PRAGMA wal_autocheckpoint")
+        self.autocheckpoint = cur.fetchone()[0]
+        if self.defer_index:
+            # 提交只把这批页写进 WAL，不接着把 WAL 抄回库文件：抄回（检查点）由补建检索索引的
+            # 后台任务做（directory.search.build_pending），提交照样持久（WAL 已写入）
+            cur.execute("PRAGMA wal_autocheckpoint = 0")
         cur.execute("SELECT COUNT(*) FROM directory_entity")
         count = cur.fetchone()[0]
         self.existing = {}
@@ -819,17 +837,25 @@ class _SqliteEntityWriter(_EntityWriter):
         for _, definition in self.rebuild:
             cur.execute(definition)
         if self.fts_trigger:
-            cur.execute(
-                "INSERT INTO directory_entity_fts(rowid, name) "
-                "SELECT id, name || char(31) FROM directory_entity WHERE id > %s",
-                [self.max_id],
-            )
+            if self.defer_index:
+                cur.execute("SELECT COALESCE(MAX(id), 0) FROM directory_entity")
+                search.defer(cur, lo=self.max_id + 1, hi=cur.fetchone()[0])
+                self.deferred = True
+            else:
+                cur.execute(
+                    "INSERT INTO directory_entity_fts(rowid, name) "
+                    "SELECT id, name || char(31) FROM directory_entity WHERE id > %s",
+                    [self.max_id],
+                )
             cur.execute(self.fts_trigger)
         self.created -= self.updated
 
     def close(self):
         try:
             self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+            self.cursor.execute(
+                f"PRAGMA wal_autocheckpoint = {int(getattr(self, 'autocheckpoint', 1000))}"
+            )
         finally:
             if getattr(self, "raw", None) is not None:
                 self.raw.close()
@@ -860,6 +886,7 @@ class _PostgresEntityWriter(_EntityWriter):
         self.direct = self.mode == "insert" and empty
         self.rebuild = []
         self.foreign_keys = []
+        self.uniques = []
         if self.estimated >= self.REBUILD_MIN:
             count = 0
             if not empty:
@@ -895,9 +922,17 @@ class _PostgresEntityWriter(_EntityWriter):
             "WHERE conrelid = 'directory_entity'::regclass AND contype = 'f'"
         )
         self.foreign_keys = cur.fetchall()
+        if self.direct:
+            # 空表上新增：代码的唯一约束也先去掉、写完再加（排序建唯一索引比逐行查重插入快三倍）；
+            # 文件内的重复已在校验时查过，加回约束时数据库再查一遍
+            cur.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'directory_entity'::regclass AND contype = 'u'"
+            )
+            self.uniques = cur.fetchall()
         # 事务里之前的写入可能留有待检查的外键事件，改表结构前先让它们检查掉
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for name, _ in self.foreign_keys:
+        for name, _ in self.foreign_keys + self.uniques:
             cur.execute(f'ALTER TABLE directory_entity DROP CONSTRAINT "{name}"')
         for name, _ in self.rebuild:
             cur.execute(f'DROP INDEX "{name}"')
@@ -951,8 +986,17 @@ class _PostgresEntityWriter(_EntityWriter):
                 sql += f" ON CONFLICT (uid) DO UPDATE SET {self.update_sets()}"
             cur.execute(sql)
             cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
+        for name, definition in self.uniques:
+            cur.execute(f'ALTER TABLE directory_entity ADD CONSTRAINT "{name}" {definition}')
+        deferred = []
         for _, definition in self.rebuild:
-            cur.execute(definition)
+            if self.defer_index and " USING gin " in definition:
+                deferred.append(definition)  # 名称检索的 GIN 索引：提交后补建
+            else:
+                cur.execute(definition)
+        if deferred:
+            search.defer(cur, definitions=deferred)
+            self.deferred = True
         for name, definition in self.foreign_keys:
             cur.execute(f'ALTER TABLE directory_entity ADD CONSTRAINT "{name}" {definition}')
         if self.rebuild or self.foreign_keys:
@@ -1087,6 +1131,7 @@ def import_entities(
                 updated=writer.updated,
                 sha256=digest,
                 ignored_columns=ignored,
+                index_pending=writer.deferred,
             )
             log_import(spec, target, result)
             t = mark()

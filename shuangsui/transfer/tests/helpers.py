@@ -82,3 +82,22 @@ def replace_in_xlsx(data, member, new_content):
             content = new_content if info.filename == member else source.read(info.filename)
             archive.writestr(info.filename, content)
     return out.getvalue()
+
+
+def entity_structure():
+    """directory_entity 上的索引、约束与触发器（SQL 文本，排好序）：大批量导入前后应相同。"""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'directory_entity' "
+                "UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'directory_entity'::regclass"
+            )
+        else:
+            cur.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'directory_entity' "
+                "AND sql IS NOT NULL"
+            )
+        return sorted(r[0] for r in cur.fetchall())

@@ -17,6 +17,7 @@ from shuangsui.transfer.services import ImportFailed, import_entities
 from .helpers import (
     bad_check_digit,
     csv_bytes,
+    entity_structure,
     replace_in_xlsx,
     uid,
     xlsx_bytes,
@@ -281,21 +282,7 @@ class EntityImportTests(BaseTestCase):
     def test_bulk_path_restores_indexes_constraints_and_triggers(self):
         """大批量的写法（PostgreSQL 去掉索引与外键再重建；SQLite 去掉二级索引再重建、整批补检索索引）结束后结构原样。"""
 
-        def structure():
-            with connection.cursor() as cur:
-                if connection.vendor == "postgresql":
-                    cur.execute(
-                        "SELECT indexdef FROM pg_indexes WHERE tablename = 'directory_entity' "
-                        "UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                        "WHERE conrelid = 'directory_entity'::regclass"
-                    )
-                else:
-                    cur.execute(
-                        "SELECT sql FROM sqlite_master WHERE tbl_name = 'directory_entity' "
-                        "AND sql IS NOT NULL"
-                    )
-                return sorted(r[0] for r in cur.fetchall())
-
+        structure = entity_structure
         before = structure()
         Entity.objects.all().delete()  # 空表上新增：PostgreSQL 直接 COPY 进正式表
         rows = [row(uid(f"91350503MA0003{i:03d}"), f"批量{i}号有限公司") for i in range(50)]

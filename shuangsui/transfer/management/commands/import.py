@@ -46,6 +46,7 @@ class Command(BaseCommand):
                 mode=opts["mode"],
                 unit=opts["unit"],
                 progress=progress,
+                build_index="now",  # 大批量导入提交后就在这里补建名称检索索引
             )
         except services.ImportFailed as failure:
             for line in failure.lines():
@@ -62,5 +63,7 @@ class Command(BaseCommand):
             f"导入成功：{result.rows} 行，新增 {result.created}，更新 {result.updated}"
             f"（{result.seconds:.2f} 秒，{result.rate:,.0f} 行/秒）"
         )
+        if result.index_pending:
+            self.stdout.write("名称检索索引已在提交后更新")
         if result.ignored_columns:
             self.stdout.write(f"已忽略不认识的列：{'、'.join(result.ignored_columns)}")
