@@ -442,6 +442,7 @@ class _Chunk:
         limit = dict.fromkeys(self.labels, b"")
         limit.update({s: limits.get(s, _ABOVE_ALL) for s in need})
         kept = {s: [] for s in need}
+        top = max(limit.values(), default=b"")  # 先和各层门限中最大的比，省去多数行的查表
         data, first, prev = self.data, None, b""
         for pos, stop, fields_expected in self.pieces:
             fields = data[pos:stop].replace(b",", b"\n").split(b"\n")
@@ -456,7 +457,7 @@ class _Chunk:
                 prev = uid
                 h = copy()
                 h.update(uid)
-                if (key := h.digest()) <= limit[stratum]:
+                if (key := h.digest()) <= top and key <= limit[stratum]:
                     kept[stratum].append(key + uid)
             for s, lst in kept.items():
                 t = need[s]
@@ -464,6 +465,7 @@ class _Chunk:
                     lst.sort()
                     del lst[t:]
                     limit[s] = lst[-1][:32]
+                    top = max(limit.values())
         return first, prev or None, _finish(kept, need)
 
 
