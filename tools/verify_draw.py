@@ -69,7 +69,7 @@ def builtin_sha256():
 # The file is cut at line boundaries into parts, each checked by one process (check_part); the
 # parent merges them (read_population) and checks the uid order where two parts meet.
 
-BLOCK = 1 << 20  # 每次读 1 MiB / read one megabyte at a time
+BLOCK = 1 << 17  # 每次读 128 KiB / read 128 KiB at a time
 
 
 def file_digest(path):
@@ -81,8 +81,8 @@ def file_digest(path):
 
 
 def blocks_of(path, start, end):
-    """读出文件的字节 [start, end)，每块约 1 MiB，都在行尾（LF 之后）切开。
-    Bytes [start, end) of the file in blocks of about one megabyte, each ending just after an LF."""
+    """读出文件的字节 [start, end)，每块约 BLOCK 字节，都在行尾（LF 之后）切开。
+    Bytes [start, end) of the file in blocks of about BLOCK bytes, each ending just after an LF."""
     with open(path, "rb") as f:
         f.seek(start)
         rest, left = b"", end - start

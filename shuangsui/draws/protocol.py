@@ -51,7 +51,7 @@ _FORBIDDEN = (",", '"', "\r", "\n")
 # translate() 删除这些字节后，合法的两列文件只剩 ",\n" 的重复，一列文件只剩 "\n" 的重复
 _KEEP = frozenset(b',\n"\r')
 _DELETE = bytes(b for b in range(256) if b not in _KEEP)
-_PIECE = 1 << 20  # 每次处理约 1 MiB（约 5 万行），让临时对象留在缓存里
+_PIECE = 1 << 17  # 每次处理约 128 KiB（约 6 千行）：拆出的临时对象留在 CPU 的二级缓存里
 _ABOVE_ALL = b"\xff" * 33  # 比任何 32 字节的键都大
 _MAX_REPORTED = 5  # 每个列表最多报告几处不符
 # 每层初始门限之下期望的键数比配额多几个标准差（少于配额的概率约 1e-15，那时放开门限重算）
