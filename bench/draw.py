@@ -270,6 +270,7 @@ def run_child(mode: str, *args: str, python: str | None = None) -> dict:
 def run_tool(record: str, pop: str) -> dict:
     """tools/verify_draw.py（独立的子进程，墙钟时间，同样取样进程树的内存）。"""
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "tools" / "verify_draw.py"), record, pop],
         stdout=subprocess.PIPE,
@@ -279,7 +280,10 @@ def run_tool(record: str, pop: str) -> dict:
     with TreeMemory(proc.pid) as mem:
         out, err = proc.communicate()
     elapsed = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
     return {
+        "cpu": cpu,
         "tool": elapsed,
         "code": proc.returncode,
         "out": (out + err).strip().splitlines()[:1],
@@ -343,7 +347,8 @@ def main() -> None:
         t = min(tools, key=lambda r: r["tool"])
         print(
             f"核验 tools/verify_draw.py（{os.cpu_count()} 个进程分段）：{spread(tools, 'tool')}，"
-            f"退出码 {t['code']}（{' '.join(t['out'])}），所有进程 RSS 之和峰值 {t['tree_rss']:.0f} MB"
+            f"CPU {t['cpu']:.2f} s，退出码 {t['code']}（{' '.join(t['out'])}），"
+            f"所有进程 RSS 之和峰值 {t['tree_rss']:.0f} MB"
         )
         pd_runs = [
             run_child("pandas", str(pop), record, python=args.pandas_python)

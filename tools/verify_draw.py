@@ -148,16 +148,18 @@ def check_part(part):
                 h.update(uid)
                 key = h.digest()
                 if key <= limit[stratum]:
+                    # 键定长 32 字节，所以 键+uid 的字节串按键排序（键相同再按 uid）
+                    # keys are 32 bytes long, so key+uid strings sort by key, then uid
                     bucket = kept[stratum]
-                    bucket.append((key, uid))
+                    bucket.append(key + uid)
                     if len(bucket) > 2 * wanted[stratum] + 1000:  # 只留前 k+m 个 / keep k+m
                         bucket.sort()
                         del bucket[wanted[stratum] :]
-                        limit[stratum] = bucket[-1][0]
+                        limit[stratum] = bucket[-1][:32]
         lines += len(rows)
     for stratum, bucket in kept.items():
         bucket.sort()
-        del bucket[wanted[stratum] :]
+        kept[stratum] = [(ku[:32], ku[32:]) for ku in bucket[: wanted[stratum]]]  # (键 key, uid)
     return {
         "lines": lines,
         "first": first,
