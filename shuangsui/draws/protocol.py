@@ -512,11 +512,13 @@ class _ForkedChunks:
         try:
             for chunk in chunks:
                 here, there = ctx.Pipe()
-                proc = ctx.Process(target=_chunk_server, args=(there, chunk), daemon=True)
-                self.procs.append(proc)
                 self.conns.append(here)
-                proc.start()
-                there.close()
+                try:
+                    proc = ctx.Process(target=_chunk_server, args=(there, chunk), daemon=True)
+                    self.procs.append(proc)
+                    proc.start()
+                finally:
+                    there.close()  # 子进程已有自己的一份
         except BaseException:
             self.close(abort=True)
             raise
