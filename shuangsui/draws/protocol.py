@@ -338,8 +338,8 @@ def _pieces(data: bytes, start: int, end: int):
 def _fixed_layout(piece: bytes):
     """各行等宽且层标签只有一个字节（如 18 位信用代码 + A/B/C/D）时返回 (行宽, 逗号位置)，否则 None。
 
-    这里只确认每行的同一位置上有逗号和换行；其余的（引号、CR、UTF-8、没有多余的逗号或换行）
-    由 _Chunk.census 与 _Chunk.select 检查。
+    这里确认恰有 rows 个换行、每行的同一位置上有逗号和换行；其余的（引号、CR、UTF-8、没有多余的
+    逗号）由 _Chunk.census 与 _Chunk.select 检查。
     """
     width = piece.find(b"\n") + 1
     comma = piece.find(b",", 0, width)
@@ -347,6 +347,8 @@ def _fixed_layout(piece: bytes):
         return None
     rows = len(piece) // width
     if piece[comma::width] != b"," * rows or piece[width - 1 :: width] != b"\n" * rows:
+        return None
+    if piece.count(b"\n") != rows:  # 行宽不一、却恰好对齐（如多字节的 UTF-8 字符）
         return None
     return width, comma
 

@@ -219,3 +219,21 @@ def test_errors_in_a_worker_reach_the_parent_and_workers_are_reaped():
             parallel_min=0,
         )
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("00\U00010000", "A"), ("1", "A"), ("\x80", "A")],  # 多字节字符：9 + 4 + 5 = 2 × 9 字节
+        [("000000", "A"), ("1", "B"), ("xy", "A")],  # ASCII 也会：9 + 4 + 5，逗号与换行恰好对齐
+    ],
+)
+def test_rows_of_different_widths_that_happen_to_align_are_not_fixed_width(rows):
+    data = p.population_csv(rows)
+    piece = data[len(p.HEADER) :]
+    assert piece[6::9] == b",," and piece[8::9] == b"\n\n"  # 按步长看像是两行等宽
+    assert p._fixed_layout(piece) is None
+    expected = reference(rows, SEED, {"A": 1}, {"A": 1})
+    assert p.select(data, SEED, {"A": 1}, {"A": 1}) == expected
+    with mock.patch.object(p, "_PIECE", 16):
+        assert p.select(data, SEED, {"A": 1}, {"A": 1}) == expected
