@@ -289,6 +289,11 @@ def _scan(uids, strata, base, need, limit, kept, counts) -> None:
         h.update(u)
         if (k := h.digest()) <= limit[s]:
             kept[s].append(k + u)
+    _truncate(kept, need, limit)
+
+
+def _truncate(kept, need, limit) -> None:
+    """某层保留数超过 2(k+m) 时排序截断到 k+m，门限降为第 k+m 小的键。"""
     for s, lst in kept.items():
         t = need[s]
         if len(lst) > 2 * t:
@@ -461,13 +466,8 @@ class _Chunk:
                 h.update(uid)
                 if (key := h.digest()) <= top and key <= limit[stratum]:
                     kept[stratum].append(key + uid)
-            for s, lst in kept.items():
-                t = need[s]
-                if len(lst) > 2 * t:
-                    lst.sort()
-                    del lst[t:]
-                    limit[s] = lst[-1][:32]
-                    top = max(limit.values())
+            _truncate(kept, need, limit)
+            top = max(limit.values(), default=b"")
         return first, prev or None, _finish(kept, need)
 
 
