@@ -142,6 +142,7 @@ def measure_pandas(path: str, record_path: str) -> dict:
     except ImportError:
         return {"skipped": True}
     quotas = json.loads(Path(record_path).read_bytes())["quotas"]
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     df = pd.read_csv(path, dtype={"uid": "string", "stratum": "category"}, engine="c")
     t_read = time.perf_counter() - t0
@@ -152,8 +153,15 @@ def measure_pandas(path: str, record_path: str) -> dict:
     ]
     picked = pd.concat(parts)
     t_sample = time.perf_counter() - t1
+    cpu = cpu_seconds() - c0
     own, _ = maxrss_mb()
-    return {"read_csv": t_read, "sample": t_sample, "selected": len(picked), "maxrss_self": own}
+    return {
+        "read_csv": t_read,
+        "sample": t_sample,
+        "cpu": cpu,
+        "selected": len(picked),
+        "maxrss_self": own,
+    }
 
 
 class TreeMemory:
@@ -363,7 +371,7 @@ def main() -> None:
         else:
             print(
                 f"pandas 对照：read_csv {pd_res['read_csv']:.2f} s + groupby 抽样 "
-                f"{pd_res['sample']:.2f} s（{len(pd_runs)} 次中最好的），峰值内存 "
+                f"{pd_res['sample']:.2f} s（{len(pd_runs)} 次中最好的），CPU {pd_res['cpu']:.2f} s，峰值内存 "
                 f"{pd_res['tree_rss']:.0f} MB（不可验证：结果取决于行序与随机状态）"
             )
         print(f"SHA-256 下限（openssl speed）：{sha256_floor(n)}")
