@@ -4,11 +4,20 @@
     .venv/bin/python bench/draw.py --n 1000000     # 小一些
     .venv/bin/python bench/draw.py --population POP.csv   # 用已有的人口文件
 
+    .venv/bin/python bench/draw.py --population /work/benchdata/pop10m.csv \
+        --pandas-python /work/pdvenv/bin/python --repeat 3     # 给出目标与比值的完整一次
+
 生成人口文件（像样的 18 位统一社会信用代码，层 A 30% / B 55% / C 10% / D 5%），然后分别在
-独立子进程里测量：抽取（读文件 + 校验 + 摘要 + 种子 + 两核抽取）的耗时与峰值内存、
-protocol.verify_record 与 tools/verify_draw.py 的核验耗时、pandas groupby 抽样（若已安装），
-最后给出 SHA-256 的下限（`openssl speed` 的单次哈希成本 × N ÷ 2 核）。
-目标（1000 万）：抽取 ≤ 5 秒且 ≤ 2 GB，核验 ≤ 15 秒。
+独立子进程里测量：抽取（读文件 + 校验 + 摘要 + 种子 + 多核抽取）的耗时与内存、
+protocol.verify_record 与 tools/verify_draw.py 的核验耗时、pandas 的 read_csv + groupby 抽样
+（若装有 pandas），最后给出 SHA-256 的下限（`openssl speed` 的单次哈希成本 × N ÷ 2 核）。
+
+目标（issue 13，1000 万候选，双核）：
+- 抽取 ≤ 0.5 × pandas 的 read_csv + groupby().sample()（同一文件、同一次运行里测的）；
+- 峰值内存 ≤ 1 GB：抽取时同时存活的所有进程（父进程与 fork 出的子进程）的 RSS 之和，
+  由后台线程每 20 ms 读 /proc 取样（RSS 把父子共享的页重复计入，是偏大的上界；同时给出 PSS 之和）；
+- tools/verify_draw.py ≤ 10 秒（仍只用标准库）。
+最后一张表把每个目标、实测值、同一次运行里的锚和比值并排列出。
 """
 
 import argparse
@@ -20,6 +29,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -132,6 +142,7 @@ def measure_pandas(path: str, record_path: str) -> dict:
     except ImportError:
         return {"skipped": True}
     quotas = json.loads(Path(record_path).read_bytes())["quotas"]
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     df = pd.read_csv(path, dtype={"uid": "string", "stratum": "category"}, engine="c")
     t_read = time.perf_counter() - t0
@@ -142,8 +153,78 @@ def measure_pandas(path: str, record_path: str) -> dict:
     ]
     picked = pd.concat(parts)
     t_sample = time.perf_counter() - t1
+    cpu = cpu_seconds() - c0
     own, _ = maxrss_mb()
-    return {"read_csv": t_read, "sample": t_sample, "selected": len(picked), "maxrss_self": own}
+    return {
+        "read_csv": t_read,
+        "sample": t_sample,
+        "cpu": cpu,
+        "selected": len(picked),
+        "maxrss_self": own,
+    }
+
+
+class TreeMemory:
+    """后台线程每 interval 秒读一次 /proc：以 pid 为根的进程树里所有同时存活的进程的 RSS 之和
+    的峰值（共享的页重复计入，偏大）；每十次取样再读一次 PSS 之和（共享页按进程数分摊）。"""
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        self.pid, self.interval = pid, interval
+        self.rss = self.pss = 0  # 峰值，字节
+        self.processes = 0  # 峰值时的进程数
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        todo += [int(x) for x in f.read().split()]
+            except OSError:
+                pass
+        return pids
+
+    @staticmethod
+    def _field(path: str, name: str) -> int:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(name):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def _run(self):
+        page = os.sysconf("SC_PAGE_SIZE")
+        n = 0
+        while not self._stop.wait(self.interval):
+            pids = self._tree()
+            total = 0
+            for pid in pids:
+                try:
+                    with open(f"/proc/{pid}/statm") as f:
+                        total += int(f.read().split()[1]) * page
+                except OSError:
+                    pass
+            if total > self.rss:
+                self.rss, self.processes = total, len(pids)
+            n += 1
+            if n % 10 == 1:
+                pss = sum(self._field(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
+                self.pss = max(self.pss, pss)
 
 
 def sha256_floor(n: int, cores: int = 2) -> str:
@@ -178,15 +259,49 @@ def spread(runs: list[dict], field: str) -> str:
 
 
 def run_child(mode: str, *args: str, python: str | None = None) -> dict:
-    res = subprocess.run(
+    """在子进程里测一项，同时取样整个进程树的内存（峰值记在结果的 tree_rss、tree_pss）。"""
+    proc = subprocess.Popen(
         [python or sys.executable, __file__, "--child", mode, *args],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    if res.returncode:
-        sys.exit(f"{mode} 失败：\n{res.stderr}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    with TreeMemory(proc.pid) as mem:
+        out, err = proc.communicate()
+    if proc.returncode:
+        sys.exit(f"{mode} 失败：\n{err}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(tree_rss=mem.rss / 2**20, tree_pss=mem.pss / 2**20, tree_procs=mem.processes)
+    return result
+
+
+def run_tool(record: str, pop: str) -> dict:
+    """tools/verify_draw.py（独立的子进程，墙钟时间，同样取样进程树的内存）。"""
+    t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tools" / "verify_draw.py"), record, pop],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with TreeMemory(proc.pid) as mem:
+        out, err = proc.communicate()
+    elapsed = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
+    return {
+        "cpu": cpu,
+        "tool": elapsed,
+        "code": proc.returncode,
+        "out": (out + err).strip().splitlines()[:1],
+        "tree_rss": mem.rss / 2**20,
+        "tree_procs": mem.processes,
+    }
+
+
+def verdict(ratio: float) -> str:
+    return "达标" if ratio <= 1 else "未达标"
 
 
 def main() -> None:
@@ -218,31 +333,36 @@ def main() -> None:
         record = str(Path(tmp) / "record.json")
         print(f"候选 {n:,} 个，文件 {size / 1e6:.0f} MB，CPU {os.cpu_count()} 个")
 
+        load0 = os.getloadavg()
+        print(f"开始时负载（1/5/15 分钟）：{load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
         runs = [run_child("draw", str(pop), record) for _ in range(args.repeat)]
         d = min(runs, key=lambda r: r["draw"])
+        peak = max(runs, key=lambda r: r["tree_rss"])
         print(
-            f"抽取 draw（读文件 {d['read']:.2f} s + 校验/摘要/种子/两核抽取）：{spread(runs, 'draw')}，"
-            f"CPU {d['cpu']:.2f} s，入选 {d['selected']:,}；峰值内存 本进程 "
-            f"{d['maxrss_self']:.0f} MB，子进程 {d['maxrss_children']:.0f} MB"
+            f"抽取 draw（读文件 {d['read']:.2f} s + 校验/摘要/种子/多核抽取）：{spread(runs, 'draw')}，"
+            f"CPU {d['cpu']:.2f} s，入选 {d['selected']:,}；内存：所有进程同时的 RSS 之和峰值 "
+            f"{peak['tree_rss']:.0f} MB（{peak['tree_procs']} 个进程；PSS 之和 {peak['tree_pss']:.0f} MB），"
+            f"本进程峰值 {d['maxrss_self']:.0f} MB，单个子进程峰值 {d['maxrss_children']:.0f} MB"
         )
         runs = [run_child("verify", str(pop), record) for _ in range(args.repeat)]
         v = min(runs, key=lambda r: r["verify"])
         status = "通过" if not v["problems"] else f"失败：{v['problems'][0]}"
         print(
             f"核验 protocol.verify_record：{spread(runs, 'verify')}（{status}），CPU {v['cpu']:.2f} s；"
-            f"峰值内存 本进程 {v['maxrss_self']:.0f} MB，子进程 {v['maxrss_children']:.0f} MB"
+            f"所有进程 RSS 之和峰值 {v['tree_rss']:.0f} MB"
         )
-        t0 = time.perf_counter()
-        res = subprocess.run(
-            [sys.executable, str(ROOT / "tools" / "verify_draw.py"), record, str(pop)],
-            capture_output=True,
-            text=True,
-        )
+        tools = [run_tool(record, str(pop)) for _ in range(args.repeat)]
+        t = min(tools, key=lambda r: r["tool"])
         print(
-            f"核验 tools/verify_draw.py（单进程）：{time.perf_counter() - t0:.2f} s，"
-            f"退出码 {res.returncode}"
+            f"核验 tools/verify_draw.py（{os.cpu_count()} 个进程分段）：{spread(tools, 'tool')}，"
+            f"CPU {t['cpu']:.2f} s，退出码 {t['code']}（{' '.join(t['out'])}），"
+            f"所有进程 RSS 之和峰值 {t['tree_rss']:.0f} MB"
         )
-        pd_res = run_child("pandas", str(pop), record, python=args.pandas_python)
+        pd_runs = [
+            run_child("pandas", str(pop), record, python=args.pandas_python)
+            for _ in range(args.repeat)
+        ]
+        pd_res = min(pd_runs, key=lambda r: r.get("read_csv", 0) + r.get("sample", 0))
         if pd_res.get("skipped"):
             print(
                 "pandas 对照：未安装 pandas，跳过（.venv/bin/pip install pandas 后再运行，"
@@ -251,10 +371,34 @@ def main() -> None:
         else:
             print(
                 f"pandas 对照：read_csv {pd_res['read_csv']:.2f} s + groupby 抽样 "
-                f"{pd_res['sample']:.2f} s，峰值内存 {pd_res['maxrss_self']:.0f} MB"
-                "（不可验证：结果取决于行序与随机状态）"
+                f"{pd_res['sample']:.2f} s（{len(pd_runs)} 次中最好的），CPU {pd_res['cpu']:.2f} s，峰值内存 "
+                f"{pd_res['tree_rss']:.0f} MB（不可验证：结果取决于行序与随机状态）"
             )
         print(f"SHA-256 下限（openssl speed）：{sha256_floor(n)}")
+        load1 = os.getloadavg()
+        print(f"结束时负载（1/5/15 分钟）：{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+
+        print(
+            f"\n目标（issue 13，{n:,} 候选）        实测            同一次运行里的锚        比值  结论"
+        )
+        if pd_res.get("skipped"):
+            print("抽取 ≤ 0.5 × pandas              （没有 pandas，无法比较）")
+        else:
+            anchor = pd_res["read_csv"] + pd_res["sample"]
+            ratio = d["draw"] / anchor
+            print(
+                f"抽取 ≤ 0.5 × pandas              {d['draw']:6.2f} s        pandas {anchor:6.2f} s"
+                f"         {ratio:5.2f}  {verdict(ratio / 0.5)}（≤ 0.50）"
+            )
+        gb = peak["tree_rss"] / 1024
+        print(
+            f"内存（所有进程同时）≤ 1 GB       {peak['tree_rss']:6.0f} MB       1 GB = 1024 MB"
+            f"         {gb:5.2f}  {verdict(gb)}（RSS 之和，偏大；PSS 之和 {peak['tree_pss']:.0f} MB）"
+        )
+        print(
+            f"tools/verify_draw.py ≤ 10 s      {t['tool']:6.2f} s        10 s"
+            f"                   {t['tool'] / 10:5.2f}  {verdict(t['tool'] / 10)}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import re
 import threading
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -26,6 +28,14 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from itertools import islice, repeat
 from operator import itemgetter, lt
+
+try:  # CPython 自带的 SHA-256（3.11 为 _sha256，3.12 起为 _sha2），见 _key_base
+    from _sha256 import sha256 as _builtin_sha256
+except ImportError:  # pragma: no cover - 取决于 Python 版本与编译选项
+    try:
+        from _sha2 import sha256 as _builtin_sha256
+    except ImportError:
+        _builtin_sha256 = None
 
 PROTOCOL = "shuangsui-draw-v1"
 COMMIT_PREFIX = "shuangsui-commit-v1"
@@ -41,9 +51,14 @@ _FORBIDDEN = (",", '"', "\r", "\n")
 # translate() 删除这些字节后，合法的两列文件只剩 ",\n" 的重复，一列文件只剩 "\n" 的重复
 _KEEP = frozenset(b',\n"\r')
 _DELETE = bytes(b for b in range(256) if b not in _KEEP)
-_PIECE = 1 << 20  # 每次处理约 1 MiB（约 5 万行），让临时对象留在缓存里
+_PIECE = 1 << 17  # 每次处理约 128 KiB（约 6 千行）：拆出的临时对象留在 CPU 的二级缓存里
 _ABOVE_ALL = b"\xff" * 33  # 比任何 32 字节的键都大
 _MAX_REPORTED = 5  # 每个列表最多报告几处不符
+# 每层初始门限之下期望的键数比配额多几个标准差（少于配额的概率约 1e-15，那时放开门限重算）
+_MARGIN_SIGMAS = 8
+# 求键用的 SHA-256：CPython 自带的实现逐键 copy/update/digest 比 OpenSSL 的 hashlib 快约 1.5 倍
+# （hashlib 每次 copy 与 digest 都要复制 EVP 上下文）；两者的结果当然相同（有测试），缺了就用 hashlib。
+_KEY_HASH = _builtin_sha256 or hashlib.sha256
 
 
 class ProtocolError(ValueError):
@@ -101,6 +116,11 @@ def compute_seed(task_code: str, population_digest: str, entropy: Iterable[str])
 def _check_seed_hex(seed_hex: str) -> None:
     if not isinstance(seed_hex, str) or not _HEX64_RE.fullmatch(seed_hex):
         raise ProtocolError("seed 必须是 64 位小写十六进制")
+
+
+def _key_base(seed_hex: str):
+    """已吸收 seed_hex + "\\n" 的 SHA-256 状态：每个键 copy() 后 update(uid) 再 digest()。"""
+    return _KEY_HASH(f"{seed_hex}\n".encode())
 
 
 def candidate_key(seed_hex: str, uid: str) -> str:
@@ -269,6 +289,11 @@ def _scan(uids, strata, base, need, limit, kept, counts) -> None:
         h.update(u)
         if (k := h.digest()) <= limit[s]:
             kept[s].append(k + u)
+    _truncate(kept, need, limit)
+
+
+def _truncate(kept, need, limit) -> None:
+    """某层保留数超过 2(k+m) 时排序截断到 k+m，门限降为第 k+m 小的键。"""
     for s, lst in kept.items():
         t = need[s]
         if len(lst) > 2 * t:
@@ -284,35 +309,10 @@ def _finish(kept, need):
     return kept
 
 
-def _scan_bytes(data: bytes, start: int, end: int, seed_hex: str, need: dict):
-    """处理人口文件 data[start:end]（整行）。返回 (counts, 首 uid, 末 uid, kept)，不合规返回 None。"""
-    base = hashlib.sha256(f"{seed_hex}\n".encode())
-    counts, limit, kept = {}, {}, {s: [] for s in need}
-    first = last = None
-    pos = start
-    while pos < end:
-        stop = data.find(b"\n", min(pos + _PIECE, end) - 1) + 1
-        piece = data[pos:stop]
-        if not _bulk_ok(piece, public=False):
-            return None
-        fields = piece.replace(b",", b"\n").split(b"\n")
-        uids, strata = fields[0:-1:2], fields[1::2]
-        if last is not None and last >= uids[0]:
-            return None
-        if not all(map(lt, uids, islice(uids, 1, None))):
-            return None
-        if first is None:
-            first = uids[0]
-        last = uids[-1]
-        _scan(uids, strata, base, need, limit, kept, counts)
-        pos = stop
-    return counts, first, last, _finish(kept, need)
-
-
 def _scan_lists(lists, start: int, end: int, seed_hex: str, need: dict):
     """处理 (uid 列表, 层列表) 的 [start, end) 段。"""
     uids, strata = lists
-    base = hashlib.sha256(f"{seed_hex}\n".encode())
+    base = _key_base(seed_hex)
     counts, limit, kept = {}, {}, {s: [] for s in need}
     step = _PIECE // 20
     for i in range(start, end, step):
@@ -321,8 +321,263 @@ def _scan_lists(lists, start: int, end: int, seed_hex: str, need: dict):
     return counts, None, None, _finish(kept, need)
 
 
-def _count_bytes(data: bytes, start: int, end: int, patterns: list[bytes]) -> list[int]:
-    return [data.count(pattern, start, end) for pattern in patterns]
+def _utf8_ok(piece: bytes) -> bool:
+    if piece.isascii():
+        return True
+    try:
+        piece.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _pieces(data: bytes, start: int, end: int):
+    """把 data[start:end]（整行）切成约 _PIECE 字节的片，每片由整行组成。给出 (起, 止)。"""
+    pos = start
+    while pos < end:
+        stop = data.find(b"\n", min(pos + _PIECE, end) - 1) + 1
+        yield pos, stop
+        pos = stop
+
+
+def _fixed_layout(piece: bytes):
+    """各行等宽且层标签只有一个字节（如 18 位信用代码 + A/B/C/D）时返回 (行宽, 逗号位置)，否则 None。
+
+    这里确认恰有 rows 个换行、每行的同一位置上有逗号和换行；其余的（引号、CR、UTF-8、没有多余的
+    逗号）由 _Chunk.census 与 _Chunk.select 检查。
+    """
+    width = piece.find(b"\n") + 1
+    comma = piece.find(b",", 0, width)
+    if comma < 1 or width - comma != 3 or len(piece) % width:
+        return None
+    rows = len(piece) // width
+    if piece[comma::width] != b"," * rows or piece[width - 1 :: width] != b"\n" * rows:
+        return None
+    if piece.count(b"\n") != rows:  # 行宽不一、却恰好对齐（如多字节的 UTF-8 字符）
+        return None
+    return width, comma
+
+
+_INDICATORS: dict[int, bytes] = {}  # 字节值 → 把它映射为 1、其余映射为 0 的 translate 表
+
+
+def _count_column(column: bytes, counts: Counter) -> None:
+    """数一列单字节的层标签（每行一个字节）中各标签出现的次数，加到 counts 上。
+
+    bytes.count 数随机出现的字节很慢（每个字节一次猜不准的分支），所以换个无分支的算法：先用
+    translate 把该标签映射为 1、其余映射为 0，再求字节之和——zlib.adler32 的低 16 位正是
+    1 + 各字节之和（模 65521），每块不超过 65519 字节时精确。最后一个标签用总数减去其余的。
+    """
+    known = bytes(label[0] for label in counts if len(label) == 1)
+    rest = column.translate(None, known)
+    while rest:  # 本段新出现的标签
+        known += rest[:1]
+        counts[rest[:1]] += 0
+        rest = rest.translate(None, rest[:1])
+    others = 0
+    for value in known[:-1]:
+        table = _INDICATORS.get(value)
+        if table is None:
+            table = _INDICATORS[value] = bytes(int(i == value) for i in range(256))
+        ones = column.translate(table)
+        n = 0
+        for i in range(0, len(ones), 65519):
+            n += (zlib.adler32(ones[i : i + 65519]) & 0xFFFF) - 1
+        counts[bytes((value,))] += n
+        others += n
+    if known:
+        counts[known[-1:]] += len(column) - others
+
+
+def _first_limit(t: int, n: int) -> bytes:
+    """某层的初始门限（t = k + m，n 为该层人数）。键是均匀的，门限之下期望有
+    t + S·√t + S² 个键（S = _MARGIN_SIGMAS），少于 t 个的概率不到 e^(-S²/2)；真的少了，
+    _draw 会放开门限重算一遍，所以结果总是精确的。门限让各段只保留约 t × 本段占比 个候选。"""
+    want = t + _MARGIN_SIGMAS * math.isqrt(t) + _MARGIN_SIGMAS * abs(_MARGIN_SIGMAS)
+    if want >= n:
+        return _ABOVE_ALL
+    if want <= 0:
+        return b""
+    return ((want << 256) // n).to_bytes(32, "big")
+
+
+class _Chunk:
+    """人口文件的一段 data[start:end]（整行），分两遍处理，可以在 fork 出的子进程里。
+
+    census()：第一遍，逐片校验（uid 的顺序除外）并数出各层人数，父进程据此按比例定额；
+    select()：第二遍，检查 uid 严格升序，逐个求键，保留各层不大于门限的候选。
+    """
+
+    def __init__(self, data: bytes, start: int, end: int):
+        self.data, self.start, self.end = data, start, end
+        self.pieces = []  # (起, 止, 把逗号换成换行后拆出的字段数)
+        self.labels = []
+
+    def census(self):
+        """返回 {层: 人数}；不合规返回 None（由 _raise_file_error 找出具体的行）。"""
+        counts: Counter = Counter()
+        data = self.data
+        for pos, stop in _pieces(data, self.start, self.end):
+            piece = data[pos:stop]
+            layout = _fixed_layout(piece)
+            if layout:
+                if b'"' in piece or b"\r" in piece or not _utf8_ok(piece):
+                    return None
+                width, comma = layout
+                column = piece[comma + 1 :: width]  # 各行的层标签，每行一个字节
+                rows = len(column)
+                _count_column(column, counts)
+            else:
+                if not _bulk_ok(piece, public=False):
+                    return None
+                strata = piece.replace(b",", b"\n").split(b"\n")[1::2]
+                counts.update(strata)
+                rows = len(strata)
+            self.pieces.append((pos, stop, 2 * rows + 1))
+        self.labels = list(counts)
+        return dict(counts)
+
+    def select(self, seed_hex: str, need: dict, limits: dict):
+        """need：层 → k + m；limits：层 → 初始门限（缺省为全部保留）。
+
+        返回 (首 uid, 末 uid, {层: 已排序的 键 + uid，至多 k + m 个})；uid 未严格升序或某片
+        有多余的逗号、换行时返回 None。保留的是 key + uid 的字节串（键定长 32 字节，字节序就是
+        先键后 uid 的顺序）。某层保留数超过 2(k+m) 时排序截断到 k+m，门限降为第 k+m 小的键；
+        被丢弃的候选不可能进入该层前 k+m 名，所以结果是精确的。
+        """
+        copy = _key_base(seed_hex).copy
+        limit = dict.fromkeys(self.labels, b"")
+        limit.update({s: limits.get(s, _ABOVE_ALL) for s in need})
+        kept = {s: [] for s in need}
+        top = max(limit.values(), default=b"")  # 先和各层门限中最大的比，省去多数行的查表
+        data, first, prev = self.data, None, b""
+        for pos, stop, fields_expected in self.pieces:
+            fields = data[pos:stop].replace(b",", b"\n").split(b"\n")
+            if len(fields) != fields_expected:
+                return None
+            if first is None:
+                first = fields[0]
+            pairs = iter(fields)  # uid、层、uid、层……，最后多一个空串
+            for uid, stratum in zip(pairs, pairs, strict=False):
+                if uid <= prev:
+                    return None
+                prev = uid
+                h = copy()
+                h.update(uid)
+                if (key := h.digest()) <= top and key <= limit[stratum]:
+                    kept[stratum].append(key + uid)
+            _truncate(kept, need, limit)
+            top = max(limit.values(), default=b"")
+        return first, prev or None, _finish(kept, need)
+
+
+def _chunk_server(conn, chunk: _Chunk) -> None:
+    """子进程：收到 (方法名, 参数) 就调用 chunk 的方法并回送 (True, 结果)，出错回送 (False, 异常)；
+    收到 None 或管道关闭即退出。"""
+    try:
+        while (message := conn.recv()) is not None:
+            name, args = message
+            try:
+                reply = (True, getattr(chunk, name)(*args))
+            except Exception as exc:  # 交给父进程重新抛出
+                reply = (False, exc)
+            conn.send(reply)
+    except EOFError:
+        pass
+    finally:
+        conn.close()
+
+
+class _LocalChunks:
+    """在本进程里逐段计算，接口同 _ForkedChunks。"""
+
+    def __init__(self, chunks):
+        self.chunks, self.pending = chunks, None
+
+    def send(self, name, *args):
+        self.pending = (name, args)
+
+    def gather(self) -> list:
+        name, args = self.pending
+        return [getattr(chunk, name)(*args) for chunk in self.chunks]
+
+
+class _ForkedChunks:
+    """每段一个 fork 出的子进程：send() 把调用发给各段，gather() 按段的顺序收回结果。
+
+    子进程在 fork 时继承人口文件的字节，不经管道传送；传回的只有各层人数与各段保留的候选。
+    """
+
+    def __init__(self, chunks):
+        ctx = multiprocessing.get_context("fork")
+        self.procs, self.conns = [], []
+        try:
+            for chunk in chunks:
+                here, there = ctx.Pipe()
+                self.conns.append(here)
+                try:
+                    proc = ctx.Process(target=_chunk_server, args=(there, chunk), daemon=True)
+                    self.procs.append(proc)
+                    proc.start()
+                finally:
+                    there.close()  # 子进程已有自己的一份
+        except BaseException:
+            self.close(abort=True)
+            raise
+
+    def send(self, name, *args):
+        for conn in self.conns:
+            conn.send((name, args))
+
+    def gather(self) -> list:
+        out = []
+        for conn in self.conns:
+            try:
+                ok, value = conn.recv()
+            except EOFError:
+                raise RuntimeError("抽取的子进程意外退出") from None
+            if not ok:
+                raise value
+            out.append(value)
+        return out
+
+    def close(self, abort: bool = False) -> None:
+        for proc in self.procs:
+            if abort and proc.pid is not None:
+                proc.terminate()
+        for conn in self.conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            conn.close()
+        for proc in self.procs:
+            if proc.pid is not None:
+                proc.join()
+
+
+@contextmanager
+def _chunk_runner(data: bytes, jobs, processes: int):
+    """给出 runner（send/gather），各段 data[a:b] 在本进程或各自 fork 出的子进程里计算。
+
+    不能 fork 时（守护进程里不许有子进程，或系统拒绝）退回本进程逐段计算，结果相同。
+    """
+    chunks = [_Chunk(data, a, b) for a, b in jobs]
+    forked = None
+    if processes > 1 and len(chunks) > 1 and not multiprocessing.current_process().daemon:
+        try:
+            forked = _ForkedChunks(chunks)
+        except (OSError, AssertionError, ValueError):
+            forked = None
+    if forked is None:
+        yield _LocalChunks(chunks)
+        return
+    try:
+        yield forked
+    except BaseException:
+        forked.close(abort=True)
+        raise
+    forked.close()
 
 
 _FORK_PAYLOAD = None
@@ -403,6 +658,60 @@ def _check_counts_mapping(name, mapping) -> None:
             raise ProtocolError(f"{name}[{label}] = {k!r}，应为非负整数")
 
 
+def _estimate_rows(data: bytes) -> int:
+    """人口文件的行数（不含表头）；大文件按开头 64 KiB 的平均行长估计。只用来决定是否多进程，
+    不影响结果，也省得父进程为此把整个文件读一遍。"""
+    head = 1 << 16
+    if len(data) <= head:
+        return data.count(b"\n") - 1
+    return data.count(b"\n", 0, head) * len(data) // head
+
+
+def _draw_bytes(data: bytes, seed_hex, quotas: dict, reserves, quota_rule, todo, procs: int):
+    """人口文件的两遍抽取。返回 (各层人数, 需要数, 各层按 键 + uid 排序的前 k + m 名)。
+
+    各段先在子进程里校验、计数（seed_hex 可以是函数：父进程这时去算人口摘要与种子），
+    父进程按比例定额、给出各层初始门限，各段再求键并保留门限之下的候选。
+    """
+    jobs = _byte_jobs(data, len(HEADER), len(data), procs)
+    with _chunk_runner(data, jobs, procs) as chunks:
+        chunks.send("census")
+        if callable(seed_hex):
+            seed_hex = seed_hex()
+        _check_seed_hex(seed_hex)
+        censuses = chunks.gather()
+        if any(c is None for c in censuses):
+            _raise_file_error(data)
+        counts: Counter = Counter()
+        for census in censuses:
+            counts.update(census)
+        for label in todo:
+            quotas[label] = quota_from_ratio(counts[label.encode()], quota_rule[label])
+        need = _need(quotas, reserves)
+        limits = {s: _first_limit(t, counts[s]) for s, t in need.items()}
+        while True:
+            chunks.send("select", seed_hex, need, limits)
+            results = chunks.gather()
+            if any(r is None for r in results):
+                _raise_file_error(data)
+            bounds = [(r[0], r[1]) for r in results if r[0] is not None]
+            for (_, last), (first, _) in zip(bounds, islice(bounds, 1, None), strict=False):
+                if last >= first:
+                    _raise_file_error(data)
+            merged = {s: [] for s in need}
+            for _, _, kept in results:
+                for s, lst in kept.items():
+                    merged[s].extend(lst)
+            short = [
+                s
+                for s, t in need.items()
+                if limits.get(s, _ABOVE_ALL) != _ABOVE_ALL and len(merged[s]) < min(t, counts[s])
+            ]
+            if not short:
+                return counts, need, merged
+            limits = {}  # 初始门限偏低（概率约 1e-14）：全部放开重算
+
+
 def _draw(
     population,
     seed_hex,
@@ -417,8 +726,10 @@ def _draw(
 
     quota_rule 中、quotas 里没有的层按 ceil(N × r) 定额（返回的配额里有它们）。
     不检查配额是否超过层的大小（见 quota_problems）；超过时该层全部入选。
+    population 为字节时 seed_hex 可以是返回种子的函数，在子进程校验文件的同时调用。
     """
-    _check_seed_hex(seed_hex)
+    if not callable(seed_hex):
+        _check_seed_hex(seed_hex)
     quotas = dict(quotas) if isinstance(quotas, Mapping) else quotas
     _need(quotas, reserves)  # 先校验配额的形式
     todo = [label for label in (quota_rule or {}) if label not in quotas]
@@ -428,25 +739,14 @@ def _draw(
         data = bytes(population)
         if not data.startswith(HEADER) or not data.endswith(b"\n"):
             _raise_file_error(data)
-        procs = _processes(processes, data.count(b"\n") - 1, parallel_min)
-        jobs = _byte_jobs(data, len(HEADER), len(data), 2 * procs if procs > 1 else 1)
-        with _executor(data, procs) as run:
-            if todo:
-                # uid 不含逗号，所以 ",层\n" 恰好数出该层的行数（文件随后在抽取中完整校验）
-                patterns = [b"," + label.encode() + b"\n" for label in todo]
-                parts = run(_count_bytes, [(a, b, patterns) for a, b in jobs])
-                for i, label in enumerate(todo):
-                    size = sum(part[i] for part in parts)
-                    quotas[label] = quota_from_ratio(size, quota_rule[label])
-            need = _need(quotas, reserves)
-            results = run(_scan_bytes, [(a, b, seed_hex, need) for a, b in jobs])
-        if any(r is None for r in results):
-            _raise_file_error(data)
-        bounds = [(r[1], r[2]) for r in results if r[1] is not None]
-        for (_, last), (first, _) in zip(bounds, islice(bounds, 1, None), strict=False):
-            if last >= first:
-                _raise_file_error(data)
+        procs = _processes(processes, _estimate_rows(data), parallel_min)
+        counts, need, merged = _draw_bytes(
+            data, seed_hex, quotas, reserves, quota_rule, todo, procs
+        )
     else:
+        if callable(seed_hex):
+            seed_hex = seed_hex()
+            _check_seed_hex(seed_hex)
         uids, strata, seen = [], [], set()
         for n, (uid, stratum) in enumerate(population, start=1):
             where = f"第 {n} 个候选"
@@ -468,13 +768,13 @@ def _draw(
         jobs = [(a, b, seed_hex, need) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
         with _executor((uids, strata), procs) as run:
             results = run(_scan_lists, jobs or [(0, 0, seed_hex, need)])
+        counts = Counter()
+        merged = {s: [] for s in need}
+        for r_counts, _, _, kept in results:
+            counts.update(r_counts)
+            for s, lst in kept.items():
+                merged[s].extend(lst)
 
-    counts: Counter = Counter()
-    merged = {s: [] for s in need}
-    for r_counts, _, _, kept in results:
-        counts.update(r_counts)
-        for s, lst in kept.items():
-            merged[s].extend(lst)
     quotas_b = {k.encode(): v for k, v in quotas.items()}
     chosen, spare = [], []
     for s, lst in merged.items():
@@ -755,24 +1055,32 @@ def make_record(
         raise ProtocolError(problems[0])
     if isinstance(population, (bytes, bytearray, memoryview)):
         data = bytes(population)
-        pop_digest = digest(data)
+        compute_seed(task_code, "0" * 64, entropy)  # 先校验任务编号与熵的形式
+        found = {}
+
+        def seed_hex_of_file() -> str:  # 子进程校验文件时，父进程算摘要与种子
+            found["digest"] = digest(data)
+            found["seed"] = compute_seed(task_code, found["digest"], entropy).hex()
+            return found["seed"]
+
     else:
         data = None
         pop_digest = population["digest"]
-    seed_hex = compute_seed(task_code, pop_digest, entropy).hex()
+        seed_hex = compute_seed(task_code, pop_digest, entropy).hex()
     quotas = dict(quotas)
     reserves = {k: v for k, v in sorted((reserves or {}).items())}
     rule = {k: v for k, v in sorted((quota_rule or {}).items())}
     if data is not None:
         strata, selected, reserve_list, quotas = _draw(
             data,
-            seed_hex,
+            seed_hex_of_file,
             quotas,
             reserves,
             quota_rule=rule,
             processes=processes,
             parallel_min=parallel_min,
         )
+        pop_digest, seed_hex = found["digest"], found["seed"]
         quotas = dict(sorted(quotas.items()))
     else:
         strata = dict(population["strata"])
@@ -943,27 +1251,35 @@ def verify_record(
     if pop is None:
         return out
     data = bytes(population_bytes)
-    file_digest = digest(data)
-    if pop.get("digest") != file_digest:
-        out.append(
-            f"population.digest 与人口文件不符：记录为 {pop.get('digest')!r}，文件为 {file_digest}"
-        )
     quotas, reserves = record.get("quotas"), record.get("reserves", {})
     rule = record.get("quota_rule")
-    out += _optional_mappings(record)
     common, seed_hex = _common_problems(record)
-    strata = None
+    found = {}
+
+    def seed_hex_for_draw() -> str:  # 子进程校验文件时，父进程算文件摘要
+        found["digest"] = digest(data)
+        return seed_hex or "0" * 64
+
+    strata, problem = None, None
     try:
         strata, selected, reserve_list, _ = _draw(
             data,
-            seed_hex or "0" * 64,
+            seed_hex_for_draw,
             quotas,
             reserves,
             processes=processes,
             parallel_min=parallel_min,
         )
     except ProtocolError as exc:
-        out.append(f"人口文件或配额无效：{exc}")
+        problem = f"人口文件或配额无效：{exc}"
+    file_digest = found.get("digest") or digest(data)
+    if pop.get("digest") != file_digest:
+        out.append(
+            f"population.digest 与人口文件不符：记录为 {pop.get('digest')!r}，文件为 {file_digest}"
+        )
+    out += _optional_mappings(record)
+    if problem:
+        out.append(problem)
     if strata is not None:
         if pop.get("count") != sum(strata.values()):
             out.append(
