@@ -4,6 +4,7 @@ import django_filters
 
 from shuangsui.core import scope
 from shuangsui.core.models import OrgUnit
+from shuangsui.core.widgets import fast_selects
 
 from . import search
 from .choices import INDUSTRY_SECTIONS, CreditClass, EntityStatus, EntityType
@@ -43,6 +44,7 @@ class EntityFilterSet(django_filters.FilterSet):
         if units is not None:
             self.filters["unit"].queryset = units
             self.form.fields["unit"].queryset = units
+        fast_selects(self.form)
 
     def filter_q(self, queryset, name, value):
         return search.search_entities(queryset, value)

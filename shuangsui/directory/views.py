@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from shuangsui.core import scope
-from shuangsui.core.paging import paginate
+from shuangsui.core.paging import COUNT_TTL, paginate
 from shuangsui.credit import services as credit
 from shuangsui.credit.choices import ProposalStatus
 from shuangsui.draws.services import draws_for_entity
@@ -32,6 +32,7 @@ def entity_list(request):
         request,
         filterset.qs.order_by("scope_path", "uid"),
         estimate=search.estimate(q) if q else None,
+        cache_all=True,
     )
     return render(
         request,
@@ -41,6 +42,7 @@ def entity_list(request):
             "page": page,
             "querystring": querystring,
             "show_credit": scope.can(request.user, "credit.view"),
+            "count_age": COUNT_TTL // 60,
         },
     )
 
