@@ -10,7 +10,6 @@ from shuangsui.inspections.models import Inspection
 from shuangsui.listings.services import entity_listings
 from shuangsui.results.services import entity_results
 
-from . import search
 from .filters import EntityFilterSet
 from .models import Entity
 
@@ -26,14 +25,10 @@ def entity_list(request):
         request.GET,
         queryset=_entities_for_user(request.user),
         units=scope.units_in_scope(request.user),
+        estimated_counts=True,
     )
-    q = filterset.form.cleaned_data.get("q") if filterset.is_valid() else None
-    page, querystring = paginate(
-        request,
-        filterset.qs.order_by("scope_path", "uid"),
-        estimate=search.estimate(q) if q else None,
-        cache_all=True,
-    )
+    rows = filterset.qs.order_by("scope_path", "uid")  # 有名称片段时顺带得到 name_estimate
+    page, querystring = paginate(request, rows, estimate=filterset.name_estimate, cache_all=True)
     return render(
         request,
         "directory/entity_list.html",
