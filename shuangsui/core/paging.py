@@ -19,21 +19,28 @@ class CountCachingPaginator(Paginator):
 
     estimated = False
     cached = False
+    at_least = False  # 第一页满了、按 defer_count 没有计数：count 只是下限（per_page + 1）
 
-    def __init__(self, *args, cache_all=False, **kwargs):
+    def __init__(self, *args, cache_all=False, defer_count=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.cache_all = cache_all
+        self.defer_count = defer_count
 
-    @cached_property
-    def count(self):
+    def _key(self):
         query = getattr(self.object_list, "query", None)
         if query is None:
-            return super().count
+            return None
         try:
             sql, params = query.sql_with_params()
         except Exception:  # 空查询集等无法生成语句时
+            return None
+        return "count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+
+    @cached_property
+    def count(self):
+        key = self._key()
+        if key is None:
             return super().count
-        key = "count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:
             self.cached = True
@@ -51,6 +58,13 @@ class CountCachingPaginator(Paginator):
                 self.__dict__["count"] = len(rows)
                 self.estimated = self.cached = False
                 return self._get_page(rows, 1, self)
+            defer = self.defer_count
+            if defer and "count" not in self.__dict__ and (not callable(defer) or defer()):
+                key = self._key()
+                if key is None or cache.get(key) is None:
+                    self.__dict__["count"] = len(rows)  # 下限：翻到第 2 页时才精确计数
+                    self.at_least = True
+                    return self._get_page(rows[: self.per_page], 1, self)
         return super().get_page(number)
 
 
@@ -60,11 +74,17 @@ def about(n):
     return round(n, -(digits - 2)) if digits > 2 else n
 
 
-def paginate(request, queryset, per_page=50, estimate=None, cache_all=False):
+def paginate(request, queryset, per_page=50, estimate=None, cache_all=False, defer_count=False):
     """分页。`estimate` 是总数的便宜估计（如名称索引的命中数）：超过 BIG 时不精确计数，
     页面显示“约 N”（paginator.estimated 为真），翻过实际末页只是空页。
-    `cache_all` 见 CountCachingPaginator。"""
-    paginator = CountCachingPaginator(queryset, per_page, cache_all=cache_all)
+    `cache_all` 见 CountCachingPaginator。`defer_count`（真值，或第一页满了时才调用的函数）：第一页
+    满了而总数不在缓存里时先不计数（paginator.at_least 为真，页面写“N 户以上”并给出计数的链接），
+    翻到第 2 页或带 count=1 时才数。"""
+    if request.GET.get("count") == "1":
+        defer_count = False
+    paginator = CountCachingPaginator(
+        queryset, per_page, cache_all=cache_all, defer_count=defer_count
+    )
     if estimate is not None and estimate > BIG:
         paginator.__dict__["count"] = about(estimate)
         paginator.estimated = True

@@ -12,7 +12,7 @@ from shuangsui.core import paging, scope
 from shuangsui.core.models import ApiToken
 from shuangsui.core.tests.base import BaseTestCase, make_uid
 from shuangsui.core.widgets import FastSelect, fast_selects
-from shuangsui.directory import filters
+from shuangsui.directory import filters, views
 from shuangsui.directory.filters import EntityFilterSet
 from shuangsui.directory.models import Entity
 
@@ -67,7 +67,7 @@ class CountCacheTests(BaseTestCase):
             page = self.client.get(url)
         self.assertContains(page, "共 60 户<small>（2 分钟内的计数）</small>", html=False)
         counts = [q for q in first.captured_queries if "COUNT(" in q["sql"]]
-        self.assertEqual(len(counts), 1)
+        self.assertEqual(len([q for q in counts if "credit_class" in q["sql"]]), 1)
         self.assertEqual(len(second.captured_queries), len(first.captured_queries) - 1)
         # 缓存只存 COUNT_TTL 秒（过期即重数）；过期后反映新增的主体
         add(type(self), 300_000, 1)
@@ -76,6 +76,33 @@ class CountCacheTests(BaseTestCase):
         page = self.client.get(url)
         self.assertContains(page, "共 61 户")
         self.assertNotContains(page, "分钟内的计数")
+
+    def test_in_a_large_directory_a_new_combination_is_counted_on_request(self):
+        self.login("planner")
+        url = "/directory/entities/?credit_class=D&status=cancelled"
+        with mock.patch.object(views, "LARGE", 10):  # 测试库小：把“辖区主体多”的门槛调低
+            with CaptureQueriesContext(connection) as seen:
+                page = self.client.get(url)
+            self.assertContains(page, "50 户以上")
+            self.assertContains(page, 'href="?credit_class=D&amp;status=cancelled&amp;count=1"')
+            self.assertNotContains(page, "共 60 户")
+            self.assertContains(page, "第 1 页")
+            self.assertNotContains(page, "/ 共 2 页")
+            self.assertContains(page, "下一页")
+            filtered = [q for q in seen.captured_queries if "COUNT(" in q["sql"]]
+            self.assertTrue(all("credit_class" not in q["sql"] for q in filtered))
+            self.assertEqual(len(page.context["page"].object_list), 50)
+            # 点“精确计数”才数；数过的组合 2 分钟内直接显示总数（注明）
+            self.assertContains(self.client.get(url + "&count=1"), "共 60 户")
+            self.assertContains(self.client.get(url), "共 60 户<small>（2 分钟内的计数）</small>")
+            # 翻到第 2 页时总是精确计数
+            cache.clear()
+            second = self.client.get(url + "&page=2")
+            self.assertContains(second, "共 60 户")
+            self.assertContains(second, "/ 共 2 页")
+            # 不满一页的组合本来就不用数；没有筛选的名录照常计数
+            self.assertContains(self.client.get("/directory/entities/?credit_class=A"), "共 1 户")
+            self.assertContains(self.client.get("/directory/entities/"), "共 62 户")
 
     def test_other_lists_still_count_small_results_every_time(self):
         rows = Entity.objects.filter(credit_class="D").order_by("uid")
