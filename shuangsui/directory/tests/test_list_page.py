@@ -22,6 +22,12 @@ def uses_name_index(sql):
     return "directory_entity_fts" in sql or "string_to_array" in sql
 
 
+def scan():
+    """测试库小：把“很宽泛”的门槛调低。PostgreSQL 的估计来自规划器（测试里不 ANALYZE：它改的
+    pg_class 统计不随事务回滚，会影响别的测试的计划），小表上估得很低，所以门槛取 0。"""
+    return 10 if connection.vendor == "sqlite" else 0
+
+
 def rows_queries(seen):
     """取主体行与计数的查询（不含名称命中数的估计）。"""
     return [
@@ -129,9 +135,6 @@ class BroadNameTests(BaseTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         add(cls, 400_000, 80)  # “有限”：80 多户，几乎全部
-        if connection.vendor == "postgresql":  # 估计来自规划器的统计
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE directory_entity")
 
     def setUp(self):
         cache.clear()
@@ -146,7 +149,7 @@ class BroadNameTests(BaseTestCase):
         return rows
 
     def test_a_very_broad_part_walks_the_list_in_order_with_the_same_rows(self):
-        with mock.patch.object(filters, "SCAN", 10):  # 测试库小：把“很宽泛”的门槛调低
+        with mock.patch.object(filters, "SCAN", scan()):
             walked = self.filtered(True)
             indexed = self.filtered(False)
             self.assertFalse(uses_name_index(str(walked.query)))
@@ -155,13 +158,15 @@ class BroadNameTests(BaseTestCase):
             self.assertGreater(len(walked), 80)
             self.assertEqual(list(walked[:50]), list(indexed[:50]))
             self.assertEqual(set(walked), set(indexed))
-            # 不宽泛的片段照常经名称索引
+            # 不宽泛的片段照常经名称索引（结果也相同）
+            if connection.vendor == "sqlite":
+                self.assertTrue(uses_name_index(str(self.filtered(True, "恒达70号").query)))
             self.assertEqual(
                 list(self.filtered(True, "恒达70号")), list(self.filtered(False, "恒达70号"))
             )
 
     def test_the_api_which_counts_exactly_keeps_the_index(self):
-        with mock.patch.object(filters, "SCAN", 10):
+        with mock.patch.object(filters, "SCAN", scan()):
             self.login("planner")
             with CaptureQueriesContext(connection) as seen:
                 self.client.get("/directory/entities/", {"q": "有限"})
