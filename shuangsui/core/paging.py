@@ -1,6 +1,7 @@
 """列表分页。百万行的名录上精确计数要扫描整个辖区，所以大结果集的计数缓存一会儿。"""
 
 import hashlib
+import threading
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -8,6 +9,9 @@ from django.utils.functional import cached_property
 
 BIG = 10_000  # 超过这个数的计数才缓存；小结果集总是精确计数（cache_all 时除外）
 COUNT_TTL = 120  # 秒：缓存的总数最多晚这么久反映新增或删除
+# 同一进程里同时要数同一个总数的请求（如几十个用户同时打开同一筛选）只让一个去数，其余等它写进缓存
+# 再读；按键的散列分成 64 把锁，不为每个键建锁
+_LOCKS = [threading.Lock() for _ in range(64)]
 
 
 class CountCachingPaginator(Paginator):
@@ -45,9 +49,14 @@ class CountCachingPaginator(Paginator):
         if cached is not None:
             self.cached = True
             return cached
-        value = super().count
-        if value > BIG or self.cache_all:
-            cache.set(key, value, COUNT_TTL)
+        with _LOCKS[int(key[-8:], 16) % len(_LOCKS)]:
+            cached = cache.get(key)  # 等锁时别的线程可能已数好
+            if cached is not None:
+                self.cached = True
+                return cached
+            value = super().count
+            if value > BIG or self.cache_all:
+                cache.set(key, value, COUNT_TTL)
         return value
 
     def get_page(self, number):

@@ -1,11 +1,14 @@
 """名录列表页在百万户上的省力办法：计数缓存（注明）、宽泛片段按页面顺序扫描、下拉框不走模板。"""
 
+import threading
+import time
 from unittest import mock
 
 from django import forms
 from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
+from django.test import SimpleTestCase
 from django.test.utils import CaptureQueriesContext
 
 from shuangsui.core import paging, scope
@@ -210,3 +213,39 @@ class FastSelectTests(BaseTestCase):
         self.assertIsInstance(form.fields["a"].widget, FastSelect)
         self.assertNotIsInstance(form.fields["b"].widget, FastSelect)
         self.assertNotIsInstance(form.fields["c"].widget, FastSelect)
+
+
+class Rows:
+    """一个慢的“结果集”：数一次要 0.2 秒，记下被数了几次（只为看分页器的并发；真的查询见上）。"""
+
+    def __init__(self):
+        self.calls = 0
+        self.query = self
+
+    def sql_with_params(self):
+        return "SELECT slow", ()
+
+    def count(self):
+        self.calls += 1
+        time.sleep(0.2)
+        return 123_456
+
+
+class ConcurrentCountTests(SimpleTestCase):
+    def test_threads_wanting_the_same_count_wait_for_one_to_count(self):
+        cache.clear()
+        rows = Rows()
+        seen = []
+        threads = [
+            threading.Thread(
+                target=lambda: seen.append(paging.CountCachingPaginator(rows, 50).count)
+            )
+            for _ in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(seen, [123_456] * 8)
+        self.assertEqual(rows.calls, 1)
+        cache.clear()
