@@ -12,6 +12,8 @@ SQLite 的名称索引由触发器随插入维护；PostgreSQL 载入后 ANALYZE
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -90,6 +92,43 @@ def load(entities, inspectors):
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
     return result
+
+
+def ensure(env, entities):
+    """在 env 指定的库上（子进程里）载入演示数据，库里已有主体则不载入；打印并返回主体户数。"""
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, "--if-empty", "--entities", str(entities)],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(out.strip() + f"（{time.perf_counter() - t0:.0f} s）", flush=True)
+    return int(re.search(r"主体 ([\d,]+) 户", out).group(1).replace(",", ""))
+
+
+def serve(env, port, workers, threads, stderr=subprocess.DEVNULL):
+    """在本机回环地址上用 gunicorn 服务（与 make demo 一样是多进程 × 多线程）；返回进程。"""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "shuangsui.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
 
 
 def main():

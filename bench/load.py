@@ -22,13 +22,13 @@ import os
 import random
 import re
 import secrets
-import subprocess
 import sys
 import time
 import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dataset  # noqa: E402
 from pages import discover  # noqa: E402
 
 try:
@@ -41,7 +41,6 @@ except ImportError:
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DATA_DIR = "/tmp/load-bench"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "shuangsui_load_bench"
@@ -296,40 +295,14 @@ def main():
                 Path(args.sqlite + suffix).unlink(missing_ok=True)
     server = None
     try:
-        t0 = time.perf_counter()
-        out = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "dataset.py"),
-                "--if-empty",
-                "--entities",
-                str(args.entities),
-            ],
-            env=env,
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout
-        print(out.strip() + f"（{time.perf_counter() - t0:.0f} s）")
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "shuangsui.wsgi",
-                "-b",
-                f"127.0.0.1:{args.port}",
-                "-w",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(data_dir, "gunicorn.log"), "w"),
-        )  # noqa: SIM115
+        dataset.ensure(env, args.entities)
+        server = dataset.serve(
+            env,
+            args.port,
+            args.workers,
+            args.threads,
+            stderr=open(os.path.join(data_dir, "gunicorn.log"), "w"),  # noqa: SIM115
+        )
         base = f"http://127.0.0.1:{args.port}"
         for _ in range(150):
             try:

@@ -24,7 +24,6 @@ import random
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +33,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "bench"))
+import dataset  # noqa: E402
+
 PASSWORD = "Shuangsui#2026"
 TARGET_P95 = 300  # ms
 TARGET_P99 = 1000
@@ -51,10 +52,6 @@ LINK = {
     "public_entity": re.compile(r'href="(/public/entities/[0-9A-Z]{18}/)"'),
     "uid": re.compile(r"\b([0-9A-HJ-NPQRTUWXY]{18})\b"),
 }
-
-
-def run(args, env):
-    subprocess.run([str(BIN / "shuangsui"), *args], env=env, check=True, cwd=ROOT)
 
 
 def session(base, username):
@@ -303,45 +300,12 @@ def main():
     if not os.environ.get("DATABASE_URL"):
         env["SQLITE_PATH"] = args.keep or os.path.join(tmp, "pages.sqlite3")
     env["SHUANGSUI_DATA_DIR"] = tmp
-    t0 = time.perf_counter()
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "dataset.py"),
-            "--if-empty",
-            "--entities",
-            str(args.entities),
-        ],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout
-    print(out.strip() + f"（{time.perf_counter() - t0:.0f} s）")
-    args.entities_in_db = int(re.search(r"主体 ([\d,]+) 户", out).group(1).replace(",", ""))
+    args.entities_in_db = dataset.ensure(env, args.entities)
     if args.cpu:
         os.environ.update(env)
         cpu(args)
         return
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "shuangsui.wsgi",
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = dataset.serve(env, args.port, args.workers, args.threads)
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
