@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -39,6 +40,25 @@ def _opaque(strata):
     return {label: f"S{i}" for i, label in enumerate(sorted(strata), start=1)}
 
 
+EXCLUSIONS_TTL = 24 * 3600
+
+
+def exclusion_summary(draw):
+    """排除名单按原因汇总的户数。排除行随冻结写入、此后不可改也不可删（FrozenRowMixin），所以按
+    抽取与名单摘要缓存；百万户的总体排除几十万行，每次打开任务页都汇总要约 0.2 秒。"""
+    key = f"draw-exclusions:{draw.pk}:{draw.population_digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            draw.exclusions.values("code", "reason")
+            .annotate(n=Count("id"))
+            .order_by("-n", "reason")
+        )
+        if draw.population_digest:
+            cache.set(key, rows, EXCLUSIONS_TTL)
+    return rows
+
+
 def draw_context(request, draw):
     """一次抽取在页面上的全部信息：名单分层、配额、排除、仪式进度、抽中名单、可做的操作。"""
     user = request.user
@@ -54,9 +74,7 @@ def draw_context(request, draw):
         }
         for label, n in sorted(draw.strata.items())
     ]
-    exclusion_counts = list(
-        draw.exclusions.values("code", "reason").annotate(n=Count("id")).order_by("-n", "reason")
-    )
+    exclusion_counts = exclusion_summary(draw)
     if not full:
         merged = {}
         for row in exclusion_counts:
