@@ -13,6 +13,7 @@ import re
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -241,8 +242,12 @@ _GROUP_COLUMNS = (
 )
 
 
-def validate_entities(rows, plan):
-    """校验逐行数据，按块给出 (行号列表, 行元组列表, 截至目前的错误数)。错误记入 plan.errors。
+def validate_entities(rows, plan, fmt=None):
+    """校验逐行数据，按块给出 (行号列表, 载荷, 截至目前的错误数)。错误记入 plan.errors。
+
+    `fmt` 为 None 时载荷是行元组列表；为 "copy" / "copy_numbered" 时是 CopyChunk：PostgreSQL
+    COPY 文本（列序见 COPY_COLUMNS，copy_numbered 每行前加行号）与这些行的代码。COPY 文本直接由
+    查找表里缓存的文本片段拼成（代码列整组一段），不先做行元组。
 
     行元组的列序见 ENTITY_COLUMNS。代码列（类型、单位、日期……）的取值重复度很高，
     每个不同的原文只解析一次，其余行查表即可；除成立日期外的代码列还按整组原文记住结果
@@ -265,8 +270,12 @@ def validate_entities(rows, plan):
     seen = {}
     setdefault = seen.setdefault
     miss = _MISS
-    numbers, out = [], []
-    append_number, append_row = numbers.append, out.append
+    numbers, out, uids = [], [], []
+    append_number, append_row, append_uid = numbers.append, out.append, uids.append
+    copy = fmt is not None
+    numbered = fmt == "copy_numbered"
+    special = _COPY_SPECIAL.search
+    NULL = "\\N"  # noqa: N806
 
     def bad(n, key, value, reason):
         add_error(errors, counter, RowError(n, labels.get(key, ""), value, reason))
@@ -331,6 +340,8 @@ def validate_entities(rows, plan):
             if good:
                 entity_type, (unit_id, scope_path), *rest = values
                 values = (entity_type, unit_id, scope_path, *rest)
+                if copy:  # (主体类型, 其余代码列连同更新时间的 COPY 文本)
+                    values = (entity_type, _copy_piece((*values[1:], updated)))
                 if len(group_memo) >= MEMO_LIMIT:
                     group_memo.clear()
                 group_memo[texts] = values
@@ -348,6 +359,28 @@ def validate_entities(rows, plan):
         if not ok:
             if uid and not dedupe:
                 loose.append((n, uid))
+            continue
+        if copy:
+            entity_type, piece = values
+            if special(f"{name}{address}{legal}{phone}"):
+                name, address, legal, phone = (
+                    v if v is None else _copy_escape(v) for v in (name, address, legal, phone)
+                )
+            if name is None:
+                name = NULL
+            if established is None:
+                established = NULL
+            line = (
+                f"{uid}\t{name}\t{address}\t{legal}\t{phone}\t{established}\t"
+                f"{entity_type or by_prefix.get(uid[:2], 'enterprise')}\t{piece}"
+            )
+            append_number(n)
+            append_uid(uid)
+            append_row(f"{n}\t{line}" if numbered else line)
+            if len(out) >= CHUNK:
+                yield numbers, CopyChunk("".join(out).encode(), uids), counter[1]
+                numbers, out, uids = [], [], []
+                append_number, append_row, append_uid = numbers.append, out.append, uids.append
             continue
         (
             entity_type,
@@ -388,7 +421,7 @@ def validate_entities(rows, plan):
             numbers, out = [], []
             append_number, append_row = numbers.append, out.append
     if out or not counter[0]:
-        yield numbers, out, counter[1]
+        yield numbers, CopyChunk("".join(out).encode(), uids) if copy else out, counter[1]
 
 
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
@@ -400,40 +433,39 @@ def _copy_escape(text):
 
 
 _AT = {column: i for i, column in enumerate(ENTITY_COLUMNS)}
-# 可能含反斜杠或控制字符的列（其余都是校验过的代码）；可能为空值的列
-_FREE_TEXT = tuple(_AT[c] for c in ("name", "address", "legal_rep", "phone", "key_tags"))
-_NULLABLE = tuple(_AT[c] for c in ("name", "unit_id", "established", "credit_date"))
-_COPY_LINE = "\t".join(["{}"] * len(ENTITY_COLUMNS)) + "\n"
+# COPY 文本的列序：逐行不同的列在前，整组缓存的代码列（连同更新时间）在后
+COPY_COLUMNS = (
+    "uid",
+    "name",
+    "address",
+    "legal_rep",
+    "phone",
+    "established",
+    "entity_type",
+    "unit_id",
+    "scope_path",
+    "region_code",
+    "industry_code",
+    "status",
+    "credit_class",
+    "credit_date",
+    "key_tags",
+    "annual_report",
+    "updated",
+)
+assert sorted(COPY_COLUMNS) == sorted(ENTITY_COLUMNS)
 
 
-def copy_text(numbers, rows, numbered=False):
-    """行元组 → PostgreSQL COPY 文本格式（制表符分隔，空值 \\N）的 bytes；numbered 时每行前加行号。
+class CopyChunk(NamedTuple):
+    """一块 COPY 文本（bytes）及其各行的统一社会信用代码（供父进程跨段查重）。"""
 
-    只有名称、住所、法定代表人、电话、重点领域可能含反斜杠或控制字符，先整行判断，
-    极少数需要转义的行才逐列转义；空值也只在可能为空的几列上找。
-    """
-    lines = []
-    append = lines.append
-    search = _COPY_SPECIAL.search
-    NULL = "\\N"  # noqa: N806
-    free = operator.itemgetter(*_FREE_TEXT)
-    nullable = operator.itemgetter(*_NULLABLE)
-    line = _COPY_LINE.format
-    for number, row in zip(numbers, rows, strict=True):
-        name, address, legal, phone, tags = free(row)
-        if search(f"{name}{address}{legal}{phone}{tags}"):
-            row = list(row)
-            for i in _FREE_TEXT:
-                if row[i] is not None:
-                    row[i] = _copy_escape(row[i])
-        if None in nullable(row):  # 更新模式下已有主体可不给名称、单位；日期可空
-            row = list(row)
-            for i in _NULLABLE:
-                if row[i] is None:
-                    row[i] = NULL
-        text = line(*row)
-        append(f"{number}\t{text}" if numbered else text)
-    return "".join(lines).encode()
+    data: bytes
+    uids: list
+
+
+def _copy_piece(values):
+    """几列的值 → COPY 文本的一段（制表符分隔、空值 \\N、行尾换行）。"""
+    return "\t".join("\\N" if v is None else _copy_escape(str(v)) for v in values) + "\n"
 
 
 def _child_validate(send, rows, plan, fmt, parent_pid, inherited):
@@ -448,13 +480,8 @@ def _child_validate(send, rows, plan, fmt, parent_pid, inherited):
         receive.close()
     try:
         loose = plan.loose
-        for numbers, out, n_errors in validate_entities(rows, plan):
-            if fmt is None:
-                payload, uids = out, None
-            else:
-                payload = copy_text(numbers, out, numbered=fmt == "copy_numbered")
-                uids = [row[0] for row in out]
-            send.send(("chunk", numbers, payload, uids, loose[:], n_errors))
+        for numbers, payload, n_errors in validate_entities(rows, plan, fmt):
+            send.send(("chunk", numbers, payload, loose[:], n_errors))
             loose.clear()
         send.send(("done", plan.errors, plan.counter, loose))
     except TabularError as exc:
@@ -533,10 +560,12 @@ def _validate_in_children(parts, plan, fmt=None):
                     raise RuntimeError("校验子进程意外退出") from None
                 kind = message[0]
                 if kind == "chunk":
-                    _, numbers, payload, uids, loose, n_errors[i] = message
+                    _, numbers, payload, loose, n_errors[i] = message
                     if duplicates is not None:
-                        if uids is None:
+                        if fmt is None:
                             uids = [row[0] for row in payload]
+                        else:
+                            uids = payload.uids
                         duplicates.check(numbers, uids, loose)
                     total = sum(n_errors.values()) + (duplicates.count if duplicates else 0)
                     yield numbers, payload, total
@@ -578,10 +607,7 @@ def _merge_results(plan, results, duplicates):
 
 def _validate_here(rows, plan, fmt=None):
     """在本进程校验；接口同 _validate_in_children。"""
-    for numbers, out, n_errors in validate_entities(rows, plan):
-        if fmt is not None:
-            out = copy_text(numbers, out, numbered=fmt == "copy_numbered")
-        yield numbers, out, n_errors
+    yield from validate_entities(rows, plan, fmt)
 
 
 def _no_progress(done, total, stage=""):
@@ -895,8 +921,9 @@ class _PostgresEntityWriter(_EntityWriter):
             if self.estimated >= count:
                 self._drop_indexes()
         columns = ", ".join(ENTITY_COLUMNS)
+        copied = ", ".join(COPY_COLUMNS)
         if self.direct:
-            sql = f"COPY directory_entity ({columns}) FROM STDIN"
+            sql = f"COPY directory_entity ({copied}) FROM STDIN"
         else:
             cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
             cur.execute(
@@ -904,7 +931,7 @@ class _PostgresEntityWriter(_EntityWriter):
                 f"SELECT 0::integer AS row_number, {columns} "
                 "FROM directory_entity WITH NO DATA"
             )
-            sql = f"COPY _entity_import (row_number, {columns}) FROM STDIN"
+            sql = f"COPY _entity_import (row_number, {copied}) FROM STDIN"
         self.copy_cm = cur.copy(sql)
         self.copy = self.copy_cm.__enter__()
 
@@ -943,12 +970,12 @@ class _PostgresEntityWriter(_EntityWriter):
         return "copy" if self.direct else "copy_numbered"
 
     def write(self, numbers, text, clean):
-        """`text` 为 copy_text 生成的一块 COPY 文本。"""
+        """`text` 为 validate_entities 给出的一块 COPY 文本（CopyChunk）。"""
         if self.direct:
             if clean and not self.error_count:
-                self.copy.write(text)
+                self.copy.write(text.data)
         else:  # 临时表：出错后也照写，冲突检查要用到全部行
-            self.copy.write(text)
+            self.copy.write(text.data)
         self.created += len(numbers)
 
     def finish_copy(self):
