@@ -10,6 +10,9 @@ import multiprocessing.connection
 import operator
 import os
 import re
+import shutil
+import sqlite3
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -468,10 +471,12 @@ def _copy_piece(values):
     return "\t".join("\\N" if v is None else _copy_escape(str(v)) for v in values) + "\n"
 
 
-def _child_validate(send, rows, plan, fmt, parent_pid, inherited):
+def _child_validate(send, rows, plan, fmt, parent_pid, inherited, stage=None):
     """子进程：校验一段行并把结果分块送回父进程（不碰数据库）。
 
     fmt 为 None 时送行元组；为 "copy" / "copy_numbered" 时送 COPY 文本（另附代码列表，供父进程查重）。
+    `stage` 为文件路径时（SQLite）：校验过的行写进这个临时 SQLite 文件的普通表（见 _Stage），
+    只送回行数，由父进程整段 INSERT … SELECT。
     父进程死了（哪怕是 kill -9）子进程也跟着结束；`inherited` 是从父进程继承来的管道读端，
     先关掉，父进程一死，往管道里写就会出错而不是永远阻塞。
     """
@@ -480,9 +485,15 @@ def _child_validate(send, rows, plan, fmt, parent_pid, inherited):
         receive.close()
     try:
         loose = plan.loose
+        staged = None if stage is None else _Stage.create(stage)
         for numbers, payload, n_errors in validate_entities(rows, plan, fmt):
+            if staged is not None:
+                staged.write(numbers, payload)
+                numbers, payload = len(numbers), None
             send.send(("chunk", numbers, payload, loose[:], n_errors))
             loose.clear()
+        if staged is not None:
+            staged.close()
         send.send(("done", plan.errors, plan.counter, loose))
     except TabularError as exc:
         send.send(("tabular", exc.message, exc.row, plan.errors, plan.counter))
@@ -522,11 +533,16 @@ class _Duplicates:
                     )
 
 
-def _validate_in_children(parts, plan, fmt=None):
+def _validate_in_children(parts, plan, fmt=None, stages=None):
     """在 fork 出的几个子进程里分段校验（与父进程写库并行）；给出 (行号列表, 载荷, 截至目前的错误数)。
 
     `parts` 为各段的行（每段一个子进程）。段内查重在子进程，跨段查重在父进程。结束时把各段的
     错误与计数合并进 plan。
+
+    `stages`（SQLite）为各段的临时文件路径：子进程把行写进文件，这里给出的“行号列表”是行数、
+    载荷为 None；某段写完（且前面各段都已给出）时另给一次 (0, 该段文件路径, 错误数)。这时跨段
+    不在这里查重（由数据库的唯一索引把关，出错时 staged_duplicates 从文件里查出行号）；各段
+    另有错误的行的代码记在 plan.loose。
     """
     context = multiprocessing.get_context("fork")
     children = []
@@ -536,9 +552,10 @@ def _validate_in_children(parts, plan, fmt=None):
         for rows in parts:
             receive, send = context.Pipe(duplex=False)
             inherited = [r for r, _ in children] + [receive]
+            stage = None if stages is None else stages[len(children)]
             process = context.Process(
                 target=_child_validate,
-                args=(send, rows, plan, fmt, os.getpid(), inherited),
+                args=(send, rows, plan, fmt, os.getpid(), inherited, stage),
                 daemon=True,
             )
             process.start()
@@ -546,7 +563,9 @@ def _validate_in_children(parts, plan, fmt=None):
             children.append((receive, process))
     finally:
         plan.dedupe = True
-    duplicates = _Duplicates(plan) if several else None
+    duplicates = _Duplicates(plan) if several and stages is None else None
+    loose_parts = []
+    ready, given = set(), 0  # 写完的段；已给出的段数
     n_errors = dict.fromkeys(range(len(children)), 0)
     results = {}
     waiting = {receive: i for i, (receive, _) in enumerate(children)}
@@ -561,7 +580,9 @@ def _validate_in_children(parts, plan, fmt=None):
                 kind = message[0]
                 if kind == "chunk":
                     _, numbers, payload, loose, n_errors[i] = message
-                    if duplicates is not None:
+                    if stages is not None:
+                        loose_parts += loose
+                    elif duplicates is not None:
                         if fmt is None:
                             uids = [row[0] for row in payload]
                         else:
@@ -574,6 +595,12 @@ def _validate_in_children(parts, plan, fmt=None):
                     if duplicates is not None and message[3]:
                         duplicates.check((), (), message[3])
                     del waiting[receive]
+                    if stages is not None:
+                        loose_parts += message[3]
+                        ready.add(i)
+                        while given in ready:
+                            yield 0, stages[given], sum(n_errors.values())
+                            given += 1
                 elif kind == "tabular":
                     results[i] = message[3:] + ([],)
                     del waiting[receive]
@@ -582,6 +609,7 @@ def _validate_in_children(parts, plan, fmt=None):
                 else:
                     raise RuntimeError(f"校验子进程出错：\n{message[1]}")
         _merge_results(plan, results, duplicates)
+        plan.loose[:] = loose_parts
     finally:
         for receive, _ in children:
             receive.close()
@@ -589,6 +617,52 @@ def _validate_in_children(parts, plan, fmt=None):
             process.join(timeout=10)
             if process.is_alive():
                 process.terminate()
+
+
+class _Stage:
+    """校验子进程写的临时 SQLite 文件：一张普通表 t（行号 n 加 ENTITY_COLUMNS），不记日志、不落盘同步。"""
+
+    def __init__(self, db):
+        self.db = db
+        marks = ", ".join(["?"] * (len(ENTITY_COLUMNS) + 1))
+        self.sql = f"INSERT INTO t VALUES ({marks})"
+
+    @classmethod
+    def create(cls, path):
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute(f"CREATE TABLE t (n INTEGER, {', '.join(ENTITY_COLUMNS)})")
+        db.execute("BEGIN")
+        return cls(db)
+
+    def write(self, numbers, rows):
+        self.db.executemany(self.sql, [(n, *row) for n, row in zip(numbers, rows, strict=True)])
+
+    def close(self):
+        self.db.execute("COMMIT")
+        self.db.close()
+
+
+def staged_duplicates(plan, paths):
+    """分段写临时文件时跨段的重复代码：从各段文件读出 (行号, 代码)，连同另有错误的行一起查。
+
+    只在出错时调用（有校验错误，或写库时唯一索引报重复）；错误并入 plan.errors。"""
+    duplicates = _Duplicates(plan)
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            pairs = db.execute("SELECT n, uid FROM t ORDER BY rowid").fetchall()
+        finally:
+            db.close()
+        duplicates.check([n for n, _ in pairs], [u for _, u in pairs])
+    duplicates.check((), (), plan.loose)
+    room = ERROR_LIMIT - len(plan.errors)
+    plan.errors += duplicates.errors[: max(0, room)]
+    plan.counter[1] += duplicates.count
+    return duplicates.count
 
 
 def _merge_results(plan, results, duplicates):
@@ -735,7 +809,9 @@ class _SqliteEntityWriter(_EntityWriter):
             # 后台任务做（directory.search.build_pending），提交照样持久（WAL 已写入）
             cur.execute("PRAGMA wal_autocheckpoint = 0")
         cur.execute("SELECT COUNT(*) FROM directory_entity")
-        count = cur.fetchone()[0]
+        count = self.count = cur.fetchone()[0]
+        self.attached = []
+        self.conflicted = False
         self.existing = {}
         self.query_existing = False
         if count and count <= max(self.PRELOAD, 2 * self.estimated):
@@ -770,6 +846,29 @@ class _SqliteEntityWriter(_EntityWriter):
         self.raw = connection.connection.cursor()
         if self.mode == "upsert":
             self.sql += f" ON CONFLICT(uid) DO UPDATE SET {self.update_sets()}"
+
+    def can_stage(self, outermost):
+        """新增进空表的大批量：校验子进程把行写进临时 SQLite 文件，这里整段 INSERT … SELECT。
+
+        不可能与库中冲突，也不记分类历史，所以父进程不必逐行过目。ATTACH 的文件要到事务结束后
+        才能 DETACH，所以只在最外层事务里这样做。"""
+        return self.mode == "insert" and self.count == 0 and bool(self.rebuild) and outermost
+
+    def write_part(self, path):
+        """把一段临时文件里的行整段写入（一条 INSERT … SELECT，不经 Python 逐行）。"""
+        alias = f"import_part{len(self.attached)}"
+        self.raw.execute(f"ATTACH DATABASE ? AS {alias}", [path])
+        self.attached.append(alias)
+        columns = ", ".join(ENTITY_COLUMNS)
+        try:
+            self.raw.execute(
+                f"INSERT INTO directory_entity ({columns}) "
+                f"SELECT {columns} FROM {alias}.t ORDER BY rowid"
+            )
+        except sqlite3.IntegrityError:
+            self.conflicted = True  # 跨段重复的代码：出错时由 staged_duplicates 查出行号
+        else:
+            self.created += self.raw.rowcount
 
     def _lookup(self, uids):
         if self.query_existing:
@@ -884,6 +983,11 @@ class _SqliteEntityWriter(_EntityWriter):
             )
         finally:
             if getattr(self, "raw", None) is not None:
+                for alias in self.attached:  # 事务已结束（can_stage 只在最外层事务里用）
+                    try:
+                        self.raw.execute(f"DETACH DATABASE {alias}")
+                    except sqlite3.Error:  # pragma: no cover - 连接已坏，随连接关闭而释放
+                        pass
                 self.raw.close()
             self.cursor.close()
 
@@ -1116,26 +1220,51 @@ def import_entities(
     del data
     timings = {"read": time.perf_counter() - started}
     mark = time.perf_counter
+    # SQLite 上分段并行校验时，各段校验过的行先写进临时目录里的 SQLite 文件（见 can_stage），
+    # 目录放在库文件旁边（同一块盘），成功、失败都删掉
+    outermost = not connection.in_atomic_block
+    stage_dir = stages = None
+    if child and len(parts) > 1 and connection.vendor == "sqlite" and outermost:
+        home = None
+        if not connection.is_in_memory_db():
+            home = os.path.dirname(os.path.abspath(str(connection.settings_dict["NAME"])))
+        stage_dir = tempfile.mkdtemp(prefix="shuangsui-import-", dir=home)
     try:
         with transaction.atomic():
             t = mark()
             writer.begin()
             timings["begin"] = mark() - t
+            chunks = None
             try:
                 t = mark()
                 digest = digest.result()  # fork 之前等摘要线程结束
-                if child:
+                if stage_dir is not None and writer.can_stage(outermost):
+                    stages = [
+                        os.path.join(stage_dir, f"part{i}.sqlite3") for i in range(len(parts))
+                    ]
+                    chunks = _validate_in_children(parts, plan, None, stages)
+                elif child:
                     chunks = _validate_in_children(parts, plan, writer.format)
                 else:
                     chunks = _validate_here(rows, plan, writer.format)
                 done = 0
                 for numbers, out, n_errors in chunks:
-                    writer.write(numbers, out, clean=not n_errors)
-                    done += len(numbers)
+                    if stages is None:
+                        writer.write(numbers, out, clean=not n_errors)
+                        done += len(numbers)
+                    elif out is not None:  # 一段临时文件写完了
+                        if not n_errors and not writer.conflicted:
+                            writer.write_part(out)
+                    else:
+                        done += numbers
                     progress(done, max(estimated - 1, done), "校验并写入")
                 if isinstance(writer, _PostgresEntityWriter):
                     writer.finish_copy()
+                if stages is not None and (plan.counter[1] or writer.conflicted):
+                    staged_duplicates(plan, stages)
                 timings["validate_write"] = mark() - t
+                if stages is not None and writer.conflicted and not plan.counter[1]:
+                    raise failed("写入数据库时发生冲突（统一社会信用代码重复），请重试")
                 total = plan.counter[1] + writer.error_count
                 if not plan.counter[0]:
                     raise failed("文件只有表头，没有数据行")
@@ -1146,6 +1275,8 @@ def import_entities(
                 writer.finish()
                 timings["finish"] = mark() - t
             except BaseException:
+                if chunks is not None:
+                    chunks.close()  # 等校验子进程结束（之后才删它们写的临时文件）
                 if isinstance(writer, _PostgresEntityWriter):
                     writer.abort()
                 raise
@@ -1173,7 +1304,10 @@ def import_entities(
     finally:
         if hasattr(writer, "cursor"):
             writer.close()
+        if stage_dir is not None:
+            shutil.rmtree(stage_dir, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.timings["parallel"] = child
+    result.timings["staged"] = stages is not None  # SQLite：经校验子进程写的临时文件
     return result
