@@ -5,6 +5,7 @@ SQLite 上在一个事务里 executemany，PostgreSQL 上 COPY 进临时表再�
 大文件在 fork 出的几个子进程里分段校验，与父进程写库并行。
 """
 
+import array
 import multiprocessing
 import multiprocessing.connection
 import operator
@@ -475,8 +476,8 @@ def _child_validate(send, rows, plan, fmt, parent_pid, inherited, stage=None):
     """子进程：校验一段行并把结果分块送回父进程（不碰数据库）。
 
     fmt 为 None 时送行元组；为 "copy" / "copy_numbered" 时送 COPY 文本（另附代码列表，供父进程查重）。
-    `stage` 为文件路径时（SQLite）：校验过的行写进这个临时 SQLite 文件的普通表（见 _Stage），
-    只送回行数，由父进程整段 INSERT … SELECT。
+    `stage` 为 (文件路径前缀, 每个文件的行数) 时（SQLite）：校验过的行写进临时 SQLite 文件的普通表
+    （见 _Stage），只送回行数；每写完一个文件送回其路径，由父进程整个文件 INSERT … SELECT。
     父进程死了（哪怕是 kill -9）子进程也跟着结束；`inherited` 是从父进程继承来的管道读端，
     先关掉，父进程一死，往管道里写就会出错而不是永远阻塞。
     """
@@ -485,7 +486,9 @@ def _child_validate(send, rows, plan, fmt, parent_pid, inherited, stage=None):
         receive.close()
     try:
         loose = plan.loose
-        staged = None if stage is None else _Stage.create(stage)
+        staged = None
+        if stage is not None:
+            staged = _Stage(*stage, lambda path: send.send(("file", path, plan.counter[1])))
         for numbers, payload, n_errors in validate_entities(rows, plan, fmt):
             if staged is not None:
                 staged.write(numbers, payload)
@@ -539,8 +542,8 @@ def _validate_in_children(parts, plan, fmt=None, stages=None):
     `parts` 为各段的行（每段一个子进程）。段内查重在子进程，跨段查重在父进程。结束时把各段的
     错误与计数合并进 plan。
 
-    `stages`（SQLite）为各段的临时文件路径：子进程把行写进文件，这里给出的“行号列表”是行数、
-    载荷为 None；某段写完（且前面各段都已给出）时另给一次 (0, 该段文件路径, 错误数)。这时跨段
+    `stages`（SQLite）为各段的 (临时文件路径前缀, 每个文件的行数)：子进程把行写进文件，这里给出的
+    “行号列表”是行数、载荷为 None；每写完一个文件另给一次 (0, 文件路径, 错误数)。这时跨段
     不在这里查重（由数据库的唯一索引把关，出错时 staged_duplicates 从文件里查出行号）；各段
     另有错误的行的代码记在 plan.loose。
     """
@@ -565,7 +568,6 @@ def _validate_in_children(parts, plan, fmt=None, stages=None):
         plan.dedupe = True
     duplicates = _Duplicates(plan) if several and stages is None else None
     loose_parts = []
-    ready, given = set(), 0  # 写完的段；已给出的段数
     n_errors = dict.fromkeys(range(len(children)), 0)
     results = {}
     waiting = {receive: i for i, (receive, _) in enumerate(children)}
@@ -597,10 +599,9 @@ def _validate_in_children(parts, plan, fmt=None, stages=None):
                     del waiting[receive]
                     if stages is not None:
                         loose_parts += message[3]
-                        ready.add(i)
-                        while given in ready:
-                            yield 0, stages[given], sum(n_errors.values())
-                            given += 1
+                elif kind == "file":
+                    n_errors[i] = message[2]
+                    yield 0, message[1], sum(n_errors.values())
                 elif kind == "tabular":
                     results[i] = message[3:] + ([],)
                     del waiting[receive]
@@ -620,44 +621,64 @@ def _validate_in_children(parts, plan, fmt=None, stages=None):
 
 
 class _Stage:
-    """校验子进程写的临时 SQLite 文件：一张普通表 t（行号 n 加 ENTITY_COLUMNS），不记日志、不落盘同步。"""
+    """校验子进程写的临时 SQLite 文件（不记日志、不落盘同步）：表 t 为 ENTITY_COLUMNS 各列，
+    表 numbers 按块记下各行的行号（array 的字节，出错时才读回）。
 
-    def __init__(self, db):
-        self.db = db
-        marks = ", ".join(["?"] * (len(ENTITY_COLUMNS) + 1))
+    每写满 `rotate` 行换一个新文件、把写完的文件路径交给 `done`：父进程可以一边写库一边等后面的行。
+    """
+
+    def __init__(self, base, rotate, done):
+        self.base, self.rotate, self.done = base, max(1, rotate), done
+        self.files = 0
+        self.db = None
+        marks = ", ".join(["?"] * len(ENTITY_COLUMNS))
         self.sql = f"INSERT INTO t VALUES ({marks})"
 
-    @classmethod
-    def create(cls, path):
-        db = sqlite3.connect(path, isolation_level=None)
+    def _open(self):
+        self.path = f"{self.base}.{self.files}"
+        self.files += 1
+        self.count = 0
+        db = self.db = sqlite3.connect(self.path, isolation_level=None)
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        db.execute(f"CREATE TABLE t (n INTEGER, {', '.join(ENTITY_COLUMNS)})")
+        db.execute(f"CREATE TABLE t ({', '.join(ENTITY_COLUMNS)})")
+        db.execute("CREATE TABLE numbers (data BLOB)")
         db.execute("BEGIN")
-        return cls(db)
 
     def write(self, numbers, rows):
-        self.db.executemany(self.sql, [(n, *row) for n, row in zip(numbers, rows, strict=True)])
+        if self.db is None:
+            self._open()
+        self.db.executemany(self.sql, rows)
+        self.db.execute("INSERT INTO numbers VALUES (?)", [array.array("q", numbers).tobytes()])
+        self.count += len(rows)
+        if self.count >= self.rotate:
+            self.close()
 
     def close(self):
-        self.db.execute("COMMIT")
-        self.db.close()
+        if self.db is not None:
+            self.db.execute("COMMIT")
+            self.db.close()
+            self.db = None
+            self.done(self.path)
 
 
-def staged_duplicates(plan, paths):
-    """分段写临时文件时跨段的重复代码：从各段文件读出 (行号, 代码)，连同另有错误的行一起查。
+def staged_duplicates(plan, directory):
+    """分段写临时文件时跨段的重复代码：从各个临时文件读出 (行号, 代码)，连同另有错误的行一起查。
 
     只在出错时调用（有校验错误，或写库时唯一索引报重复）；错误并入 plan.errors。"""
     duplicates = _Duplicates(plan)
-    for path in paths:
-        if not os.path.exists(path):
-            continue
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    for name in sorted(os.listdir(directory)):
+        db = sqlite3.connect(f"file:{os.path.join(directory, name)}?mode=ro", uri=True)
         try:
-            pairs = db.execute("SELECT n, uid FROM t ORDER BY rowid").fetchall()
+            numbers = array.array("q")
+            for (data,) in db.execute("SELECT data FROM numbers ORDER BY rowid"):
+                numbers.frombytes(data)
+            uids = [uid for (uid,) in db.execute("SELECT uid FROM t ORDER BY rowid")]
+        except sqlite3.Error:
+            continue  # 没写完的文件（子进程出错时才会有；那时不报行）
         finally:
             db.close()
-        duplicates.check([n for n, _ in pairs], [u for _, u in pairs])
+        duplicates.check(numbers.tolist(), uids)
     duplicates.check((), (), plan.loose)
     room = ERROR_LIMIT - len(plan.errors)
     plan.errors += duplicates.errors[: max(0, room)]
@@ -1239,8 +1260,10 @@ def import_entities(
                 t = mark()
                 digest = digest.result()  # fork 之前等摘要线程结束
                 if stage_dir is not None and writer.can_stage(outermost):
+                    # 两段时每段写成两个文件：前一半写完，父进程就开始写库（ATTACH 至多 10 个文件）
+                    rotate = -(-estimated // ((2 if len(parts) <= 2 else 1) * len(parts)))
                     stages = [
-                        os.path.join(stage_dir, f"part{i}.sqlite3") for i in range(len(parts))
+                        (os.path.join(stage_dir, f"part{i}"), rotate) for i in range(len(parts))
                     ]
                     chunks = _validate_in_children(parts, plan, None, stages)
                 elif child:
@@ -1261,7 +1284,7 @@ def import_entities(
                 if isinstance(writer, _PostgresEntityWriter):
                     writer.finish_copy()
                 if stages is not None and (plan.counter[1] or writer.conflicted):
-                    staged_duplicates(plan, stages)
+                    staged_duplicates(plan, stage_dir)
                 timings["validate_write"] = mark() - t
                 if stages is not None and writer.conflicted and not plan.counter[1]:
                     raise failed("写入数据库时发生冲突（统一社会信用代码重复），请重试")

@@ -55,6 +55,10 @@ class StagedImportTests(TransactionTestCase):
             original = getattr(cls, name)
             setattr(cls, name, 20)
             self.addCleanup(setattr, cls, name, original)
+        # 小块，让每段写成两个临时文件（前一半写完父进程就写库）
+        chunk = mock.patch.object(entities, "CHUNK", 200)
+        chunk.start()
+        self.addCleanup(chunk.stop)
         cpus = mock.patch.object(os, "cpu_count", return_value=2)  # 单核机器上也分两段
         cpus.start()
         self.addCleanup(cpus.stop)
@@ -87,7 +91,16 @@ class StagedImportTests(TransactionTestCase):
     def test_rows_go_through_temporary_files_that_are_removed(self):
         before = structure()
         data = rows(3000)
-        result = self.run_import(data)
+        written = []
+        write_part = entities._SqliteEntityWriter.write_part
+
+        def spy(writer, path):
+            written.append(os.path.basename(path))
+            return write_part(writer, path)
+
+        with mock.patch.object(entities._SqliteEntityWriter, "write_part", spy):
+            result = self.run_import(data)
+        self.assertEqual(sorted(written), ["part0.0", "part0.1", "part1.0", "part1.1"])
         self.assertTrue(result.timings["staged"])
         self.assertEqual(result.created, 3000)
         self.assertTrue(result.index_pending)
