@@ -662,6 +662,35 @@ class _Stage:
             self.done(self.path)
 
 
+STAGE_PREFIX = "shuangsui-import-"
+
+
+def _stage_home():
+    """临时目录放在库文件旁边（同一块盘）；内存库时放系统临时目录。"""
+    if connection.is_in_memory_db():
+        return tempfile.gettempdir()
+    return os.path.dirname(os.path.abspath(str(connection.settings_dict["NAME"])))
+
+
+def _stage_dir(base):
+    """新建本次导入的临时目录（名字里带进程号）；顺手删掉进程已不在的导入留下的（如被 kill -9）。"""
+    for name in os.listdir(base):
+        pid = name[len(STAGE_PREFIX) :].split("-", 1)[0] if name.startswith(STAGE_PREFIX) else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=base)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def staged_duplicates(plan, directory):
     """分段写临时文件时跨段的重复代码：从各个临时文件读出 (行号, 代码)，连同另有错误的行一起查。
 
@@ -1246,10 +1275,7 @@ def import_entities(
     outermost = not connection.in_atomic_block
     stage_dir = stages = None
     if child and len(parts) > 1 and connection.vendor == "sqlite" and outermost:
-        home = None
-        if not connection.is_in_memory_db():
-            home = os.path.dirname(os.path.abspath(str(connection.settings_dict["NAME"])))
-        stage_dir = tempfile.mkdtemp(prefix="shuangsui-import-", dir=home)
+        stage_dir = _stage_dir(_stage_home())
     try:
         with transaction.atomic():
             t = mark()

@@ -7,6 +7,7 @@ TransactionTestCase（不套测试自己的事务）。
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 import unittest
 from unittest import mock
@@ -68,7 +69,8 @@ class StagedImportTests(TransactionTestCase):
         search.build_pending()
 
     def leftovers(self):
-        return os.listdir(self.scratch.name)
+        home = entities._stage_home()
+        return [n for n in os.listdir(home) if n.startswith("shuangsui-import-")]
 
     def run_import(self, data, **kwargs):
         return entities.import_entities(
@@ -164,3 +166,26 @@ class StagedImportTests(TransactionTestCase):
         result = self.run_import(rows(3000))  # 之后照常导入
         self.assertEqual(result.created, 3000)
         search.build_pending()
+
+    def test_directories_left_by_a_killed_import_are_removed(self):
+        """父进程被 kill -9 时临时目录删不掉：下一次导入删掉进程已不在的那些，别人的不动。"""
+        with open("/proc/sys/kernel/pid_max") as fh:  # 比最大进程号还大：一定不在
+            dead = int(fh.read()) + 1
+        home = entities._stage_home()
+        left = os.path.join(home, f"{entities.STAGE_PREFIX}{dead}-abc")
+        mine = os.path.join(home, f"{entities.STAGE_PREFIX}{os.getpid()}-xyz")
+        other = os.path.join(home, "shuangsui-import-notes")
+        for path in (left, mine, other):
+            os.mkdir(path)
+        with open(os.path.join(left, "part0.0"), "wb") as fh:
+            fh.write(b"x")
+        result = self.run_import(rows(3000))
+        self.assertTrue(result.timings["staged"])
+        try:
+            self.assertEqual(
+                sorted(self.leftovers()), sorted([os.path.basename(mine), "shuangsui-import-notes"])
+            )
+        finally:
+            for path in (left, mine, other):
+                if os.path.exists(path):
+                    shutil.rmtree(path)
