@@ -160,11 +160,13 @@ def worker(args):
     del data, table
 
     # 完整导入（事务内写库 + 审计），CPU 时间含校验子进程与数据库服务进程之外的本进程
-    cpu = _cpu()
+    cpu, own = _cpu(), _cpu(children=False)
     result = entities.import_entities(
         Path(args.csv), Path(args.csv).name, mode="insert", parallel=args.parallel
     )
     out["import_cpu"] = _cpu() - cpu
+    out["import_cpu_self"] = _cpu(children=False) - own
+    out["import_cpu_children"] = out["import_cpu"] - out["import_cpu_self"]
     out["import_rows"] = result.rows
     out["import_seconds"] = result.seconds
     out["created"] = result.created
@@ -186,12 +188,12 @@ def worker(args):
     print(json.dumps(out))
 
 
-def _cpu():
+def _cpu(children=True):
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime + (kids.ru_utime + kids.ru_stime if children else 0)
 
 
 # ---------------------------------------------------------------- 裸装载对照
@@ -284,12 +286,14 @@ def report(name, result, raw_seconds, rows):
     print(f"完整导入 / 裸装载 = {ratio:.2f}；只校验 / 裸装载 = {validate / raw:.2f}")
     print(
         f"完整导入的 CPU 时间（本进程 + 校验子进程，不含数据库服务进程）：{result['import_cpu']:.2f} 秒"
+        f"（本进程 {result.get('import_cpu_self', 0):.2f}，子进程 {result.get('import_cpu_children', 0):.2f}）"
     )
     t = result.get("timings", {})
     print(
         f"完整导入各阶段（秒）：读文件 {t.get('read')}，校验并写入 {t.get('validate_write')}，"
         f"收尾（重建索引与约束）{t.get('finish')}，提交 {t.get('commit')}；"
         f"校验子进程：{'是' if t.get('parallel') else '否'}"
+        f"{'，经子进程写的临时 SQLite 文件' if t.get('staged') else ''}"
     )
     print(
         f"提交时名称检索索引{'留待补建（检索索引更新中）' if result['index_pending'] else '已建好'}；"

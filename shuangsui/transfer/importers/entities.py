@@ -5,14 +5,19 @@ SQLite 上在一个事务里 executemany，PostgreSQL 上 COPY 进临时表再�
 大文件在 fork 出的几个子进程里分段校验，与父进程写库并行。
 """
 
+import array
 import multiprocessing
 import multiprocessing.connection
 import operator
 import os
 import re
+import shutil
+import sqlite3
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -241,8 +246,12 @@ _GROUP_COLUMNS = (
 )
 
 
-def validate_entities(rows, plan):
-    """校验逐行数据，按块给出 (行号列表, 行元组列表, 截至目前的错误数)。错误记入 plan.errors。
+def validate_entities(rows, plan, fmt=None):
+    """校验逐行数据，按块给出 (行号列表, 载荷, 截至目前的错误数)。错误记入 plan.errors。
+
+    `fmt` 为 None 时载荷是行元组列表；为 "copy" / "copy_numbered" 时是 CopyChunk：PostgreSQL
+    COPY 文本（列序见 COPY_COLUMNS，copy_numbered 每行前加行号）与这些行的代码。COPY 文本直接由
+    查找表里缓存的文本片段拼成（代码列整组一段），不先做行元组。
 
     行元组的列序见 ENTITY_COLUMNS。代码列（类型、单位、日期……）的取值重复度很高，
     每个不同的原文只解析一次，其余行查表即可；除成立日期外的代码列还按整组原文记住结果
@@ -265,8 +274,12 @@ def validate_entities(rows, plan):
     seen = {}
     setdefault = seen.setdefault
     miss = _MISS
-    numbers, out = [], []
-    append_number, append_row = numbers.append, out.append
+    numbers, out, uids = [], [], []
+    append_number, append_row, append_uid = numbers.append, out.append, uids.append
+    copy = fmt is not None
+    numbered = fmt == "copy_numbered"
+    special = _COPY_SPECIAL.search
+    NULL = "\\N"  # noqa: N806
 
     def bad(n, key, value, reason):
         add_error(errors, counter, RowError(n, labels.get(key, ""), value, reason))
@@ -331,6 +344,8 @@ def validate_entities(rows, plan):
             if good:
                 entity_type, (unit_id, scope_path), *rest = values
                 values = (entity_type, unit_id, scope_path, *rest)
+                if copy:  # (主体类型, 其余代码列连同更新时间的 COPY 文本)
+                    values = (entity_type, _copy_piece((*values[1:], updated)))
                 if len(group_memo) >= MEMO_LIMIT:
                     group_memo.clear()
                 group_memo[texts] = values
@@ -348,6 +363,28 @@ def validate_entities(rows, plan):
         if not ok:
             if uid and not dedupe:
                 loose.append((n, uid))
+            continue
+        if copy:
+            entity_type, piece = values
+            if special(f"{name}{address}{legal}{phone}"):
+                name, address, legal, phone = (
+                    v if v is None else _copy_escape(v) for v in (name, address, legal, phone)
+                )
+            if name is None:
+                name = NULL
+            if established is None:
+                established = NULL
+            line = (
+                f"{uid}\t{name}\t{address}\t{legal}\t{phone}\t{established}\t"
+                f"{entity_type or by_prefix.get(uid[:2], 'enterprise')}\t{piece}"
+            )
+            append_number(n)
+            append_uid(uid)
+            append_row(f"{n}\t{line}" if numbered else line)
+            if len(out) >= CHUNK:
+                yield numbers, CopyChunk("".join(out).encode(), uids), counter[1]
+                numbers, out, uids = [], [], []
+                append_number, append_row, append_uid = numbers.append, out.append, uids.append
             continue
         (
             entity_type,
@@ -388,7 +425,7 @@ def validate_entities(rows, plan):
             numbers, out = [], []
             append_number, append_row = numbers.append, out.append
     if out or not counter[0]:
-        yield numbers, out, counter[1]
+        yield numbers, CopyChunk("".join(out).encode(), uids) if copy else out, counter[1]
 
 
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
@@ -400,46 +437,34 @@ def _copy_escape(text):
 
 
 _AT = {column: i for i, column in enumerate(ENTITY_COLUMNS)}
-# 可能含反斜杠或控制字符的列（其余都是校验过的代码）；可能为空值的列
-_FREE_TEXT = tuple(_AT[c] for c in ("name", "address", "legal_rep", "phone", "key_tags"))
-_NULLABLE = tuple(_AT[c] for c in ("name", "unit_id", "established", "credit_date"))
-_COPY_LINE = "\t".join(["{}"] * len(ENTITY_COLUMNS)) + "\n"
+# COPY 文本的列序：逐行不同的列在前，整组缓存的代码列（连同更新时间）在后
+_PER_ROW = ("uid", "name", "address", "legal_rep", "phone", "established")
+COPY_COLUMNS = _PER_ROW + tuple(c for c in ENTITY_COLUMNS if c not in _PER_ROW)
+assert COPY_COLUMNS[6:9] == (
+    "entity_type",
+    "unit_id",
+    "scope_path",
+)  # 与 validate_entities 的拼法一致
 
 
-def copy_text(numbers, rows, numbered=False):
-    """行元组 → PostgreSQL COPY 文本格式（制表符分隔，空值 \\N）的 bytes；numbered 时每行前加行号。
+class CopyChunk(NamedTuple):
+    """一块 COPY 文本（bytes）及其各行的统一社会信用代码（供父进程跨段查重）。"""
 
-    只有名称、住所、法定代表人、电话、重点领域可能含反斜杠或控制字符，先整行判断，
-    极少数需要转义的行才逐列转义；空值也只在可能为空的几列上找。
-    """
-    lines = []
-    append = lines.append
-    search = _COPY_SPECIAL.search
-    NULL = "\\N"  # noqa: N806
-    free = operator.itemgetter(*_FREE_TEXT)
-    nullable = operator.itemgetter(*_NULLABLE)
-    line = _COPY_LINE.format
-    for number, row in zip(numbers, rows, strict=True):
-        name, address, legal, phone, tags = free(row)
-        if search(f"{name}{address}{legal}{phone}{tags}"):
-            row = list(row)
-            for i in _FREE_TEXT:
-                if row[i] is not None:
-                    row[i] = _copy_escape(row[i])
-        if None in nullable(row):  # 更新模式下已有主体可不给名称、单位；日期可空
-            row = list(row)
-            for i in _NULLABLE:
-                if row[i] is None:
-                    row[i] = NULL
-        text = line(*row)
-        append(f"{number}\t{text}" if numbered else text)
-    return "".join(lines).encode()
+    data: bytes
+    uids: list
 
 
-def _child_validate(send, rows, plan, fmt, parent_pid, inherited):
+def _copy_piece(values):
+    """几列的值 → COPY 文本的一段（制表符分隔、空值 \\N、行尾换行）。"""
+    return "\t".join("\\N" if v is None else _copy_escape(str(v)) for v in values) + "\n"
+
+
+def _child_validate(send, rows, plan, fmt, parent_pid, inherited, stage=None):
     """子进程：校验一段行并把结果分块送回父进程（不碰数据库）。
 
     fmt 为 None 时送行元组；为 "copy" / "copy_numbered" 时送 COPY 文本（另附代码列表，供父进程查重）。
+    `stage` 为 (文件路径前缀, 每个文件的行数) 时（SQLite）：校验过的行写进临时 SQLite 文件的普通表
+    （见 _Stage），只送回行数；每写完一个文件送回其路径，由父进程整个文件 INSERT … SELECT。
     父进程死了（哪怕是 kill -9）子进程也跟着结束；`inherited` 是从父进程继承来的管道读端，
     先关掉，父进程一死，往管道里写就会出错而不是永远阻塞。
     """
@@ -448,14 +473,17 @@ def _child_validate(send, rows, plan, fmt, parent_pid, inherited):
         receive.close()
     try:
         loose = plan.loose
-        for numbers, out, n_errors in validate_entities(rows, plan):
-            if fmt is None:
-                payload, uids = out, None
-            else:
-                payload = copy_text(numbers, out, numbered=fmt == "copy_numbered")
-                uids = [row[0] for row in out]
-            send.send(("chunk", numbers, payload, uids, loose[:], n_errors))
+        staged = None
+        if stage is not None:
+            staged = _Stage(*stage, lambda path: send.send(("file", path, plan.counter[1])))
+        for numbers, payload, n_errors in validate_entities(rows, plan, fmt):
+            if staged is not None:
+                staged.write(numbers, payload)
+                numbers, payload = len(numbers), None
+            send.send(("chunk", numbers, payload, loose[:], n_errors))
             loose.clear()
+        if staged is not None:
+            staged.close()
         send.send(("done", plan.errors, plan.counter, loose))
     except TabularError as exc:
         send.send(("tabular", exc.message, exc.row, plan.errors, plan.counter))
@@ -495,11 +523,16 @@ class _Duplicates:
                     )
 
 
-def _validate_in_children(parts, plan, fmt=None):
+def _validate_in_children(parts, plan, fmt=None, stages=None):
     """在 fork 出的几个子进程里分段校验（与父进程写库并行）；给出 (行号列表, 载荷, 截至目前的错误数)。
 
     `parts` 为各段的行（每段一个子进程）。段内查重在子进程，跨段查重在父进程。结束时把各段的
     错误与计数合并进 plan。
+
+    `stages`（SQLite）为各段的 (临时文件路径前缀, 每个文件的行数)：子进程把行写进文件，这里给出的
+    “行号列表”是行数、载荷为 None；每写完一个文件另给一次 (0, 文件路径, 错误数)。这时跨段
+    不在这里查重（由数据库的唯一索引把关，出错时 staged_duplicates 从文件里查出行号）；各段
+    另有错误的行的代码记在 plan.loose。
     """
     context = multiprocessing.get_context("fork")
     children = []
@@ -509,9 +542,10 @@ def _validate_in_children(parts, plan, fmt=None):
         for rows in parts:
             receive, send = context.Pipe(duplex=False)
             inherited = [r for r, _ in children] + [receive]
+            stage = None if stages is None else stages[len(children)]
             process = context.Process(
                 target=_child_validate,
-                args=(send, rows, plan, fmt, os.getpid(), inherited),
+                args=(send, rows, plan, fmt, os.getpid(), inherited, stage),
                 daemon=True,
             )
             process.start()
@@ -519,7 +553,8 @@ def _validate_in_children(parts, plan, fmt=None):
             children.append((receive, process))
     finally:
         plan.dedupe = True
-    duplicates = _Duplicates(plan) if several else None
+    duplicates = _Duplicates(plan) if several and stages is None else None
+    loose_parts = []
     n_errors = dict.fromkeys(range(len(children)), 0)
     results = {}
     waiting = {receive: i for i, (receive, _) in enumerate(children)}
@@ -533,10 +568,14 @@ def _validate_in_children(parts, plan, fmt=None):
                     raise RuntimeError("校验子进程意外退出") from None
                 kind = message[0]
                 if kind == "chunk":
-                    _, numbers, payload, uids, loose, n_errors[i] = message
-                    if duplicates is not None:
-                        if uids is None:
+                    _, numbers, payload, loose, n_errors[i] = message
+                    if stages is not None:
+                        loose_parts += loose
+                    elif duplicates is not None:
+                        if fmt is None:
                             uids = [row[0] for row in payload]
+                        else:
+                            uids = payload.uids
                         duplicates.check(numbers, uids, loose)
                     total = sum(n_errors.values()) + (duplicates.count if duplicates else 0)
                     yield numbers, payload, total
@@ -545,6 +584,11 @@ def _validate_in_children(parts, plan, fmt=None):
                     if duplicates is not None and message[3]:
                         duplicates.check((), (), message[3])
                     del waiting[receive]
+                    if stages is not None:
+                        loose_parts += message[3]
+                elif kind == "file":
+                    n_errors[i] = message[2]
+                    yield 0, message[1], sum(n_errors.values())
                 elif kind == "tabular":
                     results[i] = message[3:] + ([],)
                     del waiting[receive]
@@ -553,6 +597,7 @@ def _validate_in_children(parts, plan, fmt=None):
                 else:
                     raise RuntimeError(f"校验子进程出错：\n{message[1]}")
         _merge_results(plan, results, duplicates)
+        plan.loose[:] = loose_parts
     finally:
         for receive, _ in children:
             receive.close()
@@ -560,6 +605,101 @@ def _validate_in_children(parts, plan, fmt=None):
             process.join(timeout=10)
             if process.is_alive():
                 process.terminate()
+
+
+class _Stage:
+    """校验子进程写的临时 SQLite 文件（不记日志、不落盘同步）：表 t 为 ENTITY_COLUMNS 各列，
+    表 numbers 按块记下各行的行号（array 的字节，出错时才读回）。
+
+    每写满 `rotate` 行换一个新文件、把写完的文件路径交给 `done`：父进程可以一边写库一边等后面的行。
+    """
+
+    def __init__(self, base, rotate, done):
+        self.base, self.rotate, self.done = base, max(1, rotate), done
+        self.files = 0
+        self.db = None
+        marks = ", ".join(["?"] * len(ENTITY_COLUMNS))
+        self.sql = f"INSERT INTO t VALUES ({marks})"
+
+    def _open(self):
+        self.path = f"{self.base}.{self.files}"
+        self.files += 1
+        self.count = 0
+        db = self.db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute(f"CREATE TABLE t ({', '.join(ENTITY_COLUMNS)})")
+        db.execute("CREATE TABLE numbers (data BLOB)")
+        db.execute("BEGIN")
+
+    def write(self, numbers, rows):
+        if self.db is None:
+            self._open()
+        self.db.executemany(self.sql, rows)
+        self.db.execute("INSERT INTO numbers VALUES (?)", [array.array("q", numbers).tobytes()])
+        self.count += len(rows)
+        if self.count >= self.rotate:
+            self.close()
+
+    def close(self):
+        if self.db is not None:
+            self.db.execute("COMMIT")
+            self.db.close()
+            self.db = None
+            self.done(self.path)
+
+
+STAGE_PREFIX = "shuangsui-import-"
+
+
+def _stage_home():
+    """临时目录放在库文件旁边（同一块盘）；内存库时放系统临时目录。"""
+    if connection.is_in_memory_db():
+        return tempfile.gettempdir()
+    return os.path.dirname(os.path.abspath(str(connection.settings_dict["NAME"])))
+
+
+def _stage_dir(base):
+    """新建本次导入的临时目录（名字里带进程号）；顺手删掉进程已不在的导入留下的（如被 kill -9）。"""
+    for name in os.listdir(base):
+        pid = name[len(STAGE_PREFIX) :].split("-", 1)[0] if name.startswith(STAGE_PREFIX) else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=base)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def staged_duplicates(plan, directory):
+    """分段写临时文件时跨段的重复代码：从各个临时文件读出 (行号, 代码)，连同另有错误的行一起查。
+
+    只在出错时调用（有校验错误，或写库时唯一索引报重复）；错误并入 plan.errors。"""
+    duplicates = _Duplicates(plan)
+    for name in sorted(os.listdir(directory)):
+        db = sqlite3.connect(f"file:{os.path.join(directory, name)}?mode=ro", uri=True)
+        try:
+            numbers = array.array("q")
+            for (data,) in db.execute("SELECT data FROM numbers ORDER BY rowid"):
+                numbers.frombytes(data)
+            uids = [uid for (uid,) in db.execute("SELECT uid FROM t ORDER BY rowid")]
+        except sqlite3.Error:
+            continue  # 没写完的文件（子进程出错时才会有；那时不报行）
+        finally:
+            db.close()
+        duplicates.check(numbers.tolist(), uids)
+    duplicates.check((), (), plan.loose)
+    room = ERROR_LIMIT - len(plan.errors)
+    plan.errors += duplicates.errors[: max(0, room)]
+    plan.counter[1] += duplicates.count
+    return duplicates.count
 
 
 def _merge_results(plan, results, duplicates):
@@ -578,10 +718,7 @@ def _merge_results(plan, results, duplicates):
 
 def _validate_here(rows, plan, fmt=None):
     """在本进程校验；接口同 _validate_in_children。"""
-    for numbers, out, n_errors in validate_entities(rows, plan):
-        if fmt is not None:
-            out = copy_text(numbers, out, numbered=fmt == "copy_numbered")
-        yield numbers, out, n_errors
+    yield from validate_entities(rows, plan, fmt)
 
 
 def _no_progress(done, total, stage=""):
@@ -709,7 +846,9 @@ class _SqliteEntityWriter(_EntityWriter):
             # 后台任务做（directory.search.build_pending），提交照样持久（WAL 已写入）
             cur.execute("PRAGMA wal_autocheckpoint = 0")
         cur.execute("SELECT COUNT(*) FROM directory_entity")
-        count = cur.fetchone()[0]
+        count = self.count = cur.fetchone()[0]
+        self.attached = []
+        self.conflicted = False
         self.existing = {}
         self.query_existing = False
         if count and count <= max(self.PRELOAD, 2 * self.estimated):
@@ -744,6 +883,29 @@ class _SqliteEntityWriter(_EntityWriter):
         self.raw = connection.connection.cursor()
         if self.mode == "upsert":
             self.sql += f" ON CONFLICT(uid) DO UPDATE SET {self.update_sets()}"
+
+    def can_stage(self, outermost):
+        """新增进空表的大批量：校验子进程把行写进临时 SQLite 文件，这里整段 INSERT … SELECT。
+
+        不可能与库中冲突，也不记分类历史，所以父进程不必逐行过目。ATTACH 的文件要到事务结束后
+        才能 DETACH，所以只在最外层事务里这样做。"""
+        return self.mode == "insert" and self.count == 0 and bool(self.rebuild) and outermost
+
+    def write_part(self, path):
+        """把一段临时文件里的行整段写入（一条 INSERT … SELECT，不经 Python 逐行）。"""
+        alias = f"import_part{len(self.attached)}"
+        self.raw.execute(f"ATTACH DATABASE ? AS {alias}", [path])
+        self.attached.append(alias)
+        columns = ", ".join(ENTITY_COLUMNS)
+        try:
+            self.raw.execute(
+                f"INSERT INTO directory_entity ({columns}) "
+                f"SELECT {columns} FROM {alias}.t ORDER BY rowid"
+            )
+        except sqlite3.IntegrityError:
+            self.conflicted = True  # 跨段重复的代码：出错时由 staged_duplicates 查出行号
+        else:
+            self.created += self.raw.rowcount
 
     def _lookup(self, uids):
         if self.query_existing:
@@ -858,6 +1020,11 @@ class _SqliteEntityWriter(_EntityWriter):
             )
         finally:
             if getattr(self, "raw", None) is not None:
+                for alias in self.attached:  # 事务已结束（can_stage 只在最外层事务里用）
+                    try:
+                        self.raw.execute(f"DETACH DATABASE {alias}")
+                    except sqlite3.Error:  # pragma: no cover - 连接已坏，随连接关闭而释放
+                        pass
                 self.raw.close()
             self.cursor.close()
 
@@ -895,8 +1062,9 @@ class _PostgresEntityWriter(_EntityWriter):
             if self.estimated >= count:
                 self._drop_indexes()
         columns = ", ".join(ENTITY_COLUMNS)
+        copied = ", ".join(COPY_COLUMNS)
         if self.direct:
-            sql = f"COPY directory_entity ({columns}) FROM STDIN"
+            sql = f"COPY directory_entity ({copied}) FROM STDIN"
         else:
             cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
             cur.execute(
@@ -904,7 +1072,7 @@ class _PostgresEntityWriter(_EntityWriter):
                 f"SELECT 0::integer AS row_number, {columns} "
                 "FROM directory_entity WITH NO DATA"
             )
-            sql = f"COPY _entity_import (row_number, {columns}) FROM STDIN"
+            sql = f"COPY _entity_import (row_number, {copied}) FROM STDIN"
         self.copy_cm = cur.copy(sql)
         self.copy = self.copy_cm.__enter__()
 
@@ -943,12 +1111,12 @@ class _PostgresEntityWriter(_EntityWriter):
         return "copy" if self.direct else "copy_numbered"
 
     def write(self, numbers, text, clean):
-        """`text` 为 copy_text 生成的一块 COPY 文本。"""
+        """`text` 为 validate_entities 给出的一块 COPY 文本（CopyChunk）。"""
         if self.direct:
             if clean and not self.error_count:
-                self.copy.write(text)
+                self.copy.write(text.data)
         else:  # 临时表：出错后也照写，冲突检查要用到全部行
-            self.copy.write(text)
+            self.copy.write(text.data)
         self.created += len(numbers)
 
     def finish_copy(self):
@@ -1089,26 +1257,50 @@ def import_entities(
     del data
     timings = {"read": time.perf_counter() - started}
     mark = time.perf_counter
+    # SQLite 上分段并行校验时，各段校验过的行先写进临时目录里的 SQLite 文件（见 can_stage），
+    # 目录放在库文件旁边（同一块盘），成功、失败都删掉
+    outermost = not connection.in_atomic_block
+    stage_dir = stages = None
+    if child and len(parts) > 1 and connection.vendor == "sqlite" and outermost:
+        stage_dir = _stage_dir(_stage_home())
     try:
         with transaction.atomic():
             t = mark()
             writer.begin()
             timings["begin"] = mark() - t
+            chunks = None
             try:
                 t = mark()
                 digest = digest.result()  # fork 之前等摘要线程结束
-                if child:
+                if stage_dir is not None and writer.can_stage(outermost):
+                    # 两段时每段写成两个文件：前一半写完，父进程就开始写库（ATTACH 至多 10 个文件）
+                    rotate = -(-estimated // ((2 if len(parts) <= 2 else 1) * len(parts)))
+                    stages = [
+                        (os.path.join(stage_dir, f"part{i}"), rotate) for i in range(len(parts))
+                    ]
+                    chunks = _validate_in_children(parts, plan, None, stages)
+                elif child:
                     chunks = _validate_in_children(parts, plan, writer.format)
                 else:
                     chunks = _validate_here(rows, plan, writer.format)
                 done = 0
                 for numbers, out, n_errors in chunks:
-                    writer.write(numbers, out, clean=not n_errors)
-                    done += len(numbers)
+                    if stages is None:
+                        writer.write(numbers, out, clean=not n_errors)
+                        done += len(numbers)
+                    elif out is not None:  # 一段临时文件写完了
+                        if not n_errors and not writer.conflicted:
+                            writer.write_part(out)
+                    else:
+                        done += numbers
                     progress(done, max(estimated - 1, done), "校验并写入")
                 if isinstance(writer, _PostgresEntityWriter):
                     writer.finish_copy()
+                if stages is not None and (plan.counter[1] or writer.conflicted):
+                    staged_duplicates(plan, stage_dir)
                 timings["validate_write"] = mark() - t
+                if stages is not None and writer.conflicted and not plan.counter[1]:
+                    raise failed("写入数据库时发生冲突（统一社会信用代码重复），请重试")
                 total = plan.counter[1] + writer.error_count
                 if not plan.counter[0]:
                     raise failed("文件只有表头，没有数据行")
@@ -1119,6 +1311,8 @@ def import_entities(
                 writer.finish()
                 timings["finish"] = mark() - t
             except BaseException:
+                if chunks is not None:
+                    chunks.close()  # 等校验子进程结束（之后才删它们写的临时文件）
                 if isinstance(writer, _PostgresEntityWriter):
                     writer.abort()
                 raise
@@ -1146,7 +1340,10 @@ def import_entities(
     finally:
         if hasattr(writer, "cursor"):
             writer.close()
+        if stage_dir is not None:
+            shutil.rmtree(stage_dir, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     result.timings = {k: round(v, 3) for k, v in timings.items()}
     result.timings["parallel"] = child
+    result.timings["staged"] = stages is not None  # SQLite：经校验子进程写的临时文件
     return result

@@ -522,3 +522,54 @@ class EntityImportTests(BaseTestCase):
         tabbed = text.encode("utf-16")  # Excel 的“Unicode 文本”
         self.run_import(tabbed, "主体.txt")
         self.assertEqual(Entity.objects.get(uid=code2).name, "制表符分隔有限公司")
+
+    def test_text_needing_copy_escapes_round_trips(self):
+        """PostgreSQL 的 COPY 文本由缓存的片段拼成：反斜杠、制表符、空值、按代码前缀推定的类型都原样写入
+        （空表直接 COPY、非空表经临时表两条路径；本进程校验与子进程校验两种方式）。"""
+        header = ["统一社会信用代码", "名称", "主体类型", "所属单位", "住所", "法定代表人"]
+        header += ["联系电话", "成立日期", "重点领域"]
+        runs = [("insert", False), ("upsert", True)]
+        if "fork" in multiprocessing.get_all_start_methods():
+            runs += [("insert", True), ("upsert", False)]
+        for i, (mode, parallel) in enumerate(runs):
+            with self.subTest(mode=mode, parallel=parallel):
+                if mode == "insert":
+                    Entity.objects.all().delete()  # 空表：PostgreSQL 上直接 COPY 进主体表
+                codes = [uid(f"92350503MA00{i}{k:04d}") for k in range(120)]
+                rows = [
+                    [code, f"名称{k}有限公司", "", "35050301", "", "", "", "", ""]
+                    for k, code in enumerate(codes)
+                ]
+                rows[7] = [
+                    codes[7],
+                    "反\\斜杠\t制表符\\N有限公司",
+                    "企业",
+                    "35050302",
+                    "住所\\路\t1号",
+                    "张\\某",
+                    "0595\\1",
+                    "2019-03-04",
+                    "食品\\x",
+                ]
+                result = self.run_import(
+                    csv_bytes(rows, header), mode=mode, parallel=parallel, user=None
+                )
+                self.assertEqual(result.created, 120)
+                odd = Entity.objects.get(uid=codes[7])
+                self.assertEqual(odd.name, "反\\斜杠\t制表符\\N有限公司")
+                self.assertEqual(odd.address, "住所\\路\t1号")
+                self.assertEqual((odd.legal_rep, odd.phone), ("张\\某", "0595\\1"))
+                self.assertEqual(odd.key_tags, ",食品\\x,")
+                self.assertEqual(odd.established, datetime.date(2019, 3, 4))
+                self.assertEqual(
+                    (odd.entity_type, odd.unit, odd.scope_path),
+                    ("enterprise", self.station2, self.station2.path),
+                )
+                plain = Entity.objects.get(uid=codes[3])
+                self.assertEqual(
+                    (plain.name, plain.address, plain.established), ("名称3有限公司", "", None)
+                )
+                self.assertEqual(plain.entity_type, "individual")  # 92 开头：个体工商户
+                self.assertEqual(
+                    (plain.unit, plain.key_tags, plain.credit_class), (self.station, "", "U")
+                )
