@@ -3,21 +3,29 @@
     .venv/bin/python bench/faults.py                      # 每个场景 20 次（SQLite）
     .venv/bin/python bench/faults.py --runs 2             # 短跑（.ci/run 即此）
     .venv/bin/python bench/faults.py --only import,draw --runs 50
-    .venv/bin/python bench/faults.py --postgres --runs 0  # 只跑 PostgreSQL 的 pg_ctl stop -m immediate
+    .venv/bin/python bench/faults.py --runs 0 --postgres --pg-runs 8   # 只跑 PostgreSQL
 
-每个场景先在临时数据目录（SQLite 库、抽取文件都在里面）里准备好“操作之前”的状态并存一份快照；
-每一次：从快照恢复，启动操作（命令行，与页面同一套服务），在它正常用时之内随机一刻 kill -9 整个进程组，
-然后另起进程核对：
+每个场景先准备好“操作之前”的状态并存一份快照；每一次：从快照恢复，启动操作（命令行，与页面
+同一套服务），在它进行中的某一刻 kill -9 整个进程组，然后另起进程核对：
 - 该场景的“要么没有、要么完整”（导入：主体数是导入前或导入前加全部行；冻结：没有抽取，或名单与
-  人员库文件都在且摘要相符；抽取：仍待抽取且没有检查对象，或已完成且记录核验通过、检查对象齐全；
-  统计表导出：没有文件，或是完整可读的 XLSX）；
+  人员库文件都在且摘要相符；抽取：仍待抽取且没有检查对象、没有记录文件与种子，或已完成且记录核验
+  通过、五个文件都登记且摘要相符、检查对象齐全；统计表导出：没有文件，或是完整可读的 XLSX）；
+  没登记的抽取文件（kill 在文件改名之后、提交之前）与写到一半的临时文件只记数（状态里“留下…”）；
 - `shuangsui audit verify` 通过（审计哈希链完整）。
 
-PostgreSQL 场景（`--postgres`）从不碰共用的 127.0.0.1:5432：用 /usr/lib/postgresql/*/bin/initdb 在临时目录
-建一个自己的集群、开在空闲端口，导入进行中 `pg_ctl stop -m immediate`，重启后核对，最后删掉集群。
+SQLite：库与抽取文件都在临时数据目录里，快照即目录的副本，kill 在正常用时的 30%–100% 之间随机一刻。
+
+PostgreSQL（`--postgres`）从不碰共用的 127.0.0.1:5432：用 /usr/lib/postgresql/*/bin/initdb 在临时目录建
+自己的集群、开在空闲端口，演示库（`--pg-entities`）再在 SQL 里复制成约 20 万户（`--pg-copies`），让
+冻结、抽取在数据库里的几步（资格 SQL、`COPY … TO STDOUT` 写名单、排除名单、`COPY … FROM STDIN`
+读名单、SQL 选出）占得出时间。同样的场景类，快照是“数据目录副本 + 模板库”，每次
+`CREATE DATABASE run TEMPLATE snap`。进程运行时每 10 ms 看一次 pg_stat_activity 里它的连接在做什么：
+kill 轮流落在随机一刻、数据库里的每一步、提交（COMMIT）、连上库之后的任一刻；报告每次被杀时的
+阶段与之后的状态，以及被杀进程的后端又留了多久。最后导入进行中 `pg_ctl stop -m immediate`，重启后
+核对；结束时删掉集群。
 
 新场景：写一个 Scenario 子类（prepare 准备快照里的状态，argv 给出要被杀的命令，check 在 Django 里核对），
-加进 SCENARIOS。
+加进 SCENARIOS；两种数据库都会跑它。
 """
 
 import argparse
@@ -378,6 +386,13 @@ class PgStore(SqliteStore):
 # 数据库里的阶段（pg_stat_activity 里该库的连接正在做什么）；DB_PHASES 是冻结、抽取在数据库里做的几步
 DB_PHASES = ("资格 SQL", "COPY 写出名单", "排除名单 SQL", "COPY 读入名单", "SQL 选出")
 COMMIT = "提交（COMMIT）"
+WORKING = None  # 连上库之后、断开之前的任一阶段
+
+
+def matches(phase, wanted):
+    if wanted is WORKING:
+        return not phase.startswith(("未连接", "已断开"))
+    return any(p in phase for p in wanted)
 
 
 def classify(rows):
@@ -453,7 +468,7 @@ def watch(proc, store, until=None, aim=None, tick=0.01):
         if phase is not None:
             seen[phase] = seen.get(phase, 0.0) + (now - stamp)
             connected = connected or not phase.startswith("未连接")
-            if aim and any(p in phase for p in aim[0]):
+            if aim and matches(phase, aim[0]):
                 until = now + aim[1]()
                 aim = None
         stamp = now
@@ -471,6 +486,16 @@ def kill_during(argv, env, store, delay, aim=None):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     return True, phase
+
+
+def linger(store, limit=60.0):
+    """客户端被杀之后，它在服务端的后端还要多久才退出（正在算的查询算完、发现连接已断）。"""
+    started = time.perf_counter()
+    while store.watches and store.phase() != "未连接":
+        if time.perf_counter() - started > limit:
+            break
+        time.sleep(0.02)
+    return time.perf_counter() - started
 
 
 def run_scenario(scenario, store, root, runs, rng):
@@ -491,13 +516,14 @@ def run_scenario(scenario, store, root, runs, rng):
         raise SystemExit(f"{scenario.label}（{store.label}）正常运行失败：返回 {proc.returncode}")
     result = checked(scenario.name, work, env)
     failures = [("正常", result["problems"])] if result["problems"] else []
-    # 有数据库里的阶段时，三次里一次随机、一次瞄准冻结/抽取在数据库里的几步、一次瞄准提交：
-    # 第一次看到该阶段后，在它正常用时之内随机一刻 kill
+    # PostgreSQL 上轮流：随机一刻；瞄准冻结/抽取在数据库里的每一步；瞄准提交；瞄准连上库之后的任一刻
+    # （瞄准即第一次看到该阶段后，在它正常用时之内随机一刻 kill）
     aims = [None]
-    for wanted in (DB_PHASES, (COMMIT,)):
-        length = sum(v for k, v in timeline.items() if any(p in k for p in wanted))
-        if length and any(p in k for p in DB_PHASES for k in timeline):
+    for wanted in [(p,) for p in DB_PHASES] + [(COMMIT,), WORKING]:
+        length = sum(v for k, v in timeline.items() if matches(k, wanted))
+        if length:
             aims.append((wanted, lambda length=length: rng.uniform(0, length)))
+    lingered = 0.0
     states, phases, killed = {}, {}, 0
     for n in range(runs):
         for leftover in work.glob("stats.xlsx*"):
@@ -507,6 +533,8 @@ def run_scenario(scenario, store, root, runs, rng):
         delay = full * 3 if aim else rng.uniform(0.3, 1.0) * full
         was_killed, phase = kill_during(scenario.argv(env, work), env, store, delay, aim)
         killed += was_killed
+        if was_killed:
+            lingered = max(lingered, linger(store))
         result = checked(scenario.name, work, env)
         if was_killed and phase:
             phase = f"{phase}→{result['state']}"
@@ -520,6 +548,7 @@ def run_scenario(scenario, store, root, runs, rng):
         + (f"（{timeline_text(timeline)}）" if timeline else "")
         + f"；kill -9 {killed}/{runs} 次（其余已先结束）"
         + (f"，被杀时的阶段→之后的状态：{counts_text(phases)}" if phases else "")
+        + (f"（被杀进程的数据库后端最长又留了 {lingered:.2f} s）" if store.watches else "")
         + "，"
     )
     return report(head, states, failures)
@@ -674,8 +703,10 @@ def immediate_stop(cluster, store, root, runs, rng):
     for n in range(runs):
         env = store.restore(home)
         proc = launch(scenario.argv(env, work), env)
-        late, _, _ = watch(proc, store, until=time.perf_counter() + rng.uniform(1.5, 4.0))
-        phase = store.phase() if late else "已先结束"
+        # 连上库之后 0–2 s 里随机一刻（导入正常在库里约 2 s）
+        aim = (WORKING, lambda: rng.uniform(0, 2.0))
+        late, _, connected = watch(proc, store, until=time.perf_counter() + 60, aim=aim)
+        phase = connection_phase(store.phase(), connected) if late else "已先结束"
         cluster.stop("immediate")
         proc.wait(timeout=120)
         cluster.start()
@@ -707,7 +738,7 @@ def main():
     parser.add_argument(
         "--pg-copies",
         type=int,
-        default=9,
+        default=66,
         help="再在 SQL 里把主体复制几份（名单变大，kill 落得进 COPY 与选出）",
     )
     parser.add_argument("--seed", type=int, default=None)
