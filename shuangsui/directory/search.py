@@ -52,6 +52,21 @@ ESTIMATE_CACHE = 100_000
 ESTIMATE_TTL = 120
 
 
+class ShieldedPk(models.Expression):
+    """宽泛片段（SQLite）的主键：查询有排序时写成“id + 0”，让 SQLite 不从命中集合出发逐个取行再排序
+    （几十万行），而是按调用方的排序走索引、取够一页即停；不排序时（计数、作子查询）照旧写主键，
+    SQLite 从命中集合出发——百万户、一个县两万多户命中的计数 46 ms，沿辖区索引逐行比对要 366 ms。"""
+
+    output_field = models.IntegerField()
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(F("pk").resolve_expression(compiler.query))
+        query = compiler.query
+        if query.order_by or (query.default_ordering and query.get_meta().ordering):
+            return f"({sql} + 0)", params
+        return sql, params
+
+
 class NameBigrams(models.Func):
     template = PG_BIGRAMS
     output_field = ArrayField(models.TextField())
@@ -195,8 +210,7 @@ def search_entities(queryset, text):
         else:
             hits = RawSQL(SQLITE_PHRASE, ['"' + folded.replace('"', '""') + '"'])
         if (estimate(text) or 0) > BROAD:
-            # “id + 0”让 SQLite 不从命中集合出发逐个取行再排序（几十万行），而是按调用方的排序走索引
-            return queryset.alias(_id=F("pk") + 0).filter(_id__in=hits)
+            return queryset.alias(_id=ShieldedPk()).filter(_id__in=hits)
         return queryset.filter(pk__in=hits)
     return queryset.filter(name__icontains=text)
 

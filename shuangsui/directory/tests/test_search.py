@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shuangsui.core.tests.base import BaseTestCase, make_entity, make_uid
 from shuangsui.directory import search
@@ -132,7 +133,11 @@ class BroadSearchTests(BaseTestCase):
         )[:60]
         self.assertEqual(in_order, [uid for _, uid in expected])
         if connection.vendor == "sqlite":
-            self.assertIn("+", str(hits.query))  # “id + 0”：按调用方的排序走索引
+            self.assertIn("+ 0", str(hits.query))  # “id + 0”：按调用方的排序走索引
+            # 计数不排序：照旧用主键，SQLite 从命中集合出发，不沿排序的索引逐行比对
+            with CaptureQueriesContext(connection) as counted:
+                self.assertEqual(hits.count(), 10_051)
+            self.assertNotIn("+ 0", counted.captured_queries[-1]["sql"])
 
     def test_a_broad_term_count_is_read_once_then_cached(self):
         if connection.vendor != "sqlite":
