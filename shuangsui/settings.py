@@ -164,7 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # 登录限速（django-axes，见 shuangsui/core/lockout.py）：用户名、来源地址分别计数，覆盖所有登录入口
 AUTHENTICATION_BACKENDS = [
     "shuangsui.core.lockout.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "shuangsui.core.backends.UserBackend",  # ModelBackend，载入会话用户时带出单位
 ]
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # 两个独立的计数，不是组合
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)  # 同一用户名

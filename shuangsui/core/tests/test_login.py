@@ -31,6 +31,19 @@ class LoginTests(BaseTestCase):
         self.login("planner")
         self.assertContains(self.client.get(reverse("home")), "导入市场主体")
 
+    def test_a_page_loads_the_session_user_with_its_unit_in_one_query(self):
+        # 会话一条、用户连同单位及上级一条；导航栏的单位名与辖区不再各查一次
+        self.client.post(reverse("login"), {"username": "head", "password": PASSWORD})
+        self.assertEqual(
+            self.client.session["_auth_user_backend"], settings.AUTHENTICATION_BACKENDS[1]
+        )
+        with self.assertNumQueries(2):
+            response = self.client.get(reverse("password-change"))
+        self.assertContains(response, "东海市场监督管理所")
+        user = response.wsgi_request.user
+        with self.assertNumQueries(0):
+            self.assertEqual(user.unit.county, self.county)
+
     def test_it_throttles_repeated_failures(self):
         for _ in range(settings.AXES_FAILURE_LIMIT):
             self.client.post(reverse("login"), {"username": "planner", "password": "x"})

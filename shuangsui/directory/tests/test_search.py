@@ -1,6 +1,8 @@
 """按名称片段查找：两个字起都走索引（SQLite FTS5 trigram + 词表前缀；PostgreSQL 二元组 GIN）。"""
 
+from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shuangsui.core.tests.base import BaseTestCase, make_entity, make_uid
 from shuangsui.directory import search
@@ -131,7 +133,29 @@ class BroadSearchTests(BaseTestCase):
         )[:60]
         self.assertEqual(in_order, [uid for _, uid in expected])
         if connection.vendor == "sqlite":
-            self.assertIn("+", str(hits.query))  # “id + 0”：按调用方的排序走索引
+            self.assertIn("+ 0", str(hits.query))  # “id + 0”：按调用方的排序走索引
+            # 计数不排序：照旧用主键，SQLite 从命中集合出发，不沿排序的索引逐行比对
+            with CaptureQueriesContext(connection) as counted:
+                self.assertEqual(hits.count(), 10_051)
+            self.assertNotIn("+ 0", counted.captured_queries[-1]["sql"])
+
+    def test_a_broad_term_count_is_read_once_then_cached(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("词表只在 SQLite 上")
+        cache.clear()
+        # 百万户里才有过 ESTIMATE_CACHE 户的三元组；这里把门槛降到测试数据之下
+        old, search.ESTIMATE_CACHE = search.ESTIMATE_CACHE, 1_000
+        try:
+            first = search.estimate("鑫源")
+            self.assertGreater(first, search.BROAD)
+            with self.assertNumQueries(1):  # 只剩“索引是否在更新中”
+                self.assertEqual(search.estimate("鑫源"), first)
+            search.estimate("刺桐小")
+            with self.assertNumQueries(2):  # 户数少的不缓存，照常现读
+                self.assertLess(search.estimate("刺桐小"), 100)
+        finally:
+            search.ESTIMATE_CACHE = old
+            cache.clear()
 
     def test_the_list_page_shows_about_n_and_pages_on(self):
         self.login("planner")
