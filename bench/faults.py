@@ -1,7 +1,7 @@
 """故障注入：长操作进行到一半 kill -9（或 PostgreSQL 立即停机），之后核对没有写下半截。
 
     .venv/bin/python bench/faults.py                      # 每个场景 20 次（SQLite）
-    .venv/bin/python bench/faults.py --runs 2             # 短跑（.ci/run 即此）
+    .venv/bin/python bench/faults.py --runs 2 --entities 2000   # 短跑（.ci/run 即此）
     .venv/bin/python bench/faults.py --only import,draw --runs 50
     .venv/bin/python bench/faults.py --runs 0 --postgres --pg-runs 8   # 只跑 PostgreSQL
 
@@ -68,6 +68,10 @@ def shell(code, env):
 
 
 # ---------------------------------------------------------------- 场景
+
+
+class Skip(Exception):
+    """场景在这份基础数据上做不了（说明原因，不算失败）。"""
 
 
 class Scenario:
@@ -173,7 +177,7 @@ class ImportScenario(Scenario):
             problems.append(f"主体 {now} 户（演练行 {fault}），应为 {base} 或 {base + IMPORT_ROWS}")
         return ("已导入" if fault else "未导入"), problems
 
-    def baseline(self):
+    def baseline(self, work):
         from shuangsui.directory.models import Entity
 
         return {"entities": Entity.objects.count()}
@@ -241,7 +245,69 @@ class StatsScenario(Scenario):
         return "有文件", problems
 
 
-SCENARIOS = [ImportScenario(), FreezeScenario(), DrawScenario(), StatsScenario()]
+class PublishScenario(Scenario):
+    name = "publish"
+    label = "发布抽查结果公告（publish）"
+
+    def prepare(self, env, work):
+        # 找一个有待公示结果的任务和它的公示人（与页面同一条规则）
+        found = shell(
+            "from shuangsui.core.models import User\n"
+            "from shuangsui.plans.models import Task\n"
+            "from shuangsui.publicity import services as s\n"
+            "users = list(User.objects.filter(is_active=True).order_by('id'))\n"
+            "found = ''\n"
+            "for t in Task.objects.order_by('id'):\n"
+            "    if not found and s.ready_results(t).exists():\n"
+            "        for u in users:\n"
+            "            if not found and s.may_publish(u, t):\n"
+            "                found = t.code + '|' + u.username\n"
+            "print(found)",
+            env,
+        )
+        if not found:
+            raise Skip(
+                "演示数据里没有待公示的结果：主体太少时演示不建检查结果，用 --entities 2000 以上"
+            )
+        code, user = found.rsplit("|", 1)
+        (work / "task").write_text(code)
+        (work / "user").write_text(user)
+
+    def argv(self, env, work):
+        return ["publish", (work / "task").read_text(), "--user", (work / "user").read_text()]
+
+    def baseline(self, work):
+        from shuangsui.plans.models import Task
+        from shuangsui.publicity import services
+
+        task = Task.objects.get(code=(work / "task").read_text())
+        return {
+            "ready": services.ready_results(task).count(),
+            "publications": task.publications.count(),
+        }
+
+    def check(self, work):
+        from shuangsui.plans.models import Task
+        from shuangsui.publicity import services
+
+        base = json.loads((work / "base.json").read_text())
+        task = Task.objects.get(code=(work / "task").read_text())
+        ready = services.ready_results(task).count()
+        new = list(task.publications.order_by("id")[base["publications"] :])
+        problems = []
+        if not new:
+            if ready != base["ready"]:
+                problems.append(f"没有新公告，待公示却从 {base['ready']} 条变成 {ready} 条")
+            return "未发布", problems
+        if len(new) > 1:
+            problems.append(f"一次发布出现 {len(new)} 批公告")
+        rows = sum(p.rows.count() for p in new)
+        if ready or rows != base["ready"]:
+            problems.append(f"公告 {rows} 条结果、仍待公示 {ready} 条，应为 {base['ready']} 与 0")
+        return "已发布", problems
+
+
+SCENARIOS = [ImportScenario(), FreezeScenario(), DrawScenario(), PublishScenario(), StatsScenario()]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 
@@ -257,7 +323,7 @@ def run_check(name, work):
 
     scenario = BY_NAME[name]
     if (work / "want-baseline").exists():
-        print(json.dumps(scenario.baseline()))
+        print(json.dumps(scenario.baseline(work)))
         return
     state, problems = scenario.check(work)
     try:
@@ -504,7 +570,11 @@ def run_scenario(scenario, store, root, runs, rng):
     work = home / "work"
     work.mkdir()
     env = store.snapshot(home)
-    scenario.prepare(env, work)
+    try:
+        scenario.prepare(env, work)
+    except Skip as exc:
+        print(f"{scenario.label}（{store.label}）：跳过——{exc}")
+        return True
     record_baseline(scenario, work, env)
     # 不杀的一次：正常用时（与数据库里各阶段的时长），也核对正常结束的结果
     env = store.restore(home)

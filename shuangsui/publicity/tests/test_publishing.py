@@ -214,3 +214,43 @@ class SearchTests(PublishingTestCase):
     def test_it_refuses_one_character_queries_in_the_portal(self):
         page = self.client.get("/public/results/", {"q": "茶"})
         self.assertContains(page, "至少输入 2 个字")
+
+
+class PublishCommandTests(PublishingTestCase):
+    """`shuangsui publish`：与页面同一个服务，错误以中文说明退出。"""
+
+    def setUp(self):
+        cache.clear()
+
+    def test_the_command_publishes_every_ready_result_of_the_task(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        task = self.draw.task
+        first, second = self.approved(1), self.approved(2)
+        out = StringIO()
+        call_command("publish", task.code, "--user", "planner", "--date", "2026-06-01", stdout=out)
+        publication = task.publications.get()
+        self.assertEqual(publication.published_on, datetime.date(2026, 6, 1))
+        self.assertEqual(
+            sorted(publication.rows.values_list("result_id", flat=True)), [first.pk, second.pk]
+        )
+        self.assertIn(publication.title, out.getvalue())
+        self.assertIn("2 条结果", out.getvalue())
+        self.assertFalse(services.ready_results(task).exists())
+
+    def test_the_command_refuses_with_the_services_reasons(self):
+        from django.core.management import CommandError, call_command
+
+        task = self.draw.task
+        with self.assertRaisesMessage(CommandError, "没有待公示的检查结果"):
+            call_command("publish", task.code, "--user", "planner")
+        self.approved(1)
+        with self.assertRaisesMessage(CommandError, "只有"):
+            call_command("publish", task.code, "--user", "inspector")
+        with self.assertRaisesMessage(CommandError, "没有编号为 NOPE 的任务"):
+            call_command("publish", "NOPE", "--user", "planner")
+        with self.assertRaisesMessage(CommandError, "YYYY-MM-DD"):
+            call_command("publish", task.code, "--user", "planner", "--date", "6/1")
+        self.assertFalse(task.publications.exists())
