@@ -39,7 +39,8 @@ def rows(count, prefix="91350503MF"):
 @unittest.skipUnless(connection.vendor == "sqlite", "只在 SQLite 上走临时文件")
 @unittest.skipUnless("fork" in multiprocessing.get_all_start_methods(), "需要 fork")
 class StagedImportTests(TransactionTestCase):
-    serialized_rollback = True
+    # 不用 serialized_rollback：前面的 TransactionTestCase（如 draws 的竞态测试）清库后 Django 会重建
+    # 内容类型，再按序列化内容恢复就会主键冲突；这里需要的数据都在 setUp 里自己建。
 
     def setUp(self):
         demo.build_org()
