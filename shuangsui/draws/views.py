@@ -196,7 +196,11 @@ def ceremony_context(request, task):
         return {"draws_visible": False}
     draws = list(
         task.draws.select_related(
-            "frozen_by", "completed_by", "void_requested_by", "void_approved_by"
+            "frozen_by",
+            "completed_by",
+            "void_requested_by",
+            "void_approved_by",
+            "dispatch",  # 检查实施阶段的派发（有时页面链到匹配结果与检查组）
         ).order_by("-number")
     )
     # 当前有效的抽取（未作废的那一次，同 services.current_draw）与已作废的各次
