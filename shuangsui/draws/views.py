@@ -72,6 +72,8 @@ def _target_rows(rows, names, entity_url):
         {
             **t,
             "url": entity_url(t["uid"]) if t["entity_id"] else "",
+            "name": t["entity__name"] or "",
+            "unit": t["entity__unit__name"] or "",
             "shown_stratum": names.get(t["stratum"], t["stratum"]),
         }
         for t in rows
@@ -88,7 +90,7 @@ def _selected_page(request, draw, names, entity_url):
     page.object_list = _target_rows(rows, names, entity_url)
     for t in page.object_list:
         t["batch"] = services.batch_of(t["rank"], draw.selected_count, batches)
-        t["people"] = services.describe_inspectors(t["inspectors"], people)
+        t["people"] = services.describe_inspectors(t["inspectors"], people) or "—"
         t["unmatched"] = any("unmatched" in f for f in t["flags"])
     return page
 
