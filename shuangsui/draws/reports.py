@@ -1,8 +1,10 @@
 """抽取结果的汇总：差异化抽查户数占比、年度计划完成进度（计划与任务页上显示）。"""
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from shuangsui.core import scope
@@ -10,7 +12,7 @@ from shuangsui.plans.choices import DIFFERENTIATED_MODES, Stratify, TargetKind
 from shuangsui.plans.services import percent, ratio_str, rules_for
 
 from .choices import DrawStatus, TargetRole
-from .models import DrawnTarget
+from .models import Draw, DrawnTarget
 from .protocol import quota_from_ratio
 
 # 计入差异化占比的抽中对象：有效（已完成、未作废）抽取中入选的市场主体
@@ -52,6 +54,9 @@ class ShareReport:
         return percent(self.target)
 
 
+SHARE_TTL = 24 * 3600
+
+
 def differentiated_share(user, *, year=None, tasks=None):
     """辖区内（或给定任务中）有效抽取抽中的户数，以及其中差异化抽取的户数。
 
@@ -59,15 +64,39 @@ def differentiated_share(user, *, year=None, tasks=None):
     （未分类不计）。
     """
     rows = scope.scoped(DrawnTarget.objects.filter(COUNTED), user, "draws.view")
+    draws = Draw.objects.filter(status=DrawStatus.COMPLETED, task__target_kind=TargetKind.ENTITIES)
     if year is not None:
         rows = rows.filter(draw__task__year=year)
+        draws = draws.filter(task__year=year)
     if tasks is not None:
         rows = rows.filter(draw__task__in=tasks)
-    # 一次扫描数出两个数（百万户的县里抽中两万来户，分两次数是两倍的时间；任务列表页每次都要）
-    counts = rows.aggregate(total=Count("pk"), diff=Count("pk", filter=DIFFERENTIATED))
-    total, diff = counts["total"], counts["diff"]
+        draws = draws.filter(task__in=tasks)
+    total, diff = _share_counts(rows, draws, user)
     target = rules_for(scope.root_unit(user)).differentiated_share_min
     return ShareReport(total=total, differentiated=diff, target=target)
+
+
+def _share_counts(rows, draws, user):
+    """一次扫描数出抽中户数与差异化户数（百万户的县里抽中两万来户，任务列表页每次都要）。
+
+    计入的是已完成抽取的抽中对象：这些行不再改变，任务在有有效抽取时也不能修改，抽取完成或作废
+    都会改变计入的抽取，所以按辖区与计入的抽取（各自的记录摘要）缓存。联合部门的可见范围取决于
+    部门参与，不缓存。"""
+
+    def count():
+        counts = rows.aggregate(total=Count("pk"), diff=Count("pk", filter=DIFFERENTIATED))
+        return counts["total"], counts["diff"]
+
+    path = scope.root_path(user)
+    if not scope.can(user, "draws.view") or not path or scope.participation_only(user):
+        return count()
+    records = draws.order_by("pk").values_list("record_sha256", flat=True)
+    key = "share:" + hashlib.sha256(f"{path}|{','.join(records)}".encode()).hexdigest()
+    counts = cache.get(key)
+    if counts is None:
+        counts = count()
+        cache.set(key, counts, SHARE_TTL)
+    return counts
 
 
 @dataclass

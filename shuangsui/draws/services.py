@@ -15,6 +15,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Max, Prefetch, Q
@@ -1152,14 +1153,42 @@ def drawn_targets(draw, role=TargetRole.SELECTED):
     return draw.targets.filter(role=role).select_related("entity", "entity__unit").order_by("rank")
 
 
+def drawn_rows(draw, role=TargetRole.SELECTED):
+    """页面列表用的抽中对象（字典，不建模型实例）：名次、标识、层、匹配的人员与标记、
+    主体名称与所属单位。"""
+    return (
+        draw.targets.filter(role=role)
+        .order_by("rank")
+        .values(
+            "rank",
+            "uid",
+            "stratum",
+            "inspectors",
+            "flags",
+            "entity_id",
+            "entity__name",
+            "entity__unit__name",
+        )
+    )
+
+
+POOL_NAMES_TTL = 24 * 3600
+
+
 def inspector_names(draw):
-    """冻结的人员库快照中 证号 → 姓名。"""
+    """冻结的人员库快照中 证号 → 姓名。快照冻结后不变，按抽取与快照摘要缓存：每次打开任务页都
+    读文件、核对摘要、解析 JSON 要几毫秒。"""
     if not draw.pool_file:
         return {}
-    try:
-        return {p["id"]: p["name"] for p in read_pool(draw)["inspectors"]}
-    except FileMismatch:
-        return {}
+    key = f"draw-pool-names:{draw.pk}:{draw.pool_sha256}"
+    names = cache.get(key)
+    if names is None:
+        try:
+            names = {p["id"]: p["name"] for p in read_pool(draw)["inspectors"]}
+        except FileMismatch:
+            return {}
+        cache.set(key, names, POOL_NAMES_TTL)
+    return names
 
 
 def describe_inspectors(assigned, names):

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -59,6 +60,41 @@ def exclusion_summary(draw):
     return rows
 
 
+def _entity_url():
+    """主体详情地址：整页只反解一次（名单逐行反解或用 {% url %}，一页 50 行要几毫秒）。"""
+    head, _, tail = reverse("entity-detail", args=["UID"]).rpartition("UID")
+    return lambda uid: f"{head}{uid}{tail}"
+
+
+def _target_rows(rows, names, entity_url):
+    """入选或备选名单的表格行：显示的层名、主体名称、所属单位与详情链接（对象库的对象不链）。"""
+    return [
+        {
+            **t,
+            "url": entity_url(t["uid"]) if t["entity_id"] else "",
+            "name": t["entity__name"] or "",
+            "unit": t["entity__unit__name"] or "",
+            "shown_stratum": names.get(t["stratum"], t["stratum"]),
+        }
+        for t in rows
+    ]
+
+
+def _selected_page(request, draw, names, entity_url):
+    """入选名单的一页：户数即抽取登记的入选户数，不再计数；每行另有批次与匹配的检查人员。"""
+    page = Paginator(range(draw.selected_count), LIST_PAGE).get_page(request.GET.get("page"))
+    ranks = page.object_list  # range 的一段：本页在入选名单中的位置
+    rows = services.drawn_rows(draw)[ranks.start : ranks.stop]
+    people = services.inspector_names(draw)
+    batches = draw.task.batches
+    page.object_list = _target_rows(rows, names, entity_url)
+    for t in page.object_list:
+        t["batch"] = services.batch_of(t["rank"], draw.selected_count, batches)
+        t["people"] = services.describe_inspectors(t["inspectors"], people) or "—"
+        t["unmatched"] = any("unmatched" in f for f in t["flags"])
+    return page
+
+
 def draw_context(request, draw):
     """一次抽取在页面上的全部信息：名单分层、配额、排除、仪式进度、抽中名单、可做的操作。"""
     user = request.user
@@ -85,20 +121,18 @@ def draw_context(request, draw):
     me = next((p for p in parties if p.user_id == user.pk), None)
     can_operate = scope.can(user, "draws.operate") and scope.in_scope(user, draw.scope_path)
     can_witness = scope.can(user, "draws.witness") and scope.in_scope(user, draw.scope_path)
+    in_ceremony = draw.status in (DrawStatus.FROZEN, DrawStatus.REVEALING)
     may_commit = draw.status == DrawStatus.FROZEN and me is None and (can_operate or can_witness)
-    selected, reserves, selected_page = [], [], None
+    may_reveal = me is not None and not me.revealed and in_ceremony
+    may_public = can_operate and draw.status == DrawStatus.READY and not draw.public_label
+    may_void = can_operate and draw.status != DrawStatus.VOIDED and not draw.void_pending
+    selected_page, reserves = None, []
     if draw.status in (DrawStatus.COMPLETED, DrawStatus.VOIDED) and draw.record_file:
-        task = draw.task
-        people = services.inspector_names(draw)
-        selected_page, _ = paginate(request, services.drawn_targets(draw), per_page=LIST_PAGE)
-        for t in selected_page:
-            t.batch = services.batch_of(t.rank, draw.selected_count, task.batches)
-            t.shown_stratum = names.get(t.stratum, t.stratum)
-            t.people = services.describe_inspectors(t.inspectors, people)
-            selected.append(t)
-        for t in services.drawn_targets(draw, TargetRole.RESERVE)[:SHOWN_TARGETS]:
-            t.shown_stratum = names.get(t.stratum, t.stratum)
-            reserves.append(t)
+        entity_url = _entity_url()
+        selected_page = _selected_page(request, draw, names, entity_url)
+        if any(draw.reserves.values()):
+            rows = services.drawn_rows(draw, TargetRole.RESERVE)[:SHOWN_TARGETS]
+            reserves = _target_rows(rows, names, entity_url)
     downloads = []
     if draw.record_file:
         for kind in (
@@ -128,26 +162,25 @@ def draw_context(request, draw):
         "exclusion_counts": exclusion_counts,
         "parties": parties,
         "me": me,
-        "missing": services.missing_parties(draw),
+        # 只在收集承诺与揭示时显示
+        "missing": services.missing_parties(draw) if in_ceremony else [],
         "may_commit": may_commit,
         "commit_form": CommitForm(initial={"label": services.next_label(draw, user)})
         if may_commit
         else None,
         "my_role": PartyRole.WITNESS.label if can_witness else PartyRole.OPERATOR.label,
-        "may_reveal": me is not None
-        and not me.revealed
-        and draw.status in (DrawStatus.FROZEN, DrawStatus.REVEALING),
-        "reveal_form": RevealForm(),
-        "may_public": can_operate and draw.status == DrawStatus.READY and not draw.public_label,
-        "public_form": PublicValueForm(),
+        "may_reveal": may_reveal,
+        "reveal_form": RevealForm() if may_reveal else None,
+        "may_public": may_public,
+        "public_form": PublicValueForm() if may_public else None,
         "may_run": can_operate and draw.status == DrawStatus.READY,
-        "may_void": can_operate and draw.status != DrawStatus.VOIDED and not draw.void_pending,
-        "void_form": VoidForm(),
+        "may_void": may_void,
+        "void_form": VoidForm() if may_void else None,
         "may_approve_void": draw.void_pending
         and scope.can(user, "plans.approve")
         and scope.in_scope(user, draw.scope_path)
         and draw.void_requested_by_id != user.pk,
-        "selected": selected,
+        "selected": selected_page.object_list if selected_page else [],
         "selected_page": selected_page,
         "reserves": reserves,
         "reserve_count": sum(draw.reserves.values()),
@@ -159,16 +192,22 @@ def draw_context(request, draw):
 
 
 def ceremony_context(request, task):
-    """任务页面的“抽取”部分。"""
+    """任务页面的“抽取”部分。任务的各次抽取（连同页面要显示的各方用户）一次取出。"""
     user = request.user
     if not scope.can(user, "draws.view"):
         return {"draws_visible": False}
-    current = services.current_draw(task)
-    past = list(
-        task.draws.filter(status=DrawStatus.VOIDED)
-        .select_related("void_requested_by", "void_approved_by")
-        .order_by("-number")
+    draws = list(
+        task.draws.select_related(
+            "frozen_by",
+            "completed_by",
+            "void_requested_by",
+            "void_approved_by",
+            "dispatch",  # 检查实施阶段的派发（有时页面链到匹配结果与检查组）
+        ).order_by("-number")
     )
+    # 当前有效的抽取（未作废的那一次，同 services.current_draw）与已作废的各次
+    current = next((d for d in draws if d.status != DrawStatus.VOIDED), None)
+    past = [d for d in draws if d.status == DrawStatus.VOIDED]
     can_operate = scope.can(user, "draws.operate") and scope.in_scope(user, task.scope_path)
     context = {
         "draws_visible": True,

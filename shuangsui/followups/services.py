@@ -61,9 +61,15 @@ def check_source(result):
 # ---------------------------------------------------------------- 读取与权限
 
 
+def _on_visible_inspection(user):
+    """条件：该行的检查对象用户可见。写成逐行核对的 EXISTS：待办只数少数几行，而 IN 子查询在
+    SQLite 上要先列出辖区内全部的检查对象（百万户的县里上万个，工作台每次要多花约 20 ms）。"""
+    return Exists(inspections.visible(user).filter(pk=OuterRef("inspection_id")))
+
+
 def visible(user):
     """用户可见的后续处置：其可见的检查对象上的（检查人员是本人参与的，所长本所的，其他按辖区）。"""
-    rows = FollowUp.objects.filter(inspection__in=inspections.visible(user).values("pk"))
+    rows = FollowUp.objects.filter(_on_visible_inspection(user))
     if scope.participation_only(user):
         rows = scope.only_participating(rows, user)
     return rows.select_related("inspection", "inspection__task", "measure", "result__item")
@@ -108,9 +114,7 @@ def pending(user):
         inspection_id=OuterRef("inspection_id"), result__item_id=OuterRef("item_id")
     )
     return (
-        Result.objects.filter(
-            _problem_filter(), inspection__in=inspections.visible(user).values("pk")
-        )
+        Result.objects.filter(_problem_filter(), _on_visible_inspection(user))
         .exclude(Exists(handled))
         .select_related("inspection", "inspection__task", "item")
         .order_by("reviewed_at", "id")

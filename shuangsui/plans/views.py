@@ -40,7 +40,15 @@ def _get_plan(user, pk):
 
 def _get_task(user, pk):
     return scope.get_scoped(
-        Task.objects.select_related("unit", "plan", "lead_department", "library"),
+        Task.objects.select_related(
+            "unit",
+            "plan",
+            "lead_department",
+            "library",
+            "created_by",
+            "updated_by",
+            "approved_by",
+        ),
         user,
         "plans.view",
         pk=pk,

@@ -305,10 +305,5 @@ def task_progress_context(request, task):
     """任务页用：检查进度与逾期、即将到期的对象。"""
     if not task.inspections.exists():
         return {}
-    today = timezone.localdate()
-    live = services._live_inspections(task).exclude(status="completed")
-    overdue = live.filter(deadline__lt=today).count()
-    soon = live.filter(
-        deadline__gte=today, deadline__lte=today + timezone.timedelta(days=services.DUE_SOON_DAYS)
-    ).count()
-    return {"progress": services.progress(task), "overdue": overdue, "due_soon": soon}
+    progress = services.progress(task)
+    return {"progress": progress, "overdue": progress["overdue"], "due_soon": progress["due_soon"]}
