@@ -19,9 +19,6 @@ class Unindexed(models.Func):
     output_field = models.CharField()
 
 
-SCAN = 100_000  # 名称片段估计命中超过这么多户：名录页沿名录索引逐行比对名称（见 filter_q）
-
-
 def name_estimate(text):
     """名称片段大约命中多少户（search.estimate）。PostgreSQL 上三个字及以上的片段，规划器对 ILIKE
     的选择率估得极低（百万户里“有限公司”估 1 户），改取片段各二元组估计的最小值——命中数的上限，
@@ -77,18 +74,10 @@ class EntityFilterSet(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         text = search.clean_query(value)
         self.name_estimate = name_estimate(text)
-        if self.estimated_counts and (self.name_estimate or 0) > SCAN:
-            # 很宽泛的名称片段（如“有限公司”，命中过半）、又不精确计数：只用 LIKE/ILIKE，数据库就沿名录
-            # 索引按页面的顺序扫描、逐行比对名称、取够一页即停（百万户几毫秒）；经名称索引则要先取出
-            # 几十万条命中（PostgreSQL 再排序，SQLite 建临时表），约 0.2–0.3 秒。结果相同：名称索引只是
-            # “名称含这个片段”的前置筛选。计数则相反（LIKE 要读遍辖区的行），所以只在不计数时这样查；
-            # 命中不够密时（如“小吃店”只在个体户里，排在辖区企业之后）逐行比对也慢，所以只对 SCAN 以上。
-            # TODO 移入 search.search_entities（加一个参数），门户检索也受益
-            # 片段里没有分大小写的字母（汉字、数字）时用 contains：PostgreSQL 对 LIKE 按名称列的统计
-            # 估计命中；icontains 生成的 UPPER(name) LIKE 没有统计，规划器估成几十户，改为全表扫描再排序
-            if text.lower() == text.upper():
-                return queryset.filter(name__contains=text)
-            return queryset.filter(name__icontains=text)
+        if self.estimated_counts and (self.name_estimate or 0) > search.SCAN:
+            return search.name_like(
+                queryset, text
+            )  # 很宽泛的片段：按页面顺序逐行比对、取够一页即停
         return search.search_entities(queryset, value)
 
     def filter_unit(self, queryset, name, value):

@@ -1,5 +1,8 @@
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 
 from shuangsui.core import scope
 from shuangsui.core.paging import COUNT_TTL, CountCachingPaginator, paginate
@@ -27,6 +30,7 @@ def list_rows(rows, units):
     """名录页一页的行：列值之外，给出类型、状态、所属单位与行业的显示文字。"""
     rows = list(rows)
     names = dict(units.filter(pk__in={r["unit_id"] for r in rows}).values_list("pk", "name"))
+    detail = reverse("entity-list")  # 详情页的地址是列表地址加代码（urls.py），一页只解析一次
     return [
         {
             **row,
@@ -34,6 +38,7 @@ def list_rows(rows, units):
             "status_label": STATUS_LABELS.get(row["status"], row["status"]),
             "unit_name": names.get(row["unit_id"], ""),
             "industry": industry.label(row["industry_code"]),
+            "url": f"{detail}{quote(row['uid'])}/",
         }
         for row in rows
     ]

@@ -15,7 +15,7 @@ from shuangsui.core import paging, scope
 from shuangsui.core.models import ApiToken
 from shuangsui.core.tests.base import BaseTestCase, make_uid
 from shuangsui.core.widgets import FastSelect, fast_selects
-from shuangsui.directory import filters, views
+from shuangsui.directory import search, views
 from shuangsui.directory.filters import EntityFilterSet
 from shuangsui.directory.models import Entity
 
@@ -152,7 +152,7 @@ class BroadNameTests(BaseTestCase):
         return rows
 
     def test_a_very_broad_part_walks_the_list_in_order_with_the_same_rows(self):
-        with mock.patch.object(filters, "SCAN", scan()):
+        with mock.patch.object(search, "SCAN", scan()):
             walked = self.filtered(True)
             indexed = self.filtered(False)
             self.assertFalse(uses_name_index(str(walked.query)))
@@ -169,7 +169,7 @@ class BroadNameTests(BaseTestCase):
             )
 
     def test_the_api_which_counts_exactly_keeps_the_index(self):
-        with mock.patch.object(filters, "SCAN", scan()):
+        with mock.patch.object(search, "SCAN", scan()):
             self.login("planner")
             with CaptureQueriesContext(connection) as seen:
                 self.client.get("/directory/entities/", {"q": "有限"})
