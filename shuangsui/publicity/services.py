@@ -32,16 +32,10 @@ from shuangsui.core import audit, scope, workdays
 from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import AuditCheckpoint, OrgUnit
 from shuangsui.core.signals import own_event
+from shuangsui.directory import search
 from shuangsui.directory.filters import name_estimate
 from shuangsui.directory.models import Entity
-from shuangsui.directory.search import (
-    BROAD,
-    SCAN,
-    clean_query,
-    estimate,
-    name_like,
-    search_entities,
-)
+from shuangsui.directory.search import BROAD, clean_query, estimate, search_entities
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind, TargetRole
 from shuangsui.inspections.models import Inspection
@@ -551,10 +545,10 @@ def search_results(query):
     """按名称片段（2 个字起）或统一社会信用代码查找公示的结果；名称查找用名录库的检索。"""
     query = (query or "").strip()
     rows = public_results()
-    if (name_estimate(clean_query(query)) or 0) > SCAN:
+    if (name_estimate(clean_query(query)) or 0) > search.SCAN:
         # 很宽泛的名称片段（如“有限公司”，命中过半；页面只显示估计数、不计数）：沿公示日期索引倒序逐行
         # 比对主体的名称、取够一页即停，不先从名称索引取出几十万户（search.name_like）
-        return name_like(rows, query, field="entity__name")
+        return search.name_like(rows, query, field="entity__name")
     # 名录库的检索（两个字起走索引：SQLite FTS5 trigram / PostgreSQL 二元组 GIN）找主体，再取其公示的结果
     entities = search_entities(Entity.objects.all(), query).values("pk")
     if connection.vendor == "sqlite" and _broad(query, entities):
