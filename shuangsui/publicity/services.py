@@ -575,9 +575,8 @@ def public_checks(uid):
         uid=uid, draw__status=DrawStatus.COMPLETED, task__in=public_tasks().values("pk")
     )
     entity = Entity.objects.filter(uid=uid).values_list("pk", flat=True).first()
-    if (
-        entity is not None
-    ):  # 市场主体：按主体的索引找，而不是逐条看公开任务的全部检查（代码列没有索引）
+    if entity is not None:
+        # 市场主体：按主体的索引找，而不是逐条看公开任务的全部检查（代码列没有索引）
         checks = checks.filter(entity_id=entity)
     return (
         checks.exclude(status="cancelled")
