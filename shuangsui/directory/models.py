@@ -87,6 +87,20 @@ class Entity(models.Model):
                 ],
                 name="entity_scope_list",
             ),
+            # 新的筛选组合（信用分类 + 登记状态，常再加类型、行业）：相等条件在前、辖区与代码在后，
+            # 只扫这两个条件命中的那段索引、仍按“所、代码”的顺序取一页；少见的组合（D 类、已吊销）
+            # 不必扫过辖区的整个名录索引才知道不满一页。只有信用分类、没有登记状态时不用它（见 filters）
+            models.Index(
+                fields=[
+                    "credit_class",
+                    "status",
+                    "scope_path",
+                    "uid",
+                    "entity_type",
+                    "industry_code",
+                ],
+                name="entity_filter_list",
+            ),
             # 统计表的企业基数（各所存续企业数）只读这个索引，不读表：百万行约 0.3 秒
             models.Index(
                 fields=["scope_path", "entity_type", "status", "established"],

@@ -32,8 +32,10 @@ from shuangsui.core import audit, scope, workdays
 from shuangsui.core.choices import Role, UnitLevel
 from shuangsui.core.models import AuditCheckpoint, OrgUnit
 from shuangsui.core.signals import own_event
+from shuangsui.directory import search
+from shuangsui.directory.filters import name_estimate
 from shuangsui.directory.models import Entity
-from shuangsui.directory.search import BROAD, estimate, search_entities
+from shuangsui.directory.search import BROAD, clean_query, estimate, search_entities
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind, TargetRole
 from shuangsui.inspections.models import Inspection
@@ -542,9 +544,13 @@ def public_publications():
 def search_results(query):
     """按名称片段（2 个字起）或统一社会信用代码查找公示的结果；名称查找用名录库的检索。"""
     query = (query or "").strip()
+    rows = public_results()
+    if (name_estimate(clean_query(query)) or 0) > search.SCAN:
+        # 很宽泛的名称片段（如“有限公司”，命中过半；页面只显示估计数、不计数）：沿公示日期索引倒序逐行
+        # 比对主体的名称、取够一页即停，不先从名称索引取出几十万户（search.name_like）
+        return search.name_like(rows, query, field="entity__name")
     # 名录库的检索（两个字起走索引：SQLite FTS5 trigram / PostgreSQL 二元组 GIN）找主体，再取其公示的结果
     entities = search_entities(Entity.objects.all(), query).values("pk")
-    rows = public_results()
     if connection.vendor == "sqlite" and _broad(query, entities):
         # 命中的主体很多（如“有限”、代码前缀“91350503”）：“entity_id + 0”让 SQLite 沿公示日期索引倒序
         # 扫描、逐行查是否命中，取够一页即停，而不是取出几十万条命中再排序（bench/portal.py）
@@ -565,11 +571,15 @@ def _broad(query, entities):
 
 def public_checks(uid):
     """对象在已公开任务的已完成抽取中被抽中的检查（名次、任务），不含作废的抽取与取消的对象。"""
+    checks = Inspection.objects.filter(
+        uid=uid, draw__status=DrawStatus.COMPLETED, task__in=public_tasks().values("pk")
+    )
+    entity = Entity.objects.filter(uid=uid).values_list("pk", flat=True).first()
+    if entity is not None:
+        # 市场主体：按主体的索引找，而不是逐条看公开任务的全部检查（代码列没有索引）
+        checks = checks.filter(entity_id=entity)
     return (
-        Inspection.objects.filter(
-            uid=uid, draw__status=DrawStatus.COMPLETED, task__in=public_tasks().values("pk")
-        )
-        .exclude(status="cancelled")
+        checks.exclude(status="cancelled")
         .select_related("task", "task__unit", "draw")
         .order_by("-draw__completed_at")
     )

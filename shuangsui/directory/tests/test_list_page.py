@@ -15,7 +15,7 @@ from shuangsui.core import paging, scope
 from shuangsui.core.models import ApiToken
 from shuangsui.core.tests.base import BaseTestCase, make_uid
 from shuangsui.core.widgets import FastSelect, fast_selects
-from shuangsui.directory import filters, views
+from shuangsui.directory import search, views
 from shuangsui.directory.filters import EntityFilterSet
 from shuangsui.directory.models import Entity
 
@@ -133,6 +133,52 @@ class CountCacheTests(BaseTestCase):
         self.assertFalse([q for q in seen.captured_queries if "COUNT(" in q["sql"]])
 
 
+class FilterIndexTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        add(cls, 300_000, 3, industry_code="F52", entity_type="coop")
+
+    def rows(self, query):
+        user = self.user("planner")
+        return EntityFilterSet(
+            QueryDict(query), queryset=scope.scoped(Entity.objects.all(), user, "directory.view")
+        ).qs.order_by("scope_path", "uid")
+
+    def plan(self, rows):
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return " ".join(str(r[-1]) for r in cur.fetchall())
+
+    def test_a_new_combination_reads_only_its_part_of_the_filter_index(self):
+        rows = self.rows("credit_class=D&status=cancelled&entity_type=coop&industry=F")
+        self.assertEqual(len(rows), 3)
+        if connection.vendor == "sqlite":  # PostgreSQL 按统计信息自己选
+            plan = self.plan(rows)
+            self.assertIn("entity_filter_list (credit_class=? AND status=?", plan)
+            self.assertNotIn("TEMP B-TREE", plan)
+
+    def test_the_credit_class_alone_keeps_the_page_order_of_the_list_index(self):
+        rows = self.rows("credit_class=D")
+        self.assertEqual([e.uid for e in rows], [make_uid(300_000 + i) for i in range(3)])
+        self.assertEqual(len(self.rows("credit_class=D&entity_type=coop")), 3)
+        if connection.vendor == "sqlite":
+            plan = self.plan(rows)
+            self.assertIn("entity_scope_list", plan)
+            self.assertNotIn("TEMP B-TREE", plan)  # 不取出这一类的全部主体再排序
+
+    def test_a_row_shows_its_labels_unit_and_link(self):
+        self.login("planner")
+        page = self.client.get("/directory/entities/", {"credit_class": "D"})
+        uid = make_uid(300_000)
+        self.assertContains(page, f'<a href="/directory/entities/{uid}/"><code>{uid}</code></a>')
+        self.assertContains(page, '<td data-label="类型">农民专业合作社</td>', html=False)
+        self.assertContains(page, f'<td data-label="所属单位">{self.station.name}</td>', html=False)
+        self.assertContains(page, '<td data-label="行业">F52 零售业</td>', html=False)
+        self.assertContains(page, '<td data-label="状态">注销</td>', html=False)
+
+
 class BroadNameTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -152,7 +198,7 @@ class BroadNameTests(BaseTestCase):
         return rows
 
     def test_a_very_broad_part_walks_the_list_in_order_with_the_same_rows(self):
-        with mock.patch.object(filters, "SCAN", scan()):
+        with mock.patch.object(search, "SCAN", scan()):
             walked = self.filtered(True)
             indexed = self.filtered(False)
             self.assertFalse(uses_name_index(str(walked.query)))
@@ -169,7 +215,7 @@ class BroadNameTests(BaseTestCase):
             )
 
     def test_the_api_which_counts_exactly_keeps_the_index(self):
-        with mock.patch.object(filters, "SCAN", scan()):
+        with mock.patch.object(search, "SCAN", scan()):
             self.login("planner")
             with CaptureQueriesContext(connection) as seen:
                 self.client.get("/directory/entities/", {"q": "有限"})

@@ -211,6 +211,31 @@ class SearchTests(PublishingTestCase):
         self.assertContains(page, "泉州刺桐茶业有限公司")
         self.assertNotContains(page, "丰泽区东海小吃店")
 
+    def test_a_very_broad_part_walks_the_published_rows_with_the_same_answer(self):
+        from unittest import mock
+
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from shuangsui.directory import search
+
+        indexed = self.found("有限")
+        # 测试库小：把“很宽泛”的门槛调低（PostgreSQL 的估计在小表上很低，取 0）
+        with mock.patch.object(search, "SCAN", 0 if connection.vendor == "postgresql" else 0.5):
+            self.assertEqual(self.found("有限"), indexed)
+            with CaptureQueriesContext(connection) as seen:
+                page = self.client.get("/public/results/", {"q": "有限"})
+        self.assertContains(page, "泉州刺桐茶业有限公司")
+        rows = [q["sql"] for q in seen.captured_queries if "publicity_publishedresult" in q["sql"]]
+        self.assertTrue(rows)
+        self.assertFalse([sql for sql in rows if "directory_entity_fts" in sql])  # 不经名称索引
+
+    def test_the_entity_page_finds_its_checks_through_the_entity(self):
+        uid = self.here[1].uid
+        self.assertEqual([c.uid for c in services.public_checks(uid)], [uid])
+        self.assertIn('"entity_id" =', str(services.public_checks(uid).query))
+        self.assertContains(self.client.get(f"/public/entities/{uid}/"), "泉州刺桐茶业有限公司")
+
     def test_it_refuses_one_character_queries_in_the_portal(self):
         page = self.client.get("/public/results/", {"q": "茶"})
         self.assertContains(page, "至少输入 2 个字")
