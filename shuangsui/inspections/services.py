@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from shuangsui.catalog import methods as check_methods
@@ -35,6 +35,7 @@ from shuangsui.draws.choices import DrawStatus, TargetRole
 from shuangsui.inspectors import eligibility
 from shuangsui.inspectors.choices import InspectorKind
 from shuangsui.inspectors.models import Inspector
+from shuangsui.plans.models import Task
 
 from .choices import AssignmentSource, InspectionStatus, Problem
 from .models import Assignment, Dispatch, Inspection, InspectionGroup
@@ -439,17 +440,82 @@ def team(inspection, active=True):
     )
 
 
+def worklist_rows(ids):
+    """工作清单一页的行，按 ids（`worklist` 分页所得）的顺序：只取页面显示的字段（主体表很宽，
+    任务、检查组、所只要编号与名称）。"""
+    rows = Inspection.objects.filter(pk__in=ids).select_related(
+        "task", "group", "station", "entity"
+    )
+    by_pk = {
+        i.pk: i
+        for i in rows.only(
+            "uid",
+            "name",
+            "deadline",
+            "status",
+            "problems",
+            "task__code",
+            "task__name",
+            "task__methods",
+            "group__name",
+            "station__name",
+            "entity__address",
+            "entity__legal_rep",
+            "entity__phone",
+        )
+    }
+    return [by_pk[pk] for pk in ids]
+
+
+def task_sheets(inspections):
+    """{任务 id: 任务的“检查事项清单”}：编号、名称、检查方式与各事项的检查要点。
+    一页多半同属一两个任务：每个任务只算一次，各行共用。"""
+    tasks = {i.task_id: i.task for i in inspections}
+    items = defaultdict(list)
+    links = (
+        Task.items.through.objects.filter(task_id__in=tasks)
+        .select_related("inspectionitem")
+        .only(
+            "task_id", "inspectionitem__code", "inspectionitem__name", "inspectionitem__sub_items"
+        )
+        .order_by("inspectionitem__code")
+    )
+    for link in links:
+        item = link.inspectionitem
+        items[link.task_id].append(
+            {"code": item.code, "name": item.name, "points": "、".join(item.sub_item_list)}
+        )
+    return {
+        pk: {
+            "code": task.code,
+            "name": task.name,
+            "methods": "、".join(task.method_labels),
+            "items": items[pk],
+        }
+        for pk, task in tasks.items()
+    }
+
+
 def members_by_inspection(inspections):
-    """{检查对象 id: [有效指派]}（按部门、顺序）。"""
+    """{检查对象 id: [有效指派]}（执法人员在前，按部门、顺序）：页面显示的字段，每人一个字典
+    （部门、是否计入执法人员、来源，与人员的姓名、执法证号、类别）。"""
     out = defaultdict(list)
     ids = [i.pk for i in inspections]
     rows = (
         Assignment.objects.filter(inspection_id__in=ids, active=True)
-        .select_related("inspector", "inspector__unit")
         .order_by("inspection_id", "-counts_as_officer", "department", "position", "id")
+        .values(
+            "inspection_id",
+            "department",
+            "counts_as_officer",
+            "source",
+            name=F("inspector__name"),
+            badge_no=F("inspector__badge_no"),
+            kind=F("inspector__kind"),
+        )
     )
     for a in rows:
-        out[a.inspection_id].append(a)
+        out[a["inspection_id"]].append(a)
     return out
 
 
