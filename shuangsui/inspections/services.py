@@ -404,20 +404,20 @@ def worklist(user):
 
 
 def get_inspection(user, pk):
-    obj = visible(user).filter(pk=pk).first()
-    if obj is None:
-        found = Inspection.objects.filter(pk=pk).values_list("scope_path", flat=True).first()
-        caps = scope.capabilities(user)
-        mine_only = "work.own" in caps and not ({"work.station", "draws.view"} & caps)
-        reason = (
-            "这户不是指派给您的检查对象"
-            if found is not None
-            and mine_only
-            and found.startswith(scope.root_unit(user).county.path)
-            else None
-        )
-        scope.refuse_existing(found is not None, user, reason=reason)
-    return obj
+    try:
+        # get 不按默认排序（抽取、任务）连接，取一行只查检查对象及其关联
+        return visible(user).get(pk=pk)
+    except Inspection.DoesNotExist:
+        pass
+    found = Inspection.objects.filter(pk=pk).values_list("scope_path", flat=True).first()
+    caps = scope.capabilities(user)
+    mine_only = "work.own" in caps and not ({"work.station", "draws.view"} & caps)
+    reason = (
+        "这户不是指派给您的检查对象"
+        if found is not None and mine_only and found.startswith(scope.root_unit(user).county.path)
+        else None
+    )
+    scope.refuse_existing(found is not None, user, reason=reason)
 
 
 def may_operate(user, inspection):

@@ -13,7 +13,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from shuangsui.catalog import methods as check_methods
@@ -70,26 +70,33 @@ def _joint_departments(inspection):
     return info.departments if info and info.is_joint else []
 
 
-def _my_assignments(user, inspection):
+def _my_departments(user, inspection):
+    """本人在该对象上各条有效指派的部门代码；不是组员时为空。"""
     if user is None or not user.is_authenticated:
         return []
-    return list(Assignment.objects.filter(inspection=inspection, active=True, inspector__user=user))
+    mine = Assignment.objects.filter(inspection=inspection, active=True, inspector__user=user)
+    return list(mine.order_by().values_list("department", flat=True))
+
+
+def enterable(user, inspection, items):
+    """本人可以录入的事项（id 的集合）：当前有效指派的检查人员；联合任务只录本部门的事项。"""
+    mine = _my_departments(user, inspection)
+    if not mine:
+        return set()
+    departments = _joint_departments(inspection)
+    return {
+        item.pk
+        for item in items
+        if department_of(item) not in departments or department_of(item) in mine
+    }
 
 
 def may_enter(user, inspection, item):
-    """当前有效指派的检查人员；联合任务只录本部门的事项。"""
-    mine = _my_assignments(user, inspection)
-    if not mine:
-        return False
-    departments = _joint_departments(inspection)
-    dept = department_of(item)
-    if departments and dept in departments:
-        return any(a.department == dept for a in mine)
-    return True
+    return item.pk in enterable(user, inspection, [item])
 
 
 def check_enter(user, inspection, item):
-    if not _my_assignments(user, inspection):
+    if not _my_departments(user, inspection):
         raise PermissionDenied("只有指派到该对象的检查人员可以录入检查结果")
     if not may_enter(user, inspection, item):
         raise PermissionDenied(
@@ -133,23 +140,31 @@ def may_review(user, result):
 # ---------------------------------------------------------------- 查询
 
 
-def current_results(inspection):
-    """{事项 id: 现行版本}。"""
-    rows = (
-        Result.objects.filter(inspection=inspection, current=True)
-        .select_related("item", "entered_by", "reviewed_by")
-        .prefetch_related("present", "attachments")
+def _with_people_and_files(results):
+    """连同到场人员与材料（材料按上传顺序，不按默认排序去连接结果、检查对象与任务）。"""
+    return results.prefetch_related(
+        "present", Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
+
+
+def current_versions(inspection):
+    """{事项 id: 现行版本}：只有结果本身（状态、检查日期、退回原因），检查对象页与期限用。"""
+    return {r.item_id: r for r in inspection.results.filter(current=True).order_by()}
+
+
+def current_results(inspection):
+    """{事项 id: 现行版本}，连同事项、录入人、审核人、到场人员与材料。"""
+    rows = inspection.results.filter(current=True).order_by()
+    rows = _with_people_and_files(rows.select_related("item", "entered_by", "reviewed_by"))
     return {r.item_id: r for r in rows}
 
 
-def history(inspection, item):
-    return list(
-        Result.objects.filter(inspection=inspection, item=item)
-        .select_related("entered_by", "reviewed_by")
-        .prefetch_related("present", "attachments")
-        .order_by("-version")
-    )
+def history(inspection, item, *, current=True):
+    """该事项的各个版本，新的在前；current=False 时不含现行版本（表单页另外显示它）。"""
+    rows = inspection.results.filter(item=item).order_by("-version")
+    if not current:
+        rows = rows.filter(current=False)
+    return list(_with_people_and_files(rows.select_related("entered_by", "reviewed_by")))
 
 
 def visible_results(user):
@@ -190,7 +205,7 @@ def entity_results(user, entity, year=None):
             current=True,
             checked_to__year=year,
         )
-        .select_related("item", "item__department", "inspection__task")
+        .select_related("item", "item__department")
         .order_by("-checked_to")
     )
 
@@ -626,7 +641,7 @@ def deadlines(inspection, results=None, calendar=None):
     """检查对象的各项期限：[(名称, 日期或 None, 说明)]。日历缺数据时日期为 None，说明写明年份。"""
     calendar = calendar or workdays.Calendar()
     region = rules(inspection)
-    results = list((results or current_results(inspection)).values())
+    results = list((results or current_versions(inspection)).values())
     checked = [r.checked_to for r in results if r.checked_to]
     check_end = max(checked) if checked else None
     out = [("检查完成时限", inspection.deadline, "")]

@@ -42,6 +42,7 @@ def _code_rows():
 
 
 def _decorate(inspection, items, results, user):
+    enterable = services.enterable(user, inspection, items)
     rows = []
     for item in items:
         r = results.get(item.pk)
@@ -49,7 +50,7 @@ def _decorate(inspection, items, results, user):
             {
                 "item": item,
                 "result": r,
-                "may_enter": services.may_enter(user, inspection, item),
+                "may_enter": item.pk in enterable,
                 "may_review": bool(r) and services.may_review(user, r),
                 "on_site": services.requires_on_site(item),
             }
@@ -72,13 +73,11 @@ def target(request, pk):
     user = request.user
     inspection = inspections.get_inspection(user, pk)
     items = services.items_of(inspection)
-    results = services.current_results(inspection)
+    results = services.current_versions(inspection)
     entity = inspection.entity
     others = []
     if entity:
-        others = [
-            r for r in services.entity_results(user, entity) if r.inspection_id != inspection.pk
-        ]
+        others = list(services.entity_results(user, entity).exclude(inspection=inspection))
     team = list(
         Assignment.objects.filter(inspection=inspection, active=True)
         .select_related("inspector")
@@ -214,7 +213,7 @@ def result_form(request, pk, item_pk):
             "may_enter": may_enter,
             "may_review": bool(result) and services.may_review(user, result),
             "may_correct": may_enter and result is not None and result.status == "approved",
-            "history": [r for r in services.history(inspection, item) if r != result],
+            "history": services.history(inspection, item, current=False),
             "methods": check_methods.choices(keep=result.method_list if result else ()),
             "chosen_methods": set(result.method_list) if result else set(),
             "codes": _code_rows(),
