@@ -441,39 +441,34 @@ def team(inspection, active=True):
 
 
 def worklist_rows(ids):
-    """工作清单一页的行，按 ids（`worklist` 分页所得）的顺序：只取页面显示的字段（主体表很宽，
-    任务、检查组、所只要编号与名称）。"""
-    rows = Inspection.objects.filter(pk__in=ids).select_related(
-        "task", "group", "station", "entity"
+    """工作清单一页的行，按 ids（`worklist` 分页所得）的顺序：每行一个字典，只有页面显示的字段
+    （检查组、所只要名称，主体只要住所、负责人与电话）。"""
+    statuses = dict(InspectionStatus.choices)
+    rows = Inspection.objects.filter(pk__in=ids).values(
+        "pk",
+        "uid",
+        "name",
+        "deadline",
+        "status",
+        "problems",
+        "task_id",
+        "entity_id",
+        group_name=F("group__name"),
+        station_name=F("station__name"),
+        address=F("entity__address"),
+        legal_rep=F("entity__legal_rep"),
+        phone=F("entity__phone"),
     )
-    by_pk = {
-        i.pk: i
-        for i in rows.only(
-            "uid",
-            "name",
-            "deadline",
-            "status",
-            "problems",
-            "task__code",
-            "task__name",
-            "task__methods",
-            "group__name",
-            "station__name",
-            "entity__address",
-            "entity__legal_rep",
-            "entity__phone",
-        )
-    }
+    by_pk = {row["pk"]: dict(row, status_label=statuses.get(row["status"])) for row in rows}
     return [by_pk[pk] for pk in ids]
 
 
-def task_sheets(inspections):
+def task_sheets(task_ids):
     """{任务 id: 任务的“检查事项清单”}：编号、名称、检查方式与各事项的检查要点。
     一页多半同属一两个任务：每个任务只算一次，各行共用。"""
-    tasks = {i.task_id: i.task for i in inspections}
     items = defaultdict(list)
     links = (
-        Task.items.through.objects.filter(task_id__in=tasks)
+        Task.items.through.objects.filter(task_id__in=task_ids)
         .select_related("inspectionitem")
         .only(
             "task_id", "inspectionitem__code", "inspectionitem__name", "inspectionitem__sub_items"
@@ -486,21 +481,20 @@ def task_sheets(inspections):
             {"code": item.code, "name": item.name, "points": "、".join(item.sub_item_list)}
         )
     return {
-        pk: {
+        task.pk: {
             "code": task.code,
             "name": task.name,
             "methods": "、".join(task.method_labels),
-            "items": items[pk],
+            "items": items[task.pk],
         }
-        for pk, task in tasks.items()
+        for task in Task.objects.filter(pk__in=task_ids).only("code", "name", "methods")
     }
 
 
-def members_by_inspection(inspections):
+def members_by_inspection(ids):
     """{检查对象 id: [有效指派]}（执法人员在前，按部门、顺序）：页面显示的字段，每人一个字典
     （部门、是否计入执法人员、来源，与人员的姓名、执法证号、类别）。"""
     out = defaultdict(list)
-    ids = [i.pk for i in inspections]
     rows = (
         Assignment.objects.filter(inspection_id__in=ids, active=True)
         .order_by("inspection_id", "-counts_as_officer", "department", "position", "id")

@@ -43,17 +43,19 @@ def worklist(request):
     user = request.user
     if not scope.capabilities(user) & WORK_CAPS:
         raise PermissionDenied("没有检查任务")
-    # 先分页取 id（排序只涉及检查对象表），再取这一页的行
-    ids = services.worklist(user).values_list("pk", flat=True)
-    page, querystring = paginate(request, ids, per_page=WORKLIST_PER_PAGE)
-    inspections = services.worklist_rows(list(page))
-    members = services.members_by_inspection(inspections)
-    tasks = services.task_sheets(inspections)
+    # 先分页取 id（排序只涉及检查对象表），再取这一页显示的字段
+    page, querystring = paginate(
+        request, services.worklist(user).values_list("pk", flat=True), per_page=WORKLIST_PER_PAGE
+    )
+    ids = list(page)
+    inspections = services.worklist_rows(ids)
+    members = services.members_by_inspection(ids)
+    tasks = services.task_sheets({i["task_id"] for i in inspections})
     # 检查结果是后一阶段（results 应用）：退回、待审核与期限状态由它给出
     from shuangsui.results.services import worklist_marks
 
     marks = worklist_marks(inspections)
-    rows = [(i, tasks[i.task_id], members.get(i.pk, []), marks[i.pk]) for i in inspections]
+    rows = [(i, tasks[i["task_id"]], members.get(i["pk"], []), marks[i["pk"]]) for i in inspections]
     me = Inspector.objects.filter(user=user).only("name", "badge_no").first()
     return render(
         request,
@@ -193,7 +195,7 @@ def draw_matching(request, pk):
     if q:
         rows = rows.filter(Q(uid__icontains=q) | Q(name__icontains=q))
     page, querystring = paginate(request, rows.order_by("rank"), per_page=100)
-    members = services.members_by_inspection(page)
+    members = services.members_by_inspection([i.pk for i in page])
     flagged = [i.uid for i in page if i.match_flags]
     explanations = services.match_explanations(draw, flagged) if flagged else {}
     for i in page:

@@ -159,6 +159,12 @@ def current_results(inspection):
     return {r.item_id: r for r in rows}
 
 
+def ever_approved(results):
+    """现行版本（`current_versions`）里是否有审核通过过的：本身已审核通过，或是更正后的版本
+    （更正只能从审核通过的版本提出，旧版本留存）。后续处置只登记在审核通过的结果上。"""
+    return any(r.status == ResultStatus.APPROVED or r.version > 1 for r in results.values())
+
+
 def history(inspection, item, *, current=True):
     """该事项的各个版本，新的在前；current=False 时不含现行版本（表单页另外显示它）。"""
     rows = inspection.results.filter(item=item).order_by("-version")
@@ -671,23 +677,24 @@ def deadlines(inspection, results=None, calendar=None):
     return out
 
 
-def worklist_marks(inspections_page):
-    """工作清单用：{检查对象 id: {"returned": 退回数, "submitted": 待审核数, "state": 期限状态}}。"""
-    ids = [i.pk for i in inspections_page]
+def worklist_marks(rows):
+    """工作清单用：rows 为 `inspections.services.worklist_rows` 的行；
+    返回 {检查对象 id: {"returned": 退回数, "submitted": 待审核数, "state": 期限状态}}。"""
+    ids = [row["pk"] for row in rows]
     out = {pk: {"returned": 0, "submitted": 0, "state": ""} for pk in ids}
-    rows = (
+    results = (
         Result.objects.filter(inspection_id__in=ids, current=True)
         .values_list("inspection_id", "status")
         .order_by()
     )
-    for pk, status in rows:
+    for pk, status in results:
         if status == ResultStatus.RETURNED:
             out[pk]["returned"] += 1
         elif status == ResultStatus.SUBMITTED:
             out[pk]["submitted"] += 1
     today = timezone.localdate()
-    for i in inspections_page:
-        out[i.pk]["state"] = check_deadline_state(
-            i.deadline, today, i.status == InspectionStatus.COMPLETED
+    for row in rows:
+        out[row["pk"]]["state"] = check_deadline_state(
+            row["deadline"], today, row["status"] == InspectionStatus.COMPLETED
         )
     return out

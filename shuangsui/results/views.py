@@ -26,19 +26,18 @@ def _report(request, exc):
 
 def _code_rows():
     """结果代码按层级缩进：[(代码, 名称, 层级, 上级代码)]。"""
-    codes = list(ResultCode.objects.filter(active=True).select_related("parent"))
-    by_code = {c.code: c for c in codes}
+    codes = list(ResultCode.objects.filter(active=True).values_list("code", "name", "parent__code"))
+    parents = {code: parent for code, _name, parent in codes}
 
-    def depth(c):
+    def depth(code):
         n = 0
-        while c.parent_id:
-            c = by_code.get(c.parent.code)
+        parent = parents[code]
+        while parent:
             n += 1
-            if c is None:
-                break
+            parent = parents.get(parent)  # 停用的上级不再往上数
         return n
 
-    return [(c.code, c.name, depth(c), c.parent.code if c.parent_id else "") for c in codes]
+    return [(code, name, depth(code), parent or "") for code, name, parent in codes]
 
 
 def _decorate(inspection, items, results, user):
@@ -100,6 +99,8 @@ def target(request, pk):
             "others": others,
             "may_replace": may_replace,
             "written_first": any(services.written_first(inspection, i) for i in items),
+            # 从未有结果审核通过时不会有后续处置，不必查
+            "followups": services.ever_approved(results),
         },
     )
 
@@ -213,7 +214,10 @@ def result_form(request, pk, item_pk):
             "may_enter": may_enter,
             "may_review": bool(result) and services.may_review(user, result),
             "may_correct": may_enter and result is not None and result.status == "approved",
-            "history": services.history(inspection, item, current=False),
+            # 第 1 版之前没有旧版本（更正才产生新版本）
+            "history": services.history(inspection, item, current=False)
+            if result is not None and result.version > 1
+            else [],
             "methods": check_methods.choices(keep=result.method_list if result else ()),
             "chosen_methods": set(result.method_list) if result else set(),
             "codes": _code_rows(),

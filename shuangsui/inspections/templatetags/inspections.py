@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from shuangsui.inspections.choices import AssignmentSource
+from shuangsui.inspections.choices import AssignmentSource, problem_labels
 from shuangsui.inspectors.choices import InspectorKind
 
 register = template.Library()
@@ -50,10 +50,10 @@ def team_members(team, joint=False):
 
 
 @register.simple_tag
-def problem_badges(inspection):
-    """检查对象待处理问题的标记。"""
+def problem_badges(problems):
+    """待处理问题（代码）的标记。"""
     return format_html_join(
         "",
         '<span class="badge credit-C problem">{}</span> ',
-        ((p,) for p in inspection.problem_labels),
+        ((p,) for p in problem_labels(problems)),
     )
