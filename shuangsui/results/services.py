@@ -13,7 +13,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from shuangsui.catalog import methods as check_methods
@@ -78,9 +78,13 @@ def _my_departments(user, inspection):
     return list(mine.order_by().values_list("department", flat=True))
 
 
-def enterable(user, inspection, items):
-    """本人可以录入的事项（id 的集合）：当前有效指派的检查人员；联合任务只录本部门的事项。"""
-    mine = _my_departments(user, inspection)
+def enterable(user, inspection, items, team=None):
+    """本人可以录入的事项（id 的集合）：当前有效指派的检查人员；联合任务只录本部门的事项。
+    team：页面已取到的有效指派（连同人员）时从中找本人，不再查。"""
+    if team is None:
+        mine = _my_departments(user, inspection)
+    else:
+        mine = [a.department for a in team if a.inspector.user_id == user.pk]
     if not mine:
         return set()
     departments = _joint_departments(inspection)
@@ -140,11 +144,9 @@ def may_review(user, result):
 # ---------------------------------------------------------------- 查询
 
 
-def _with_people_and_files(results):
-    """连同到场人员与材料（材料按上传顺序，不按默认排序去连接结果、检查对象与任务）。"""
-    return results.prefetch_related(
-        "present", Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
-    )
+def _people_and_files():
+    """结果的到场人员与材料（材料按上传顺序，不按默认排序去连接结果、检查对象与任务）。"""
+    return ("present", Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
 
 
 def current_versions(inspection):
@@ -155,8 +157,16 @@ def current_versions(inspection):
 def current_results(inspection):
     """{事项 id: 现行版本}，连同事项、录入人、审核人、到场人员与材料。"""
     rows = inspection.results.filter(current=True).order_by()
-    rows = _with_people_and_files(rows.select_related("item", "entered_by", "reviewed_by"))
-    return {r.item_id: r for r in rows}
+    rows = rows.select_related("item", "entered_by", "reviewed_by")
+    return {r.item_id: r for r in rows.prefetch_related(*_people_and_files())}
+
+
+def with_people_and_files(result, item):
+    """表单页的一条现行版本（取自 `current_versions`）：取到场人员与材料；事项已取到，
+    录入人、审核人显示时再取。"""
+    result.item = item
+    prefetch_related_objects([result], *_people_and_files())
+    return result
 
 
 def ever_approved(results):
@@ -170,7 +180,8 @@ def history(inspection, item, *, current=True):
     rows = inspection.results.filter(item=item).order_by("-version")
     if not current:
         rows = rows.filter(current=False)
-    return list(_with_people_and_files(rows.select_related("entered_by", "reviewed_by")))
+    rows = rows.select_related("entered_by", "reviewed_by")
+    return list(rows.prefetch_related(*_people_and_files()))
 
 
 def visible_results(user):

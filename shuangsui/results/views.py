@@ -40,8 +40,17 @@ def _code_rows():
     return [(code, name, depth(code), parent or "") for code, name, parent in codes]
 
 
-def _decorate(inspection, items, results, user):
-    enterable = services.enterable(user, inspection, items)
+def _team(inspection):
+    """检查组现有成员（连同人员），执法人员在前。"""
+    return list(
+        Assignment.objects.filter(inspection=inspection, active=True)
+        .select_related("inspector")
+        .order_by("-counts_as_officer", "department", "position")
+    )
+
+
+def _decorate(inspection, items, results, user, team):
+    enterable = services.enterable(user, inspection, items, team)
     rows = []
     for item in items:
         r = results.get(item.pk)
@@ -77,11 +86,7 @@ def target(request, pk):
     others = []
     if entity:
         others = list(services.entity_results(user, entity).exclude(inspection=inspection))
-    team = list(
-        Assignment.objects.filter(inspection=inspection, active=True)
-        .select_related("inspector")
-        .order_by("-counts_as_officer", "department", "position")
-    )
+    team = _team(inspection)
     may_replace = (
         inspections.may_reassign(user, inspection)
         and inspection.status in ("pending", "in_progress")
@@ -93,7 +98,7 @@ def target(request, pk):
         {
             "inspection": inspection,
             "entity": entity,
-            "rows": _decorate(inspection, items, results, user),
+            "rows": _decorate(inspection, items, results, user, team),
             "deadlines": _deadline_rows(inspection, results),
             "team": team,
             "others": others,
@@ -188,15 +193,13 @@ def result_form(request, pk, item_pk):
         except PermissionDenied as exc:
             messages.error(request, str(exc) or "没有权限")
         return redirect("result-form", pk=inspection.pk, item_pk=item.pk)
-    results = services.current_results(inspection)
+    results = services.current_versions(inspection)
     result = results.get(item.pk)
-    may_enter = services.may_enter(user, inspection, item)
+    if result is not None:
+        services.with_people_and_files(result, item)
+    team = _team(inspection)
+    may_enter = item.pk in services.enterable(user, inspection, [item], team)
     editable = may_enter and (result is None or result.editable)
-    team = list(
-        Assignment.objects.filter(inspection=inspection, active=True)
-        .select_related("inspector")
-        .order_by("-counts_as_officer", "department", "position")
-    )
     if result is not None:
         present = {p.pk for p in result.present.all()}
     else:  # 新结果默认本人和同组执法人员到场
