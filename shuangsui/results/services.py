@@ -100,9 +100,9 @@ def may_enter(user, inspection, item):
 
 
 def check_enter(user, inspection, item):
-    if not _my_departments(user, inspection):
-        raise PermissionDenied("只有指派到该对象的检查人员可以录入检查结果")
     if not may_enter(user, inspection, item):
+        if not _my_departments(user, inspection):
+            raise PermissionDenied("只有指派到该对象的检查人员可以录入检查结果")
         raise PermissionDenied(
             f"联合检查中各部门录入本部门的事项：“{item.name}”由{item.department}的检查人员录入"
         )
@@ -250,9 +250,9 @@ def _clean_codes(codes):
 def _result_for_edit(user, inspection, item):
     """现行版本（草稿或已退回）或新的草稿；已提交、已审核的不能直接修改。"""
     check_enter(user, inspection, item)
-    result = (
-        Result.objects.select_for_update().filter(inspection=inspection, item=item, current=True)
-    ).first()
+    # 经由 inspection.results 取：结果直接用已锁的检查对象；不按默认排序连接（也就不锁）检查对象与任务
+    current = inspection.results.select_for_update().filter(item=item, current=True)
+    result = current.order_by().first()
     if result is None:
         return Result(
             inspection=inspection, item=item, department=department_of(item), entered_by=user
@@ -267,7 +267,11 @@ def _result_for_edit(user, inspection, item):
 def save_draft(user, inspection, item, data):
     """保存草稿（不作规则检查，提交时检查）。data 见 `apply`。返回结果。"""
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update(of=("self",)).get(pk=inspection.pk)
+        inspection = (
+            Inspection.objects.select_for_update(of=("self",))
+            .select_related("draw")
+            .get(pk=inspection.pk)
+        )
         result = _result_for_edit(user, inspection, item)
         before = _snapshot(result) if result.pk else None
         _apply(result, data, user)
