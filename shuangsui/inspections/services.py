@@ -459,7 +459,10 @@ def worklist_rows(ids):
         legal_rep=F("entity__legal_rep"),
         phone=F("entity__phone"),
     )
-    by_pk = {row["pk"]: dict(row, status_label=statuses.get(row["status"])) for row in rows}
+    by_pk = {
+        row["pk"]: dict(row, status_label=statuses.get(row["status"], row["status"]))
+        for row in rows
+    }
     return [by_pk[pk] for pk in ids]
 
 
