@@ -74,6 +74,7 @@ class CountCachingPaginator(Paginator):
                     self.__dict__["count"] = len(rows)  # 下限：翻到第 2 页时才精确计数
                     self.at_least = True
                     return self._get_page(rows[: self.per_page], 1, self)
+            return self._get_page(rows[: self.per_page], 1, self)  # 已取到的行不再重取
         return super().get_page(number)
 
 

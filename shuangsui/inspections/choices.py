@@ -26,5 +26,13 @@ class Problem(models.TextChoices):
     DEPARTMENT_MISSING = "department_missing", "联合检查缺少参与部门的人员"
 
 
+PROBLEM_LABELS = dict(Problem.choices)
+
+
+def problem_labels(codes):
+    """待处理问题的代码 → 说明；不认识的代码原样显示。"""
+    return [PROBLEM_LABELS.get(p, p) for p in codes]
+
+
 # 抽取记录中的匹配标记（规范第 5 节）；联合任务为“部门代码:标记”
 MATCH_FLAGS = {"unmatched": "合格人员不足", "cap_relaxed": "已放宽人均上限"}

@@ -17,7 +17,7 @@ from shuangsui.inspectors.models import Inspector
 from shuangsui.lib import ranges
 from shuangsui.plans.models import Task
 
-from .choices import MATCH_FLAGS, AssignmentSource, InspectionStatus, Problem
+from .choices import MATCH_FLAGS, AssignmentSource, InspectionStatus, problem_labels
 
 
 class Dispatch(models.Model):
@@ -239,8 +239,7 @@ class Inspection(models.Model):
 
     @property
     def problem_labels(self):
-        labels = dict(Problem.choices)
-        return [labels.get(p, p) for p in self.problems]
+        return problem_labels(self.problems)
 
 
 class Assignment(models.Model):

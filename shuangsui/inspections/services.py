@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from shuangsui.catalog import methods as check_methods
@@ -35,6 +35,7 @@ from shuangsui.draws.choices import DrawStatus, TargetRole
 from shuangsui.inspectors import eligibility
 from shuangsui.inspectors.choices import InspectorKind
 from shuangsui.inspectors.models import Inspector
+from shuangsui.plans.models import Task
 
 from .choices import AssignmentSource, InspectionStatus, Problem
 from .models import Assignment, Dispatch, Inspection, InspectionGroup
@@ -403,20 +404,20 @@ def worklist(user):
 
 
 def get_inspection(user, pk):
-    obj = visible(user).filter(pk=pk).first()
-    if obj is None:
-        found = Inspection.objects.filter(pk=pk).values_list("scope_path", flat=True).first()
-        caps = scope.capabilities(user)
-        mine_only = "work.own" in caps and not ({"work.station", "draws.view"} & caps)
-        reason = (
-            "这户不是指派给您的检查对象"
-            if found is not None
-            and mine_only
-            and found.startswith(scope.root_unit(user).county.path)
-            else None
-        )
-        scope.refuse_existing(found is not None, user, reason=reason)
-    return obj
+    try:
+        # get 不按默认排序（抽取、任务）连接，取一行只查检查对象及其关联
+        return visible(user).get(pk=pk)
+    except Inspection.DoesNotExist:
+        pass
+    found = Inspection.objects.filter(pk=pk).values_list("scope_path", flat=True).first()
+    caps = scope.capabilities(user)
+    mine_only = "work.own" in caps and not ({"work.station", "draws.view"} & caps)
+    reason = (
+        "这户不是指派给您的检查对象"
+        if found is not None and mine_only and found.startswith(scope.root_unit(user).county.path)
+        else None
+    )
+    scope.refuse_existing(found is not None, user, reason=reason)
 
 
 def may_operate(user, inspection):
@@ -439,17 +440,79 @@ def team(inspection, active=True):
     )
 
 
-def members_by_inspection(inspections):
-    """{检查对象 id: [有效指派]}（按部门、顺序）。"""
+def worklist_rows(ids):
+    """工作清单一页的行，按 ids（`worklist` 分页所得）的顺序：每行一个字典，只有页面显示的字段
+    （检查组、所只要名称，主体只要住所、负责人与电话）。"""
+    statuses = dict(InspectionStatus.choices)
+    rows = Inspection.objects.filter(pk__in=ids).values(
+        "pk",
+        "uid",
+        "name",
+        "deadline",
+        "status",
+        "problems",
+        "task_id",
+        "entity_id",
+        group_name=F("group__name"),
+        station_name=F("station__name"),
+        address=F("entity__address"),
+        legal_rep=F("entity__legal_rep"),
+        phone=F("entity__phone"),
+    )
+    by_pk = {
+        row["pk"]: dict(row, status_label=statuses.get(row["status"], row["status"]))
+        for row in rows
+    }
+    return [by_pk[pk] for pk in ids]
+
+
+def task_sheets(task_ids):
+    """{任务 id: 任务的“检查事项清单”}：编号、名称、检查方式与各事项的检查要点。
+    一页多半同属一两个任务：每个任务只算一次，各行共用。"""
+    items = defaultdict(list)
+    links = (
+        Task.items.through.objects.filter(task_id__in=task_ids)
+        .select_related("inspectionitem")
+        .only(
+            "task_id", "inspectionitem__code", "inspectionitem__name", "inspectionitem__sub_items"
+        )
+        .order_by("inspectionitem__code")
+    )
+    for link in links:
+        item = link.inspectionitem
+        items[link.task_id].append(
+            {"code": item.code, "name": item.name, "points": "、".join(item.sub_item_list)}
+        )
+    return {
+        task.pk: {
+            "code": task.code,
+            "name": task.name,
+            "methods": "、".join(task.method_labels),
+            "items": items[task.pk],
+        }
+        for task in Task.objects.filter(pk__in=task_ids).only("code", "name", "methods")
+    }
+
+
+def members_by_inspection(ids):
+    """{检查对象 id: [有效指派]}（执法人员在前，按部门、顺序）：页面显示的字段，每人一个字典
+    （部门、是否计入执法人员、来源，与人员的姓名、执法证号、类别）。"""
     out = defaultdict(list)
-    ids = [i.pk for i in inspections]
     rows = (
         Assignment.objects.filter(inspection_id__in=ids, active=True)
-        .select_related("inspector", "inspector__unit")
         .order_by("inspection_id", "-counts_as_officer", "department", "position", "id")
+        .values(
+            "inspection_id",
+            "department",
+            "counts_as_officer",
+            "source",
+            name=F("inspector__name"),
+            badge_no=F("inspector__badge_no"),
+            kind=F("inspector__kind"),
+        )
     )
     for a in rows:
-        out[a.inspection_id].append(a)
+        out[a["inspection_id"]].append(a)
     return out
 
 

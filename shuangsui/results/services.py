@@ -13,7 +13,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from shuangsui.catalog import methods as check_methods
@@ -70,28 +70,39 @@ def _joint_departments(inspection):
     return info.departments if info and info.is_joint else []
 
 
-def _my_assignments(user, inspection):
+def _my_departments(user, inspection):
+    """本人在该对象上各条有效指派的部门代码；不是组员时为空。"""
     if user is None or not user.is_authenticated:
         return []
-    return list(Assignment.objects.filter(inspection=inspection, active=True, inspector__user=user))
+    mine = Assignment.objects.filter(inspection=inspection, active=True, inspector__user=user)
+    return list(mine.order_by().values_list("department", flat=True))
+
+
+def enterable(user, inspection, items, team=None):
+    """本人可以录入的事项（id 的集合）：当前有效指派的检查人员；联合任务只录本部门的事项。
+    team：页面已取到的有效指派（连同人员）时从中找本人，不再查。"""
+    if team is None:
+        mine = _my_departments(user, inspection)
+    else:
+        mine = [a.department for a in team if a.inspector.user_id == user.pk]
+    if not mine:
+        return set()
+    departments = _joint_departments(inspection)
+    return {
+        item.pk
+        for item in items
+        if department_of(item) not in departments or department_of(item) in mine
+    }
 
 
 def may_enter(user, inspection, item):
-    """当前有效指派的检查人员；联合任务只录本部门的事项。"""
-    mine = _my_assignments(user, inspection)
-    if not mine:
-        return False
-    departments = _joint_departments(inspection)
-    dept = department_of(item)
-    if departments and dept in departments:
-        return any(a.department == dept for a in mine)
-    return True
+    return item.pk in enterable(user, inspection, [item])
 
 
 def check_enter(user, inspection, item):
-    if not _my_assignments(user, inspection):
-        raise PermissionDenied("只有指派到该对象的检查人员可以录入检查结果")
     if not may_enter(user, inspection, item):
+        if not _my_departments(user, inspection):
+            raise PermissionDenied("只有指派到该对象的检查人员可以录入检查结果")
         raise PermissionDenied(
             f"联合检查中各部门录入本部门的事项：“{item.name}”由{item.department}的检查人员录入"
         )
@@ -133,23 +144,44 @@ def may_review(user, result):
 # ---------------------------------------------------------------- 查询
 
 
+def _people_and_files():
+    """结果的到场人员与材料（材料按上传顺序，不按默认排序去连接结果、检查对象与任务）。"""
+    return ("present", Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+
+
+def current_versions(inspection):
+    """{事项 id: 现行版本}：只有结果本身（状态、检查日期、退回原因），检查对象页与期限用。"""
+    return {r.item_id: r for r in inspection.results.filter(current=True).order_by()}
+
+
 def current_results(inspection):
-    """{事项 id: 现行版本}。"""
-    rows = (
-        Result.objects.filter(inspection=inspection, current=True)
-        .select_related("item", "entered_by", "reviewed_by")
-        .prefetch_related("present", "attachments")
-    )
-    return {r.item_id: r for r in rows}
+    """{事项 id: 现行版本}，连同事项、录入人、审核人、到场人员与材料。"""
+    rows = inspection.results.filter(current=True).order_by()
+    rows = rows.select_related("item", "entered_by", "reviewed_by")
+    return {r.item_id: r for r in rows.prefetch_related(*_people_and_files())}
 
 
-def history(inspection, item):
-    return list(
-        Result.objects.filter(inspection=inspection, item=item)
-        .select_related("entered_by", "reviewed_by")
-        .prefetch_related("present", "attachments")
-        .order_by("-version")
-    )
+def with_people_and_files(result, item):
+    """表单页的一条现行版本（取自 `current_versions`）：取到场人员与材料；事项已取到，
+    录入人、审核人显示时再取。"""
+    result.item = item
+    prefetch_related_objects([result], *_people_and_files())
+    return result
+
+
+def ever_approved(results):
+    """现行版本（`current_versions`）里是否有审核通过过的：本身已审核通过，或是更正后的版本
+    （更正只能从审核通过的版本提出，旧版本留存）。后续处置只登记在审核通过的结果上。"""
+    return any(r.status == ResultStatus.APPROVED or r.version > 1 for r in results.values())
+
+
+def history(inspection, item, *, current=True):
+    """该事项的各个版本，新的在前；current=False 时不含现行版本（表单页另外显示它）。"""
+    rows = inspection.results.filter(item=item).order_by("-version")
+    if not current:
+        rows = rows.filter(current=False)
+    rows = rows.select_related("entered_by", "reviewed_by")
+    return list(rows.prefetch_related(*_people_and_files()))
 
 
 def visible_results(user):
@@ -190,7 +222,7 @@ def entity_results(user, entity, year=None):
             current=True,
             checked_to__year=year,
         )
-        .select_related("item", "item__department", "inspection__task")
+        .select_related("item", "item__department")
         .order_by("-checked_to")
     )
 
@@ -218,9 +250,9 @@ def _clean_codes(codes):
 def _result_for_edit(user, inspection, item):
     """现行版本（草稿或已退回）或新的草稿；已提交、已审核的不能直接修改。"""
     check_enter(user, inspection, item)
-    result = (
-        Result.objects.select_for_update().filter(inspection=inspection, item=item, current=True)
-    ).first()
+    # 经由 inspection.results 取：结果直接用已锁的检查对象；不按默认排序连接（也就不锁）检查对象与任务
+    current = inspection.results.select_for_update().filter(item=item, current=True)
+    result = current.order_by().first()
     if result is None:
         return Result(
             inspection=inspection, item=item, department=department_of(item), entered_by=user
@@ -235,7 +267,11 @@ def _result_for_edit(user, inspection, item):
 def save_draft(user, inspection, item, data):
     """保存草稿（不作规则检查，提交时检查）。data 见 `apply`。返回结果。"""
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update(of=("self",)).get(pk=inspection.pk)
+        inspection = (
+            Inspection.objects.select_for_update(of=("self",))
+            .select_related("draw")
+            .get(pk=inspection.pk)
+        )
         result = _result_for_edit(user, inspection, item)
         before = _snapshot(result) if result.pk else None
         _apply(result, data, user)
@@ -638,7 +674,7 @@ def deadlines(inspection, results=None, calendar=None):
     """检查对象的各项期限：[(名称, 日期或 None, 说明)]。日历缺数据时日期为 None，说明写明年份。"""
     calendar = calendar or workdays.Calendar()
     region = rules(inspection)
-    results = list((results or current_results(inspection)).values())
+    results = list((results or current_versions(inspection)).values())
     checked = [r.checked_to for r in results if r.checked_to]
     check_end = max(checked) if checked else None
     out = [("检查完成时限", inspection.deadline, "")]
@@ -668,23 +704,24 @@ def deadlines(inspection, results=None, calendar=None):
     return out
 
 
-def worklist_marks(inspections_page):
-    """工作清单用：{检查对象 id: {"returned": 退回数, "submitted": 待审核数, "state": 期限状态}}。"""
-    ids = [i.pk for i in inspections_page]
+def worklist_marks(rows):
+    """工作清单用：rows 为 `inspections.services.worklist_rows` 的行；
+    返回 {检查对象 id: {"returned": 退回数, "submitted": 待审核数, "state": 期限状态}}。"""
+    ids = [row["pk"] for row in rows]
     out = {pk: {"returned": 0, "submitted": 0, "state": ""} for pk in ids}
-    rows = (
+    results = (
         Result.objects.filter(inspection_id__in=ids, current=True)
         .values_list("inspection_id", "status")
         .order_by()
     )
-    for pk, status in rows:
+    for pk, status in results:
         if status == ResultStatus.RETURNED:
             out[pk]["returned"] += 1
         elif status == ResultStatus.SUBMITTED:
             out[pk]["submitted"] += 1
     today = timezone.localdate()
-    for i in inspections_page:
-        out[i.pk]["state"] = check_deadline_state(
-            i.deadline, today, i.status == InspectionStatus.COMPLETED
+    for row in rows:
+        out[row["pk"]]["state"] = check_deadline_state(
+            row["deadline"], today, row["status"] == InspectionStatus.COMPLETED
         )
     return out

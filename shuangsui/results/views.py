@@ -26,22 +26,31 @@ def _report(request, exc):
 
 def _code_rows():
     """结果代码按层级缩进：[(代码, 名称, 层级, 上级代码)]。"""
-    codes = list(ResultCode.objects.filter(active=True).select_related("parent"))
-    by_code = {c.code: c for c in codes}
+    codes = list(ResultCode.objects.filter(active=True).values_list("code", "name", "parent__code"))
+    parents = {code: parent for code, _name, parent in codes}
 
-    def depth(c):
+    def depth(code):
         n = 0
-        while c.parent_id:
-            c = by_code.get(c.parent.code)
+        parent = parents[code]
+        while parent:
             n += 1
-            if c is None:
-                break
+            parent = parents.get(parent)  # 停用的上级不再往上数
         return n
 
-    return [(c.code, c.name, depth(c), c.parent.code if c.parent_id else "") for c in codes]
+    return [(code, name, depth(code), parent or "") for code, name, parent in codes]
 
 
-def _decorate(inspection, items, results, user):
+def _team(inspection):
+    """检查组现有成员（连同人员），执法人员在前。"""
+    return list(
+        Assignment.objects.filter(inspection=inspection, active=True)
+        .select_related("inspector")
+        .order_by("-counts_as_officer", "department", "position")
+    )
+
+
+def _decorate(inspection, items, results, user, team):
+    enterable = services.enterable(user, inspection, items, team)
     rows = []
     for item in items:
         r = results.get(item.pk)
@@ -49,7 +58,7 @@ def _decorate(inspection, items, results, user):
             {
                 "item": item,
                 "result": r,
-                "may_enter": services.may_enter(user, inspection, item),
+                "may_enter": item.pk in enterable,
                 "may_review": bool(r) and services.may_review(user, r),
                 "on_site": services.requires_on_site(item),
             }
@@ -72,18 +81,12 @@ def target(request, pk):
     user = request.user
     inspection = inspections.get_inspection(user, pk)
     items = services.items_of(inspection)
-    results = services.current_results(inspection)
+    results = services.current_versions(inspection)
     entity = inspection.entity
     others = []
     if entity:
-        others = [
-            r for r in services.entity_results(user, entity) if r.inspection_id != inspection.pk
-        ]
-    team = list(
-        Assignment.objects.filter(inspection=inspection, active=True)
-        .select_related("inspector")
-        .order_by("-counts_as_officer", "department", "position")
-    )
+        others = list(services.entity_results(user, entity).exclude(inspection=inspection))
+    team = _team(inspection)
     may_replace = (
         inspections.may_reassign(user, inspection)
         and inspection.status in ("pending", "in_progress")
@@ -95,12 +98,14 @@ def target(request, pk):
         {
             "inspection": inspection,
             "entity": entity,
-            "rows": _decorate(inspection, items, results, user),
+            "rows": _decorate(inspection, items, results, user, team),
             "deadlines": _deadline_rows(inspection, results),
             "team": team,
             "others": others,
             "may_replace": may_replace,
             "written_first": any(services.written_first(inspection, i) for i in items),
+            # 从未有结果审核通过时不会有后续处置，不必查
+            "followups": services.ever_approved(results),
         },
     )
 
@@ -188,15 +193,13 @@ def result_form(request, pk, item_pk):
         except PermissionDenied as exc:
             messages.error(request, str(exc) or "没有权限")
         return redirect("result-form", pk=inspection.pk, item_pk=item.pk)
-    results = services.current_results(inspection)
+    results = services.current_versions(inspection)
     result = results.get(item.pk)
-    may_enter = services.may_enter(user, inspection, item)
+    if result is not None:
+        services.with_people_and_files(result, item)
+    team = _team(inspection)
+    may_enter = item.pk in services.enterable(user, inspection, [item], team)
     editable = may_enter and (result is None or result.editable)
-    team = list(
-        Assignment.objects.filter(inspection=inspection, active=True)
-        .select_related("inspector")
-        .order_by("-counts_as_officer", "department", "position")
-    )
     if result is not None:
         present = {p.pk for p in result.present.all()}
     else:  # 新结果默认本人和同组执法人员到场
@@ -214,7 +217,10 @@ def result_form(request, pk, item_pk):
             "may_enter": may_enter,
             "may_review": bool(result) and services.may_review(user, result),
             "may_correct": may_enter and result is not None and result.status == "approved",
-            "history": [r for r in services.history(inspection, item) if r != result],
+            # 第 1 版之前没有旧版本（更正才产生新版本）
+            "history": services.history(inspection, item, current=False)
+            if result is not None and result.version > 1
+            else [],
             "methods": check_methods.choices(keep=result.method_list if result else ()),
             "chosen_methods": set(result.method_list) if result else set(),
             "codes": _code_rows(),
