@@ -160,10 +160,12 @@ def worker(args):
     del data, table
 
     # 完整导入（事务内写库 + 审计），CPU 时间含校验子进程与数据库服务进程之外的本进程
-    cpu, own = _cpu(), _cpu(children=False)
+    cpu, own, server = _cpu(), _cpu(children=False), _server_cpu(connection)
     result = entities.import_entities(
         Path(args.csv), Path(args.csv).name, mode="insert", parallel=args.parallel
     )
+    if server is not None:
+        out["server_cpu"] = _server_cpu(connection) - server
     out["import_cpu"] = _cpu() - cpu
     out["import_cpu_self"] = _cpu(children=False) - own
     out["import_cpu_children"] = out["import_cpu"] - out["import_cpu_self"]
@@ -194,6 +196,22 @@ def _cpu(children=True):
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + (kids.ru_utime + kids.ru_stime if children else 0)
+
+
+def _server_cpu(connection):
+    """PostgreSQL 服务进程（本连接的后端）用过的 CPU 秒数；服务器不在本机（读不到 /proc）时为 None。
+
+    不含并行建索引的工作进程。"""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------- 裸装载对照
@@ -287,6 +305,11 @@ def report(name, result, raw_seconds, rows):
     print(
         f"完整导入的 CPU 时间（本进程 + 校验子进程，不含数据库服务进程）：{result['import_cpu']:.2f} 秒"
         f"（本进程 {result.get('import_cpu_self', 0):.2f}，子进程 {result.get('import_cpu_children', 0):.2f}）"
+        + (
+            f"；数据库服务进程 {result['server_cpu']:.2f} 秒（不含并行建索引的工作进程）"
+            if "server_cpu" in result
+            else ""
+        )
     )
     t = result.get("timings", {})
     print(

@@ -77,7 +77,10 @@ def read_bytes(source, max_bytes=None):
         if size > limit:
             raise TabularError(too_big(size=human_size(size), limit=human_size(limit)))
         with open(source, "rb") as fh:
-            return _read_limited(fh, limit, too_big)
+            data = fh.read(limit + 1)  # 已知大小：一次读入，不分块再拼接
+        if len(data) > limit:
+            raise TabularError(too_big(size=f"大于 {human_size(limit)}", limit=human_size(limit)))
+        return data
     size = getattr(source, "size", None)
     if size is not None and size > limit:
         raise TabularError(too_big(size=human_size(size), limit=human_size(limit)))
@@ -215,11 +218,9 @@ def _read_csv(data):
         raise TabularError("文件内容不是文本表格（含控制字符或二进制数据），请上传 CSV 或 XLSX")
     first_line = sample.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    if '"' not in text and ("\r" not in text or text.count("\r") == text.count("\r\n")):
+    lines = _plain_lines(text) if '"' not in text else None
+    if lines is not None:
         # 没有引号：每行就是一条记录，直接按分隔符切分（比 csv 模块快几倍，逐行不经 Python 代码）
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        lines = text.split("\n")
         del text
         return Table(
             format="csv",
@@ -236,6 +237,20 @@ def _read_csv(data):
         rows=_quoted_rows(text, delimiter),
         delimiter=delimiter,
     )
+
+
+def _plain_lines(text):
+    """没有引号的文本按行切开；有单独的回车（不在“回车换行”里）时返回 None，交给 csv 模块。
+
+    Excel 等导出的 CSV 行尾是“回车换行”：直接按它切，不先整篇替换成换行（百万行省半秒）。"""
+    if "\r" not in text:
+        return text.split("\n")
+    lines = text.split("\r\n")
+    if text.count("\r") != len(lines) - 1:
+        return None
+    if text.count("\n") != len(lines) - 1:  # 两种行尾混用
+        return text.replace("\r\n", "\n").split("\n")
+    return lines
 
 
 def _quoted_rows(text, delimiter):

@@ -125,7 +125,7 @@ class EntityPlan:
     pads: bool
     units: UnitIndex
     default_unit: object
-    updated: object  # 数据库格式的当前时间
+    updated: object  # 数据库格式的当前时间；None：由数据库按列默认值填（见 _PostgresEntityWriter）
     mode: str = "insert"
     errors: list = field(default_factory=list)
     counter: list = field(default_factory=lambda: [0, 0])
@@ -345,7 +345,8 @@ def validate_entities(rows, plan, fmt=None):
                 entity_type, (unit_id, scope_path), *rest = values
                 values = (entity_type, unit_id, scope_path, *rest)
                 if copy:  # (主体类型, 其余代码列连同更新时间的 COPY 文本)
-                    values = (entity_type, _copy_piece((*values[1:], updated)))
+                    tail = values[1:] if updated is None else (*values[1:], updated)
+                    values = (entity_type, _copy_piece(tail))
                 if len(group_memo) >= MEMO_LIMIT:
                     group_memo.clear()
                 group_memo[texts] = values
@@ -494,21 +495,33 @@ def _child_validate(send, rows, plan, fmt, parent_pid, inherited, stage=None):
 
 
 class _Duplicates:
-    """父进程跨段查重：各段的代码（含本行另有错误的）都过一遍；重复时报在靠后的那一行。"""
+    """父进程跨段查重：各段的代码（含本行另有错误的）都过一遍；重复时报在靠后的那一行。
+
+    没有重复时只把代码放进一个集合（每个代码一次哈希插入）；集合没有长到应有的大小（有重复）时，
+    才按记下的各块（行号, 代码）建起“代码 → 首次出现的行号”，此后逐行查。
+    """
 
     def __init__(self, plan):
         self.label = plan.labels.get("uid", "")
-        self.seen = {}
+        self.codes = set()
+        self.blocks = []
+        self.seen = None  # 代码 → 首次出现的行号（有重复之后才建）
         self.errors = []
         self.count = 0
 
     def check(self, numbers, uids, loose=()):
-        seen = self.seen
-        if not loose:
-            new = dict(zip(uids, numbers, strict=True))
-            if len(new) == len(uids) and seen.keys().isdisjoint(new):
-                seen.update(new)
+        if self.seen is None:
+            codes = self.codes
+            size = len(codes)
+            codes.update(uids)
+            self.blocks.append((numbers, uids))
+            if not loose and len(codes) == size + len(uids):
                 return
+            self.seen = {}
+            blocks, self.blocks, self.codes = self.blocks, None, None
+            for block_numbers, block_uids in blocks[:-1]:  # 此前各块互不重复
+                self.seen.update(zip(block_uids, block_numbers, strict=True))
+        seen = self.seen
         pairs = [*zip(numbers, uids, strict=True), *loose]
         for n, uid in pairs:
             first = seen.setdefault(uid, n)
@@ -745,8 +758,11 @@ class _EntityWriter:
 
     DEFER_MIN = 100_000  # 不少于这么多行时，名称检索索引在提交后补建
 
-    def __init__(self, mode, present, target, estimated, labels):
+    fills_updated = False  # 更新时间由数据库按列默认值填（validate_entities 不再逐行给出）
+
+    def __init__(self, mode, present, target, estimated, labels, now):
         self.mode = mode
+        self.now = now  # 本次导入写入的更新时间
         self.target = target
         self.estimated = estimated
         self.label = labels["uid"]
@@ -1038,6 +1054,8 @@ class _PostgresEntityWriter(_EntityWriter):
     - 大批量（≥10 万行且不少于表中已有行数）时，按 PostgreSQL 批量装载的常规做法，先去掉
       二级索引和外键约束，写完再重建（排序建索引、一次性校验外键，比逐行维护快得多）。
       这期间表被独占锁住；全部在同一事务里，失败即回滚，索引和约束原样恢复。
+    - 大批量直接 COPY 时，更新时间不逐行发送：临时设为列默认值（同一个时间），服务器不必逐行
+      解析时间文本；写完去掉默认值。
     """
 
     REBUILD_MIN = 100_000
@@ -1063,8 +1081,15 @@ class _PostgresEntityWriter(_EntityWriter):
                 self._drop_indexes()
         columns = ", ".join(ENTITY_COLUMNS)
         copied = ", ".join(COPY_COLUMNS)
+        self.fills_updated = self.direct and bool(self.rebuild or self.uniques)
+        if self.fills_updated:
+            # Django 的游标在客户端代入参数，DDL 里也能用
+            cur.execute(
+                "ALTER TABLE directory_entity ALTER COLUMN updated SET DEFAULT %s", [self.now]
+            )
+            copied = ", ".join(c for c in COPY_COLUMNS if c != "updated")
         if self.direct:
-            sql = f"COPY directory_entity ({copied}) FROM STDIN"
+            sql_copy = f"COPY directory_entity ({copied}) FROM STDIN"
         else:
             cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
             cur.execute(
@@ -1072,8 +1097,8 @@ class _PostgresEntityWriter(_EntityWriter):
                 f"SELECT 0::integer AS row_number, {columns} "
                 "FROM directory_entity WITH NO DATA"
             )
-            sql = f"COPY _entity_import (row_number, {copied}) FROM STDIN"
-        self.copy_cm = cur.copy(sql)
+            sql_copy = f"COPY _entity_import (row_number, {copied}) FROM STDIN"
+        self.copy_cm = cur.copy(sql_copy)
         self.copy = self.copy_cm.__enter__()
 
     def _drop_indexes(self):
@@ -1154,6 +1179,8 @@ class _PostgresEntityWriter(_EntityWriter):
                 sql += f" ON CONFLICT (uid) DO UPDATE SET {self.update_sets()}"
             cur.execute(sql)
             cur.execute("DROP TABLE IF EXISTS pg_temp._entity_import")
+        if self.fills_updated:
+            cur.execute("ALTER TABLE directory_entity ALTER COLUMN updated DROP DEFAULT")
         for name, definition in self.uniques:
             cur.execute(f'ALTER TABLE directory_entity ADD CONSTRAINT "{name}" {definition}')
         deferred = []
@@ -1234,7 +1261,10 @@ def import_entities(
         if connection.vendor == "sqlite"
         else now,
     )
-    estimated = data.count(b"\n") if table.format == "csv" else len(data) // 100
+    if table.lines is not None:
+        estimated = len(table.lines)
+    else:
+        estimated = data.count(b"\n") if table.format == "csv" else len(data) // 100
     progress(0, max(1, estimated - 1), "校验并写入")  # 行数的估计（减去表头）
     if connection.vendor == "sqlite":
         writer_class = _SqliteEntityWriter
@@ -1242,7 +1272,7 @@ def import_entities(
         writer_class = _PostgresEntityWriter
     else:  # pragma: no cover
         raise ImproperlyConfigured("批量导入只支持 SQLite 与 PostgreSQL")
-    writer = writer_class(mode, positions, target, estimated, labels)
+    writer = writer_class(mode, positions, target, estimated, labels, now)
     writer.note = f"导入文件：{filename}" if filename else "导入文件"
     child = _use_child(parallel, len(data))
     rows = table.rows
@@ -1267,6 +1297,8 @@ def import_entities(
         with transaction.atomic():
             t = mark()
             writer.begin()
+            if writer.fills_updated:
+                plan.updated = None
             timings["begin"] = mark() - t
             chunks = None
             try:

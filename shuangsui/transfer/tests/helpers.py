@@ -85,7 +85,7 @@ def replace_in_xlsx(data, member, new_content):
 
 
 def entity_structure():
-    """directory_entity 上的索引、约束与触发器（SQL 文本，排好序）：大批量导入前后应相同。"""
+    """directory_entity 上的索引、约束、触发器与列默认值（SQL 文本，排好序）：大批量导入前后应相同。"""
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -93,7 +93,10 @@ def entity_structure():
             cur.execute(
                 "SELECT indexdef FROM pg_indexes WHERE tablename = 'directory_entity' "
                 "UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = 'directory_entity'::regclass"
+                "WHERE conrelid = 'directory_entity'::regclass "
+                "UNION ALL SELECT column_name || ' DEFAULT ' || column_default "
+                "FROM information_schema.columns WHERE table_name = 'directory_entity' "
+                "AND column_default IS NOT NULL"
             )
         else:
             cur.execute(

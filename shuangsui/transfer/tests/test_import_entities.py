@@ -5,6 +5,7 @@ import multiprocessing
 
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from shuangsui.core.models import AuditEvent
 from shuangsui.core.tests.base import BaseTestCase
@@ -291,9 +292,14 @@ class EntityImportTests(BaseTestCase):
         entities._PostgresEntityWriter.REBUILD_MIN = 10
         entities._SqliteEntityWriter.REBUILD_MIN = 10
         try:
+            started = timezone.now()
             result = self.run_import(csv_bytes(rows, HEADER))
             self.assertEqual(result.created, 50)
             self.assertEqual(structure(), before)
+            # 更新时间（PostgreSQL 上由临时的列默认值填）：每行都是本次导入的同一个时间
+            stamps = set(Entity.objects.values_list("updated", flat=True))
+            self.assertEqual(len(stamps), 1)
+            self.assertTrue(started <= stamps.pop() <= timezone.now())
             more = [row(uid(f"91350503MA0004{i:03d}"), f"再批量{i}号有限公司") for i in range(60)]
             more.append(row(rows[0][0], "更新已有", "35050302"))
             result = self.run_import(csv_bytes(more, HEADER), mode="upsert")
