@@ -360,7 +360,11 @@ class Exclusion(FrozenRowMixin, models.Model):
     """冻结名单时在范围内、但按规则排除的对象，各带原因代码与原因文字（如“B类本年度已检查1次”）。"""
 
     draw = models.ForeignKey(
-        Draw, verbose_name="抽取", on_delete=models.PROTECT, related_name="exclusions"
+        Draw,
+        verbose_name="抽取",
+        on_delete=models.PROTECT,
+        related_name="exclusions",
+        db_index=False,  # 按抽取的查询走 exclusion_summary 与 (抽取, 标识) 的唯一约束
     )
     scope_path = models.CharField("辖区路径", max_length=255, db_index=True)
     uid = models.CharField("对象标识", max_length=100)
@@ -394,6 +398,10 @@ class Exclusion(FrozenRowMixin, models.Model):
                 name="exclusion_uid_unique",
                 violation_error_message="同一对象在一次抽取中只排除一次",
             ),
+        ]
+        indexes = [
+            # 任务页的排除摘要按原因数户数：百万户的总体排除几十万行，只读索引约快 8 倍
+            models.Index(fields=["draw", "code", "reason"], name="exclusion_summary")
         ]
 
     def __str__(self):
