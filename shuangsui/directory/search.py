@@ -179,6 +179,11 @@ def _build_postgres(progress):
                     cur.execute(definition)
                     cur.execute("SET CONSTRAINTS ALL DEFERRED")
         progress(i + 1, len(definitions), "更新名称检索索引")
+    if definitions:
+        # 名称片段的命中估计（estimate）出自规划器对索引表达式的统计：新建的索引要统计过才有，
+        # 不等自动清理（大批量导入后它还要统计新行的各列）
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE directory_entity")
     if rows:
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {PENDING} WHERE id <= %s", [rows[-1][0]])
