@@ -125,6 +125,10 @@ def serve(env, port, workers, threads, stderr=subprocess.DEVNULL):
             str(workers),
             "--threads",
             str(threads),
+            # 每个响应后关连接，如同前面的 nginx（默认不对上游保持连接）：下一个请求由先接受它的
+            # 进程处理。压测客户端若保持连接，连接落在哪个进程就一直在哪个进程，两个进程一忙一闲
+            "--keep-alive",
+            "0",
             "--log-level",
             "warning",
         ],
