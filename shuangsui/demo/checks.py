@@ -10,6 +10,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.choices import UnitLevel
@@ -49,8 +50,8 @@ def colleague_of(me):
 
 def _result(inspection, user, team, **over):
     data = dict(
-        checked_from=datetime.date.today(),
-        checked_to=datetime.date.today(),
+        checked_from=timezone.localdate(),
+        checked_to=timezone.localdate(),
         methods=["1", "2"],
         codes=["1"],
         facts="",

@@ -11,6 +11,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.models import User
 from shuangsui.credit import services as credit
@@ -63,7 +65,7 @@ def seed_credit(task):
     light = [i for i in targets if i.entity.credit_class in ("U", "A", "B")]
     if len(light) < 3:
         return 0
-    today = datetime.date.today()
+    today = timezone.localdate()
     first = light[0].entity
     # 上年度的省级分类（分类不变、补上分类日期）：历史里记一条导入
     _import(

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.models import OrgUnit, User
@@ -76,7 +77,7 @@ def seed_followups(plan=None):
     colleague = colleague_of(me)
     if colleague is None:
         return 0
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     def day(n):
         return today - datetime.timedelta(days=n)

@@ -7,11 +7,10 @@
 - 一次仪式中的再检查抽样：名单已冻结，planner 已承诺，等监督见证方承诺。
 """
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.choices import Role
@@ -62,7 +61,7 @@ def _complete_more(task, county, planner):
         team[0].user = _staff(f"demo-{team[0].badge_no}", Role.INSPECTOR, station, team[0].name)
         team[0].save()
     head = _staff(f"demo-head-{station.code}", Role.STATION_HEAD, station, f"{station.name}所长")
-    today = datetime.date.today()
+    today = timezone.localdate()
     todo = Inspection.objects.filter(task=task, station=station, status="pending").order_by("rank")
     for i in todo[:MORE_CHECKS]:
         inspections.assign_directly(

@@ -1,13 +1,13 @@
 """告知与送达：抽查告知书（.docx 与打印页）、告知书的邮寄与退回后的第二次邮寄。"""
 
 import copy
-import datetime
 import io
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_BREAK
 
@@ -53,7 +53,7 @@ def notice_context(inspection):
             if leader
             else (station.name if station else task.unit.name)
         ),
-        "date": datetime.date.today(),
+        "date": timezone.localdate(),
     }
 
 

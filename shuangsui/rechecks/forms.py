@@ -1,8 +1,7 @@
 """再检查的表单（承诺、揭示、公开随机值沿用抽取仪式的表单）。"""
 
-import datetime
-
 from django import forms
+from django.utils import timezone
 
 from shuangsui.inspectors.models import Inspector
 
@@ -30,7 +29,7 @@ class SampleForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["year"].initial = datetime.date.today().year
+        self.fields["year"].initial = timezone.localdate().year
 
 
 class AssignForm(forms.Form):

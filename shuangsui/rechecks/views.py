@@ -1,12 +1,11 @@
 """再检查的页面：抽样列表与“有问题未发现”统计、发起抽样、抽样仪式、逐户指派人员与录入结果。"""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shuangsui.core import scope
@@ -25,9 +24,9 @@ def _report(request, exc):
 
 def _year(request):
     try:
-        return int(request.GET.get("year") or datetime.date.today().year)
+        return int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
-        return datetime.date.today().year
+        return timezone.localdate().year
 
 
 @login_required

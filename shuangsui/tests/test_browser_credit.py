@@ -8,6 +8,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from shuangsui.core.models import User
@@ -53,9 +54,9 @@ def test_a_planner_confirms_a_proposal_on_a_phone_and_sees_the_history(browser, 
     expect(page.locator("#proposal-status")).to_contain_text("已确认")
     expect(page.locator("#credit-history")).to_contain_text("检查结果反馈")
     entity.refresh_from_db()
-    assert (entity.credit_class, entity.credit_date) == ("C", datetime.date.today())
+    assert (entity.credit_class, entity.credit_date) == ("C", timezone.localdate())
 
-    older = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+    older = (timezone.localdate() - datetime.timedelta(days=30)).isoformat()
     data = f"统一社会信用代码,信用风险分类,分类日期\n{entity.uid},A,{older}\n".encode()
     import_entities(data, "省级分类.csv", user=planner, mode="upsert")
     visit(page, server, f"/directory/entities/{entity.uid}/")

@@ -8,6 +8,7 @@ import random
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from shuangsui.catalog.models import InspectionItem
@@ -29,7 +30,7 @@ from shuangsui.tests.test_browser_worklist import (
 )
 
 pytestmark = pytest.mark.browser
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 CHECKED = TODAY - datetime.timedelta(days=20)
 DUE = TODAY - datetime.timedelta(days=5)
 RECHECKED = TODAY - datetime.timedelta(days=3)

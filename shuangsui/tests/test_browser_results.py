@@ -8,13 +8,13 @@ FJSC-001 实地检查、每户两名执法人员。抽取与派发直接调用�
 test-artifacts/。
 """
 
-import datetime
 import io
 import random
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from shuangsui.catalog.models import InspectionItem
@@ -118,7 +118,7 @@ def test_a_result_is_entered_on_a_phone_returned_corrected_and_approved(
     photo = ip.locator("#photos")
     expect(photo).to_have_attribute("accept", "image/*")
     expect(photo).to_have_attribute("capture", "environment")
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     ip.locator("#checked_from").fill(today)
     ip.locator("#methods input[value='1']").check()
     ip.locator("#codes input[name=codes][value='1']").check()

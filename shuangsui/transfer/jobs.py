@@ -3,12 +3,11 @@
 导入的全有或全无仍由导入本身的事务保证：失败时一行也不写。导出失败时删掉写了一半的文件。
 """
 
-import datetime
-
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 
 from shuangsui.core import audit
 from shuangsui.core.models import OrgUnit
@@ -118,7 +117,7 @@ def query_params(get):
 
 
 def export_filename(spec, fmt):
-    return f"{spec.filename_stem}-{datetime.date.today():%Y%m%d}.{fmt}"
+    return f"{spec.filename_stem}-{timezone.localdate():%Y%m%d}.{fmt}"
 
 
 @register("transfer.export", "导出")

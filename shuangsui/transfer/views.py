@@ -1,6 +1,5 @@
 """导入导出页面：上传 → 结果（成功计数，或错误表 + 错误报告下载）；按列表页筛选导出。"""
 
-import datetime
 import re
 
 from django import forms
@@ -8,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from shuangsui.core import scope
@@ -189,5 +189,5 @@ def export_download(request, kind):
             params={"kind": kind, "format": fmt, "query": transfer_jobs.query_params(request.GET)},
         )
         return redirect("job-detail", job.pk)
-    stamp = datetime.date.today().strftime("%Y%m%d")
+    stamp = timezone.localdate().strftime("%Y%m%d")
     return exporters.http_response(exporter, fmt, f"{spec.filename_stem}-{stamp}.{fmt}")

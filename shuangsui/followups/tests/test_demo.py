@@ -1,9 +1,9 @@
 """演示数据里有后续处置的每种状态：期限未到、逾期、复查后完结、有决定书文号的立案调查、线索移送、待处置。"""
 
-import datetime
 import tempfile
 
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from shuangsui.core.models import User
 from shuangsui.demo import data as demo
@@ -15,7 +15,7 @@ class DemoFollowUpTests(TestCase):
     def test_the_demo_shows_every_state_of_a_follow_up(self):
         with tempfile.TemporaryDirectory() as root, override_settings(DRAW_FILES_ROOT=root):
             demo.load(entities=2000, inspectors=60, checks=True)  # 与 make demo 相同的路径
-        today = datetime.date.today()
+        today = timezone.localdate()
         rows = {(f.measure.name, f.status, f.overdue()): f for f in FollowUp.objects.all()}
         self.assertEqual(
             set(rows),

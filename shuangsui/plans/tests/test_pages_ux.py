@@ -1,12 +1,12 @@
 """任务页面的易用性：任务表单按配额方式分组、抽取仪式的秘密值确认与揭示进度、演示任务。"""
 
-import datetime
 import io
 import re
 
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from shuangsui.core.models import User
 from shuangsui.demo import data as demo
@@ -21,7 +21,7 @@ class DemoTaskTests(TestCase):
     def test_demo_load_seeds_a_filed_plan_and_an_approved_task_ready_to_draw(self):
         demo.load(entities=300, inspectors=20)
         plan = AnnualPlan.objects.get()
-        year = datetime.date.today().year
+        year = timezone.localdate().year
         self.assertEqual(plan.name, f"丰泽区{year}年度“双随机、一公开”抽查计划")
         self.assertEqual(plan.status, PlanStatus.FILED)
         self.assertEqual(plan.unit.code, "350503")

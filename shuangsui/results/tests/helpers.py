@@ -1,6 +1,6 @@
 """检查结果测试共用的场景：在检查实施的场景上，给检查组成员配上登录账号。"""
 
-import datetime
+from django.utils import timezone
 
 from shuangsui.catalog.models import InspectionItem
 from shuangsui.core.choices import Role
@@ -9,7 +9,7 @@ from shuangsui.inspections.models import Assignment, Inspection
 from shuangsui.inspections.tests.helpers import AUX, EXP, MatchingTestCase
 from shuangsui.inspectors.models import Inspector
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def account(person, role=Role.INSPECTOR):

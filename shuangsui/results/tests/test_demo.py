@@ -1,9 +1,9 @@
 """演示数据里有已检查、被退回、待审核与逾期的检查。"""
 
-import datetime
 import tempfile
 
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from shuangsui.demo import data as demo
 from shuangsui.inspections.models import Inspection
@@ -20,7 +20,7 @@ class DemoChecksTests(TestCase):
         self.assertLessEqual({"approved", "returned", "submitted"}, states)
         self.assertTrue(Inspection.objects.filter(task=task, status="completed").exists())
         overdue = Inspection.objects.filter(
-            task=task, status="pending", deadline__lt=datetime.date.today()
+            task=task, status="pending", deadline__lt=timezone.localdate()
         )
         self.assertTrue(overdue.exists())
         returned = Result.objects.get(inspection__task=task, status="returned")
