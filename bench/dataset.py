@@ -1,4 +1,5 @@
-"""基准用的演示库，百万主体也只要一两分钟：bench/pages.py 与 bench/load.py 共用。
+"""基准用的演示库，百万主体也只要一两分钟：bench/pages.py 与 bench/load.py 共用（另有各基准共用的
+服务环境变量 server_env、gunicorn 服务 serve 与读 /proc 的 CPU 秒数 cpu_seconds、backend_cpu）。
 
     .venv/bin/python bench/dataset.py --entities 1000000     # 库由环境变量指定（SQLITE_PATH / DATABASE_URL）
 
@@ -13,6 +14,7 @@ SQLite 的名称索引由触发器随插入维护；PostgreSQL 载入后 ANALYZE
 import argparse
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -113,6 +115,23 @@ def ensure(env, entities):
     return int(re.search(r"主体 ([\d,]+) 户", out).group(1).replace(",", ""))
 
 
+def server_env(data_dir, **extra):
+    """基准服务（与本进程里的 Django）的环境变量：关调试，只在本机回环地址上答，登录失败与门户检索的
+    限额调高（压测不被锁、不答 429），数据目录 data_dir（演示抽取写的名单文件在那里），库由 extra 或
+    调用者给出（SQLITE_PATH / DATABASE_URL）。"""
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="shuangsui.settings",
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        LOGIN_FAILURE_LIMIT="100000",
+        PUBLIC_SEARCH_LIMIT="1000000",
+        SHUANGSUI_DATA_DIR=data_dir,
+        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        **extra,
+    )
+
+
 def serve(env, port, workers, threads, stderr=subprocess.DEVNULL):
     """在本机回环地址上用 gunicorn 服务（与 make demo 一样是多进程 × 多线程）；返回进程。"""
     return subprocess.Popen(
@@ -137,6 +156,27 @@ def serve(env, port, workers, threads, stderr=subprocess.DEVNULL):
         stdout=subprocess.DEVNULL,
         stderr=stderr,
     )
+
+
+def cpu_seconds(pid):
+    """进程 pid 已用的 CPU 秒（/proc/<pid>/stat 的用户态 + 内核态时钟滴答）；读不到（进程已退出、
+    不在本机）时为 None。"""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(connection):
+    """PostgreSQL：Django 连接 connection 的后端进程已用的 CPU 秒（不含并行查询、并行建索引的工作进程）；
+    SQLite 或服务器不在本机时为 None。"""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    return cpu_seconds(pid)
 
 
 def main():

@@ -202,16 +202,9 @@ def _server_cpu(connection):
     """PostgreSQL 服务进程（本连接的后端）用过的 CPU 秒数；服务器不在本机（读不到 /proc）时为 None。
 
     不含并行建索引的工作进程。"""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    import dataset  # bench/dataset.py（脚本所在目录在 sys.path 上）
+
+    return dataset.backend_cpu(connection)
 
 
 # ---------------------------------------------------------------- 裸装载对照
