@@ -1,44 +1,40 @@
-"""页面响应时间基准：N 个市场主体的库上，C 个并发用户访问主要页面，打印 p50/p95/p99 与目标。
+"""页面响应时间基准：N 个市场主体的库上，C 个并发用户访问列表页与名称检索，打印 p50/p95/p99 与目标。
 
-    .venv/bin/python bench/pages.py --entities 1000000 --users 50 --think 1 --requests 500
+    .venv/bin/python bench/pages.py --entities 1000000 --users 50 --think 1 --seconds 120
     .venv/bin/python bench/pages.py --keep /tmp/pages.sqlite3 ...   # 复用已载入的 SQLite 库
     .venv/bin/python bench/pages.py --keep /tmp/pages.sqlite3 --cpu # 每页的服务端 CPU（不开服务）
 
 建一个临时 SQLite 库（或用 DATABASE_URL 指定的 PostgreSQL 库，已载入则复用），载入演示数据
-（bench/dataset.py：与 demo-data 相同，主体在库里批量复制，百万户一两分钟），
-用 gunicorn 在本机端口上服务，然后以 C 个线程、每线程一个登录会话发请求。
+（bench/dataset.py：与 demo-data 相同，主体在库里批量复制，百万户一两分钟），然后由 bench/load.py 的
+run 跑它的 pages 负载（同 `bench/load.py --mix pages`）：gunicorn 在本机端口上服务，Locust（gevent，
+一个进程，压测客户端自己只占一小部分 CPU）起 C 个用户，每个用户每次等概率挑一类列表页（list_pages），
+思考时间在 0.5–1.5 倍 --think 之间，跑 --seconds 秒。要装 locust（pip install -e '.[bench]'）。
+每类页面一行：请求数、错误、请求/秒、p50/p95/p99，行尾是目标与是否达标。
 
 --cpu：不开服务，在本进程里用 Django 的测试客户端把每类页面（列表页、检索，以及 bench/load.py
 混合负载里的每种页面）各请求 R 次，量每次请求的 CPU 时间（本进程的 process_time，SQLite 的查询也在
 其中；PostgreSQL 另加本会话后端进程的 CPU，读 /proc）与 SQL 条数。机器上别的进程不影响它，
-所以改动前后可以直接比较。--profile 名称 打印那类页面的 cProfile 前 25 行。
+所以改动前后可以直接比较。--profile 名称 打印那类页面的 cProfile 前 25 行。不要 locust。
 50 个用户、1 s 思考时间约每秒 40 次请求，两核机器上（压测客户端同机）每次平均约 25 ms CPU 才跟得上。
 目标（issue 13 第 3 项）：50 个用户、1 s 思考时间，每个列表页与按名称检索 p95 < 300 ms，p99 < 1 s；
 “名录筛选（新组合）”每次多半是没算过的筛选组合（计数不在缓存里），“名称两字”是两个字的片段。
 """
 
 import argparse
-import http.cookiejar
 import os
 import random
 import re
-import secrets
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 import dataset  # noqa: E402
 
-PASSWORD = "Shuangsui#2026"
-TARGET_P95 = 300  # ms
-TARGET_P99 = 1000
 TARGET_CPU = 25  # ms：每次请求的平均服务端 CPU（两核、50 用户、1 s 思考时间约每秒 40 次）
 TWO = ["鑫源", "刺桐", "恒达", "海丝", "永盛", "嘉禾", "泉丰", "晋江"]
 LONGER = ["泉州恒达", "有限公司", "小吃店", "海丝嘉", "刺桐永盛", "鑫源贸易"]
@@ -52,19 +48,6 @@ LINK = {
     "public_entity": re.compile(r'href="(/public/entities/[0-9A-Z]{18}/)"'),
     "uid": re.compile(r"\b([0-9A-HJ-NPQRTUWXY]{18})\b"),
 }
-
-
-def session(base, username):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode(
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-    ).encode()
-    req = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
-    opener.open(req).read()
-    return opener
 
 
 def percentile(values, p):
@@ -195,17 +178,8 @@ def cpu(args):
                 slow.append(((clock() - t0) * 1000, sql[:300]))
 
     def backend_cpu():
-        """PostgreSQL：本会话后端进程已用的 CPU 秒（/proc，时钟滴答为单位）；SQLite 为 0。"""
-        if connection.vendor != "postgresql":
-            return 0.0
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            pid = cur.fetchone()[0]
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """PostgreSQL：本会话后端进程已用的 CPU 秒（/proc）；SQLite 为 0。"""
+        return dataset.backend_cpu(connection) or 0.0
 
     print(
         f"每类页面 {args.repeat} 次（先各请求一次预热），{connection.vendor}，"
@@ -257,8 +231,8 @@ def cpu(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entities", type=int, default=100000)
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=300, help="每类页面的请求数")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60, help="Locust 跑多久（秒）")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", help="用这个 SQLite 文件（已载入则不重载）")
     parser.add_argument(
@@ -269,8 +243,8 @@ def main():
     parser.add_argument(
         "--think",
         type=float,
-        default=0.0,
-        help="每个用户两次请求之间的思考时间（秒）；0 为不停顿的闭环压测",
+        default=1.0,
+        help="每个用户的平均思考时间（秒），每次在 0.5–1.5 倍之间；0 为不停顿的闭环压测",
     )
     parser.add_argument(
         "--workers", type=int, default=2, help="gunicorn 进程数（与 make demo 相同）"
@@ -282,96 +256,23 @@ def main():
     parser.add_argument("--profile", help="--cpu：打印这类页面的 cProfile")
     args = parser.parse_args()
 
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="shuangsui.settings",
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        LOGIN_FAILURE_LIMIT="100000",
-        PUBLIC_SEARCH_LIMIT="1000000",
-        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-    )
     # 数据目录里有演示抽取写的名单文件：复用库时也要复用它
     tmp = args.data_dir or (
         os.path.dirname(os.path.abspath(args.keep))
         if args.keep
         else tempfile.mkdtemp(prefix="ss-pages-")
     )
+    env = dataset.server_env(tmp)
     if not os.environ.get("DATABASE_URL"):
         env["SQLITE_PATH"] = args.keep or os.path.join(tmp, "pages.sqlite3")
-    env["SHUANGSUI_DATA_DIR"] = tmp
     args.entities_in_db = dataset.ensure(env, args.entities)
     if args.cpu:
         os.environ.update(env)
         cpu(args)
         return
-    server = dataset.serve(env, args.port, args.workers, args.threads)
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        probe = {
-            "planner": session(base, "planner"),
-            "inspector": session(base, "inspector"),
-            "head": session(base, "head"),
-            "public": urllib.request.build_opener(),
-        }
-        found = discover(lambda role, url: probe[role].open(base + url).read().decode())
-        pages = list_pages(found)
-        openers = [session(base, "planner") for _ in range(args.users)]
-        print(
-            f"主体 {args.entities_in_db:,}，并发 {args.users}，每类 {args.requests} 次请求，"
-            f"思考时间 {args.think} s，gunicorn {args.workers} 进程×{args.threads} 线程，"
-            f"{'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}；"
-            f"本机 {os.cpu_count()} 核，负载 {os.getloadavg()[0]:.2f}"
-        )
-        print(
-            f"目标：p95 < {TARGET_P95} ms，p99 < {TARGET_P99} ms（issue 13：50 用户、1 s 思考时间）"
-        )
-        failed = []
-        if args.only:
-            pages = {k: v for k, v in pages.items() if k in args.only.split(",")}
-        for label, (_role, make) in pages.items():
-            timings = []
-            lock = threading.Lock()
-            per_user = max(1, args.requests // args.users)
+    import load  # 要 locust；--cpu 不要
 
-            def worker(seed, make=make, timings=timings, lock=lock, per_user=per_user):
-                opener = openers[seed]
-                rng = random.Random(seed)
-                for _ in range(per_user):
-                    url = base + make(rng)
-                    t0 = time.perf_counter()
-                    with opener.open(url) as resp:
-                        resp.read()
-                        assert resp.status == 200, url
-                    with lock:
-                        timings.append((time.perf_counter() - t0) * 1000)
-                    if args.think:
-                        time.sleep(rng.expovariate(1 / args.think))
-
-            threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.users)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            p95, p99 = percentile(timings, 95), percentile(timings, 99)
-            ok = p95 < TARGET_P95 and p99 < TARGET_P99
-            if not ok:
-                failed.append(label)
-            print(
-                f"  {label:<12}\tp50 {statistics.median(timings):7.1f} ms   "
-                f"p95 {p95:7.1f} ms   p99 {p99:7.1f} ms   max {max(timings):7.1f} ms   "
-                f"n={len(timings)}   {'达标' if ok else '未达标'}"
-            )
-        print("全部达标" if not failed else "未达标：" + "、".join(failed))
-    finally:
-        server.terminate()
-        server.wait()
+    sys.exit(0 if load.run(env, args, "pages") else 1)
 
 
 if __name__ == "__main__":
