@@ -74,9 +74,9 @@ class EntityFilterSet(django_filters.FilterSet):
     _without_name = False
 
     def filter_q(self, queryset, name, value):
-        text = search.clean_query(value)
-        if self._without_name:
+        if self._without_name:  # without_name()：其余筛选照旧，不加名称条件
             return queryset
+        text = search.clean_query(value)
         self.name_estimate = name_estimate(text)
         self.name_text = text if self.name_estimate is not None else ""
         if self.estimated_counts and (self.name_estimate or 0) > search.SCAN:
