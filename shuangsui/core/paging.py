@@ -25,10 +25,11 @@ class CountCachingPaginator(Paginator):
     cached = False
     at_least = False  # 第一页满了、按 defer_count 没有计数：count 只是下限（per_page + 1）
 
-    def __init__(self, *args, cache_all=False, defer_count=False, **kwargs):
+    def __init__(self, *args, cache_all=False, defer_count=False, first_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cache_all = cache_all
         self.defer_count = defer_count
+        self.first_rows = first_rows
 
     def _key(self):
         query = getattr(self.object_list, "query", None)
@@ -60,9 +61,12 @@ class CountCachingPaginator(Paginator):
         return value
 
     def get_page(self, number):
-        """第一页先取 per_page + 1 行：不满一页时总数就是行数，不再另外计数（少见的筛选组合常如此）。"""
+        """第一页先取 per_page + 1 行：不满一页时总数就是行数，不再另外计数（少见的筛选组合常如此）。
+        有 first_rows 时先用它取这些行（见 paginate），它答不了（None）才从 object_list 取。"""
         if number in (None, "", 1, "1"):
-            rows = list(self.object_list[: self.per_page + 1])
+            rows = self.first_rows(self.per_page + 1) if self.first_rows else None
+            if rows is None:
+                rows = list(self.object_list[: self.per_page + 1])
             if len(rows) <= self.per_page:
                 self.__dict__["count"] = len(rows)
                 self.estimated = self.cached = False
@@ -84,16 +88,26 @@ def about(n):
     return round(n, -(digits - 2)) if digits > 2 else n
 
 
-def paginate(request, queryset, per_page=50, estimate=None, cache_all=False, defer_count=False):
+def paginate(
+    request,
+    queryset,
+    per_page=50,
+    estimate=None,
+    cache_all=False,
+    defer_count=False,
+    first_rows=None,
+):
     """分页。`estimate` 是总数的便宜估计（如名称索引的命中数）：超过 BIG 时不精确计数，
     页面显示“约 N”（paginator.estimated 为真），翻过实际末页只是空页。
     `cache_all` 见 CountCachingPaginator。`defer_count`（真值，或第一页满了时才调用的函数）：第一页
     满了而总数不在缓存里时先不计数（paginator.at_least 为真，页面写“N 户以上”并给出计数的链接），
-    翻到第 2 页或带 count=1 时才数。"""
+    翻到第 2 页或带 count=1 时才数。`first_rows`（可选）：第一页的另一种取法，函数 (n) → 与
+    `queryset[:n]` 相同的前 n 行（查询集不到 n 行时为全部），或 None（答不了，照旧从查询集取）；
+    如名录页按名称片段的有界顺序扫描。总数照旧按查询集（或 estimate）。"""
     if request.GET.get("count") == "1":
         defer_count = False
     paginator = CountCachingPaginator(
-        queryset, per_page, cache_all=cache_all, defer_count=defer_count
+        queryset, per_page, cache_all=cache_all, defer_count=defer_count, first_rows=first_rows
     )
     if estimate is not None and estimate > BIG:
         paginator.__dict__["count"] = about(estimate)

@@ -70,15 +70,45 @@ class EntityFilterSet(django_filters.FilterSet):
         fast_selects(self.form)
 
     name_estimate = None  # 名称片段命中户数的估计（search.estimate），列表页用它决定是否精确计数
+    name_text = ""  # 走名称索引的名称片段（规范化后；像代码的、一个字的不算）
+    _without_name = False
 
     def filter_q(self, queryset, name, value):
+        if self._without_name:  # without_name()：其余筛选照旧，不加名称条件
+            return queryset
         text = search.clean_query(value)
         self.name_estimate = name_estimate(text)
+        self.name_text = text if self.name_estimate is not None else ""
         if self.estimated_counts and (self.name_estimate or 0) > search.SCAN:
             return search.name_like(
                 queryset, text
             )  # 很宽泛的片段：按页面顺序逐行比对、取够一页即停
-        return search.search_entities(queryset, value)
+        guess = self.name_estimate if connection.vendor == "sqlite" else None
+        return search.search_entities(queryset, value, guess=guess)
+
+    def without_name(self):
+        """同样的辖区与筛选、不含名称条件的查询集（表单已校验，不再查库）。"""
+        self._without_name = True
+        try:
+            return self.filter_queryset(self.queryset.all())
+        finally:
+            self._without_name = False
+
+    def first_rows(self, order, fields):
+        """列表页第一页的另一种取法（core.paging 的 first_rows）：名称片段的命中在名录里够密时，沿页面顺序
+        有界扫描、逐行比对名称，取够一页即停（search.first_hits），不先从名称索引取出几万条命中再排序。
+        取不满一页就返回 None，分页照旧从 qs 取。没有名称片段、或不是估计计数的列表页时为 None。"""
+        self.qs  # noqa: B018  先筛选：filter_q 记下名称片段与它的估计
+        if not self.estimated_counts or not self.name_text or self.name_estimate > search.SCAN:
+            return None  # 很宽泛的片段：qs 本就按页面顺序逐行比对（filter_q）
+
+        def rows(n):
+            walk = search.walk_length(self.name_estimate, n)
+            if walk is None:
+                return None
+            return search.first_hits(self.without_name(), self.name_text, n, order, walk, fields)
+
+        return rows
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(scope.under(value.path))

@@ -219,7 +219,8 @@ class SearchTests(PublishingTestCase):
 
         from shuangsui.directory import search
 
-        indexed = self.found("有限")
+        with mock.patch.object(search, "WALK_MAX", -1):  # 公示的结果“很多”：经名称索引
+            indexed = self.found("有限")
         # 测试库小：把“很宽泛”的门槛调低（PostgreSQL 的估计在小表上很低，取 0）
         with mock.patch.object(search, "SCAN", 0 if connection.vendor == "postgresql" else 0.5):
             self.assertEqual(self.found("有限"), indexed)
@@ -229,6 +230,37 @@ class SearchTests(PublishingTestCase):
         rows = [q["sql"] for q in seen.captured_queries if "publicity_publishedresult" in q["sql"]]
         self.assertTrue(rows)
         self.assertFalse([sql for sql in rows if "directory_entity_fts" in sql])  # 不经名称索引
+
+    def test_few_published_results_are_walked_for_any_part_with_the_same_answer(self):
+        from unittest import mock
+
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from shuangsui.directory import search
+
+        queries = ["刺桐", "刺桐茶", "小吃", "有限", "没有这家", self.here[2].uid]
+        with mock.patch.object(search, "WALK_MAX", -1):  # 公示的结果“很多”：经名称索引
+            indexed = [self.found(q) for q in queries]
+            with CaptureQueriesContext(connection) as seen:
+                self.found("刺桐")
+            self.assertTrue(
+                any(
+                    "directory_entity_fts" in q["sql"] or "string_to_array" in q["sql"]
+                    for q in seen.captured_queries
+                )
+            )
+        self.assertEqual([self.found(q) for q in queries], indexed)
+        self.assertEqual(indexed[0], [self.here[1].uid])
+        with CaptureQueriesContext(connection) as seen:
+            page = self.client.get("/public/results/", {"q": "刺桐"})
+        self.assertContains(page, "泉州刺桐茶业有限公司")
+        self.assertNotContains(page, "丰泽区东海小吃店")
+        rows = [q["sql"] for q in seen.captured_queries if "publicity_publishedresult" in q["sql"]]
+        self.assertTrue(rows)
+        self.assertFalse(  # 逐行比对公示的结果，不先从名称索引取出名录里的全部命中
+            [sql for sql in rows if "directory_entity_fts" in sql or "string_to_array" in sql]
+        )
 
     def test_the_entity_page_finds_its_checks_through_the_entity(self):
         uid = self.here[1].uid
