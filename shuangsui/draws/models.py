@@ -118,6 +118,9 @@ class Draw(CeremonyRecord):
     reserves = models.JSONField("备选户数", default=dict, blank=True)
     quota_notes = models.JSONField("配额说明", default=list, blank=True)
     excluded_count = models.PositiveIntegerField("排除户数", default=0)
+    # 排除名单按原因汇总的户数（[{code, reason, n}]，户数多的在前），冻结时数好存下：排除行此后
+    # 不变，任务页不必每次（或每个进程第一次）汇总几十万行
+    exclusion_counts = models.JSONField("排除原因汇总", default=list, blank=True)
     pool_file = models.CharField("检查人员库快照文件", max_length=255, blank=True)
     pool_sha256 = models.CharField("检查人员库快照摘要", max_length=64, blank=True)
     public_record_file = models.CharField("公开记录文件", max_length=255, blank=True)

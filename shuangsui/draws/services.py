@@ -708,6 +708,13 @@ def _plan(task, strata):
     return plan
 
 
+def count_exclusions(draw):
+    """排除名单按原因汇总：[{"code", "reason", "n"}]，户数多的在前（冻结时存入 draw.exclusion_counts）。"""
+    return list(
+        draw.exclusions.values("code", "reason").annotate(n=Count("id")).order_by("-n", "reason")
+    )
+
+
 def _new_draw(task, user, number, plan, *, digest, count, strata, excluded):
     with transaction.atomic():
         return Draw.objects.create(
@@ -780,6 +787,7 @@ def _freeze(task, user, written, sql=False):
             pool.update(extras or {})
     pool_bytes = (json.dumps(pool, ensure_ascii=False, indent=1) + "\n").encode()
     draw.pool_file, draw.pool_sha256 = _write(draw, FileKind.POOL, pool_bytes, written)
+    draw.exclusion_counts = count_exclusions(draw)
     draw.save()
     audit.log(
         "draw.frozen",

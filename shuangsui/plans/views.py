@@ -204,9 +204,10 @@ def task_detail(request, pk):
     check = None
     if task.status == TaskStatus.DRAFT:
         check = services.check_task(task, user)
+    items = list(task.items.select_related("department").order_by("code"))
     context = {
         "task": task,
-        "items": task.items.select_related("department").order_by("code"),
+        "items": items,
         "regions": task.regions.all(),
         "departments": task.departments.all(),
         "check": check,
@@ -214,7 +215,6 @@ def task_detail(request, pk):
         "may_approve": task.may_be_approved_by(user),
         "separation_note": services.SEPARATION_OF_DUTIES,
         "show_credit": scope.can(user, "credit.view"),
-        "share": reports.differentiated_share(user, tasks=[task]),
         "ratio_text": services.percent(task.ratio),
         "base": services.task_base(task),
         "base_source": services.base_source_text(task),
@@ -222,7 +222,7 @@ def task_detail(request, pk):
     context.update(ceremony_context(request, task))
     from shuangsui.results.views import task_progress_context  # 后一阶段给出检查进度
 
-    context.update(task_progress_context(request, task))
+    context.update(task_progress_context(request, task, n_items=len(items)))
     return render(request, "plans/task_detail.html", context)
 
 

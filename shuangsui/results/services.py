@@ -232,6 +232,8 @@ def entity_results(user, entity, year=None):
 
 def _clean_codes(codes):
     """代码去重、补上级，按代码表顺序返回；未知或停用的代码报错。"""
+    if not codes:  # 没有选代码（如空白草稿）：不必读代码表
+        return []
     table = {c.code: c for c in ResultCode.objects.filter(active=True).select_related("parent")}
     chosen = []
     unknown = [c for c in codes if c not in table]
@@ -257,6 +259,7 @@ def _result_for_edit(user, inspection, item):
         return Result(
             inspection=inspection, item=item, department=department_of(item), entered_by=user
         )
+    result.item = item  # 同一事项：留痕里的名称（str(result)）不再另查
     if result.status == ResultStatus.SUBMITTED:
         raise ValidationError("该结果已提交，正在审核，不能修改")
     if result.status == ResultStatus.APPROVED:
@@ -299,21 +302,21 @@ def _apply(result, data, user):
         bad = check_methods.refused(chosen, keep=result.method_list)
         if bad:
             raise ValidationError(bad)
-        result.methods = join(check_methods.ordered(chosen))
+        result.methods = join(check_methods.ordered(chosen)) if chosen else ""
     result.entered_by = user
     if result.status == ResultStatus.RETURNED:
         pass  # 退回的结果修改后仍为“已退回”，提交后回到待审核
     result.save()
     if "present" in data:
         ids = [int(i) for i in data["present"] or []]
-        team = dict(
-            Assignment.objects.filter(inspection=result.inspection, active=True).values_list(
-                "inspector_id", "inspector__name"
+        if ids:  # 到场人员须是检查组现有成员（没有勾选时不必查）
+            team = set(
+                Assignment.objects.filter(inspection=result.inspection, active=True).values_list(
+                    "inspector_id", flat=True
+                )
             )
-        )
-        outsiders = [i for i in ids if i not in team]
-        if outsiders:
-            raise ValidationError("到场人员须是该对象检查组的成员")
+            if any(i not in team for i in ids):
+                raise ValidationError("到场人员须是该对象检查组的成员")
         result.present.set(ids)
 
 
@@ -612,10 +615,10 @@ def _refresh_task(task):
         audit.log("task.reopened", task)
 
 
-def progress(task):
+def progress(task, n_items=None):
     """任务进度：抽中（检查对象数）、已录入（全部事项已提交）、已审核（已检查），以及尚未完成的
     对象中逾期（overdue）与 3 日内到期（due_soon）的户数。检查对象的各数一次扫描数出（一个任务
-    抽中上万户时，每数一个数都要扫一遍）。"""
+    抽中上万户时，每数一个数都要扫一遍）。n_items：任务的事项数（调用方已取出事项时给出，不再另数）。"""
     live = _live_inspections(task)
     today = timezone.localdate()
     done = Q(status=InspectionStatus.COMPLETED)
@@ -627,18 +630,21 @@ def progress(task):
         due_soon=Count("pk", filter=~done & Q(deadline__gte=today, deadline__lte=soon)),
     )
     drawn, reviewed = counts["drawn"], counts["reviewed"]
-    n_items = task.items.count()
-    submitted = (
-        Result.objects.filter(
-            inspection__in=live,
-            current=True,
-            status__in=[ResultStatus.SUBMITTED, ResultStatus.APPROVED],
+    entered = 0
+    if drawn:  # 没有有效的检查对象时也就没有已录入的，不必再查
+        if n_items is None:
+            n_items = task.items.count()
+        submitted = (
+            Result.objects.filter(
+                inspection__in=live,
+                current=True,
+                status__in=[ResultStatus.SUBMITTED, ResultStatus.APPROVED],
+            )
+            .values("inspection_id")
+            .order_by()
+            .annotate(n=Count("id"))
         )
-        .values("inspection_id")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
-    entered = sum(1 for row in submitted if row["n"] >= n_items)
+        entered = sum(1 for row in submitted if row["n"] >= n_items)
     return {
         "drawn": drawn,
         "entered": entered,

@@ -307,9 +307,10 @@ def replace(request, pk):
     return redirect("result-target", pk=inspection.pk)
 
 
-def task_progress_context(request, task):
-    """任务页用：检查进度与逾期、即将到期的对象。"""
-    if not task.inspections.exists():
+def task_progress_context(request, task, n_items=None):
+    """任务页用：检查进度与逾期、即将到期的对象（任务还没有检查对象时为空）。"""
+    progress = services.progress(task, n_items)
+    # 有有效的检查对象就显示；没有时只在有过检查对象（抽取已作废、对象已取消）时显示
+    if not progress["drawn"] and not task.inspections.exists():
         return {}
-    progress = services.progress(task)
     return {"progress": progress, "overdue": progress["overdue"], "due_soon": progress["due_soon"]}

@@ -2,11 +2,13 @@
 
 import re
 
+from django.test import SimpleTestCase
 from django.urls import reverse
 
 from shuangsui.draws import reports
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import TargetRole
+from shuangsui.draws.templatetags.draw_rows import reserve_rows, selected_rows
 from shuangsui.plans.tests.helpers import PlansTestCase, full_ceremony, populate
 
 
@@ -29,10 +31,13 @@ class TaskPageDrawTests(PlansTestCase):
 
         def ranks(page):
             table = page.split('id="selected-table"')[1].split("</table>")[0]
-            return [int(n) for n in re.findall(r"<tr><td>(\d+)</td>", table)]
+            return [int(n) for n in re.findall(r'<tr><td data-label="名次">(\d+)</td>', table)]
 
         page = self.client.get(url).content.decode()
         self.assertEqual(ranks(page), list(range(1, 51)))
+        # 窄屏显示为卡片（site.css 的 table.list.cards），宽屏仍是表格
+        self.assertIn('<table class="list cards" id="selected-table">', page)
+        self.assertIn('<table class="list cards" id="reserve-table">', page)
         self.assertIn("第 1–50 户", page)
         self.assertIn('id="selected-next"', page)
         first = selected[0]
@@ -64,3 +69,50 @@ class TaskPageDrawTests(PlansTestCase):
         draws.approve_void(draw, self.user("admin"))
         for kwargs in ({"year": 2026}, {"tasks": [task]}):
             self.assertEqual(reports.differentiated_share(planner, **kwargs).total, 0)
+
+
+def row(rank, **over):
+    t = {
+        "rank": rank,
+        "batch": 1,
+        "uid": f"UID{rank}",
+        "url": f"/directory/entities/UID{rank}/",
+        "name": "泉州<测试>商行",
+        "unit": "东海所",
+        "shown_stratum": "B",
+        "people": "张三（S1）",
+        "unmatched": False,
+        "flags": [],
+    }
+    t.update(over)
+    return t
+
+
+class DrawRowsTests(SimpleTestCase):
+    """入选、备选名单的行：与原来逐格渲染的模板同样的内容，每格带列名（窄屏显示为卡片）。"""
+
+    def test_selected_rows(self):
+        html = selected_rows([row(1), row(2, url="", unmatched=True, flags=["unmatched"])])
+        first, second = html.split("\n")
+        self.assertEqual(
+            first,
+            '<tr><td data-label="名次">1</td><td data-label="对象标识">'
+            '<a href="/directory/entities/UID1/"><code>UID1</code></a></td>'
+            '<td data-label="名称">泉州&lt;测试&gt;商行</td><td data-label="所属单位">东海所</td>'
+            '<td data-label="层">B</td><td data-label="检查人员">张三（S1）</td></tr>',
+        )
+        # 对象库的对象不链；人员不足的标出
+        self.assertIn('<td data-label="对象标识"><code>UID2</code></td>', second)
+        self.assertIn('张三（S1） <span class="badge credit-C">人员不足，待直接指派</span>', second)
+        relaxed = selected_rows([row(3, batch=2, flags=["relaxed"])], True)
+        self.assertIn('<td data-label="批次">第 2 批</td>', relaxed)
+        self.assertIn(' <span class="badge">已放宽人均上限</span></td>', relaxed)
+        self.assertEqual(selected_rows([]), "")
+
+    def test_reserve_rows(self):
+        self.assertEqual(
+            reserve_rows([row(1)]),
+            '<tr><td data-label="名次">1</td><td data-label="对象标识">'
+            '<a href="/directory/entities/UID1/"><code>UID1</code></a></td>'
+            '<td data-label="名称">泉州&lt;测试&gt;商行</td><td data-label="层">B</td></tr>',
+        )

@@ -5,6 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from shuangsui.draws.models import Draw
+from shuangsui.draws.services import count_exclusions
 from shuangsui.draws.views import exclusion_summary
 from shuangsui.inspections.choices import InspectionStatus
 from shuangsui.inspections.models import Inspection
@@ -39,21 +41,30 @@ class QueryCountTests(MatchingTestCase):
         # 同一任务的各行共用一份任务（不是每行各建一份）
         self.assertIn(self.draw.task.code, page)
 
-    def test_the_exclusion_summary_is_read_once_per_draw(self):
+    def test_the_exclusion_summary_is_stored_when_frozen(self):
         self.assertTrue(self.draw.exclusions.exists())
+        counted = count_exclusions(self.draw)
+        self.assertEqual(sum(r["n"] for r in counted), self.draw.exclusions.count())
+        self.assertEqual(self.draw.exclusion_counts, counted)
+        with CaptureQueriesContext(connection) as seen:
+            self.assertEqual(exclusion_summary(self.draw), counted)
+        self.assertEqual(seen.captured_queries, [])
+
+    def test_a_draw_without_a_stored_summary_counts_once(self):
+        """存入之前冻结的抽取（迁移已补上）：汇总一次，按抽取缓存。"""
+        old = Draw.objects.get(pk=self.draw.pk)
+        old.exclusion_counts = []
         with CaptureQueriesContext(connection) as first:
-            rows = exclusion_summary(self.draw)
+            rows = exclusion_summary(old)
         self.assertEqual(len(first.captured_queries), 1)
-        self.assertEqual(sum(r["n"] for r in rows), self.draw.exclusions.count())
+        self.assertEqual(rows, self.draw.exclusion_counts)
         with CaptureQueriesContext(connection) as again:
-            self.assertEqual(exclusion_summary(self.draw), rows)
+            self.assertEqual(exclusion_summary(old), rows)
         self.assertEqual(again.captured_queries, [])
         # 另一次抽取（另一份名单）各有各的汇总
         other = self.run_task()
         self.assertNotEqual(other.pk, self.draw.pk)
-        with CaptureQueriesContext(connection) as seen:
-            exclusion_summary(other)
-        self.assertEqual(len(seen.captured_queries), 1)
+        self.assertEqual(other.exclusion_counts, count_exclusions(other))
 
     def test_the_task_page_shows_the_cached_summary(self):
         self.login("planner")

@@ -9,7 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shuangsui.inspections import services, views
-from shuangsui.inspections.templatetags.inspections import problem_badges, team_members
+from shuangsui.inspections.templatetags.inspections import (
+    problem_badges,
+    sheet_items,
+    team_members,
+)
 
 from .helpers import MatchingTestCase
 
@@ -51,6 +55,43 @@ class WorklistPagingTests(MatchingTestCase):
         ]
         self.assertEqual(len(ordered), 1)
 
+    def inspector_with_work(self):
+        """把演示账号“inspector”绑定到指派最多的检查人员，登录；返回其待检查的户数。"""
+        person = max(self.people.values(), key=lambda p: p.assignments.filter(active=True).count())
+        person.user = self.user("inspector")
+        person.save()
+        self.login("inspector")
+        return services.worklist(self.user("inspector")).count()
+
+    def test_an_inspectors_total_comes_with_the_page(self):
+        """检查人员的工作清单：总数与一页的行同一条查询取出（COUNT(*) OVER ()），不另数一次。"""
+        total = self.inspector_with_work()
+        self.assertGreaterEqual(total, 3)
+        pages = -(-total // 2)
+        with mock.patch.object(views, "WORKLIST_PER_PAGE", 2):
+            for number in range(1, pages + 1):
+                with CaptureQueriesContext(connection) as seen:
+                    page = self.client.get(reverse("worklist"), {"page": number}).content.decode()
+                self.assertIn(f'共 <b id="worklist-count">{total}</b> 户', page)
+                self.assertIn(f"第 {number} 页 / 共 {pages} 页", page)
+                counts = [q["sql"] for q in seen.captured_queries if "COUNT(" in q["sql"].upper()]
+                self.assertEqual(len(counts), 1, counts)
+                self.assertIn("OVER ()", counts[0])
+
+    def test_odd_page_numbers_page_like_elsewhere(self):
+        """超出末页、小于 1 或极大时为末页，不是数字时为首页（同 Django 的 get_page）。"""
+        total = self.inspector_with_work()
+        pages = -(-total // 2)
+        with mock.patch.object(views, "WORKLIST_PER_PAGE", 2):
+            for number, shown in (("99", pages), ("0", pages), ("-2", pages), ("x", 1)):
+                page = self.client.get(reverse("worklist"), {"page": number})
+                self.assertEqual(page.status_code, 200)
+                text = page.content.decode()
+                self.assertIn(f"第 {shown} 页 / 共 {pages} 页", text, number)
+                self.assertIn(f'共 <b id="worklist-count">{total}</b> 户', text)
+            page = self.client.get(reverse("worklist"), {"page": str(10**30)})
+            self.assertIn(f"第 {pages} 页 / 共 {pages} 页", page.content.decode())
+
 
 def member(name, badge, *, officer=True, source="matched", department="", kind="officer"):
     return {
@@ -80,6 +121,22 @@ class FragmentTests(SimpleTestCase):
         self.assertIn('张三（S1） <small class="muted">D02</small>', team_members(team, True))
         self.assertEqual(team_members([]), '<span class="muted">—</span>')
         self.assertIn("&lt;b&gt;", team_members([member("<b>", "S9")]))
+
+    def test_sheet_items_are_built_once_per_task(self):
+        sheet = {
+            "items": [
+                {"code": "FJSC-011", "name": "食品<经营>", "points": "进货查验、索证索票"},
+                {"code": "FJSC-001", "name": "公示信息", "points": ""},
+            ]
+        }
+        html = sheet_items(sheet)
+        self.assertEqual(
+            html,
+            "<li><code>FJSC-011</code> 食品&lt;经营&gt;：进货查验、索证索票</li>"
+            "<li><code>FJSC-001</code> 公示信息</li>",
+        )
+        sheet["items"] = []  # 同一任务的其他行共用已拼好的片段
+        self.assertIs(sheet_items(sheet), html)
 
     def test_problem_badges_show_labels(self):
         self.assertEqual(

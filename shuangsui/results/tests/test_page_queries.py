@@ -70,3 +70,34 @@ class CodeRowTests(ResultsTestCase):
         rows = {code: (depth, parent) for code, _name, depth, parent in _code_rows()}
         self.assertNotIn("2", rows)
         self.assertEqual(rows["B"], (1, "2"))
+
+
+class DraftSaveQueryTests(ResultsTestCase):
+    """存草稿少查库：没有选的代码、方式与到场人员不去读代码表与检查组；留痕照写。"""
+
+    def test_a_blank_draft_reads_no_code_tables(self):
+        from shuangsui.core.models import AuditEvent
+
+        i = self.target()
+        one = self.officers(i)[0]
+        blank = self.data(i, methods=[], codes=[], present=[], checked_from=None, checked_to=None)
+        services.save_draft(one.user, i, self.item, blank)
+        events = AuditEvent.objects.count()
+        with CaptureQueriesContext(connection) as seen:
+            result = services.save_draft(one.user, i, self.item, dict(blank, facts="店主不在"))
+        sql = tables(seen)
+        for table in ("catalog_resultcode", "catalog_checkmethod"):
+            self.assertNotIn(table, sql)
+        self.assertNotIn('SELECT "inspections_assignment"."inspector_id"', sql)  # 检查组名单
+        # 留痕里的结果名称用已取出的事项，不再查事项表
+        self.assertNotIn('FROM "catalog_inspectionitem"', sql)
+        result.refresh_from_db()
+        self.assertEqual((result.facts, result.methods, result.codes), ("店主不在", "", ""))
+        self.assertEqual(AuditEvent.objects.count(), events + 2)  # 自动留痕与“存草稿”各一条
+        self.assertIn(self.item.code, AuditEvent.objects.latest("id").object_repr)
+        # 选了的照常校验、排序、补上级
+        data = self.data(i, methods=["1"], codes=["1"])
+        result = services.save_draft(one.user, i, self.item, data)
+        self.assertEqual(result.method_list, ["1"])
+        self.assertEqual(result.code_list, ["1"])
+        self.assertEqual(result.present.count(), len(self.officers(i)))
