@@ -64,10 +64,8 @@ def up(apps, schema_editor):
 
 def down(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    if vendor in (
-        "postgresql",
-        "sqlite",
-    ):  # 待建的索引（两种数据库的筛选索引、PostgreSQL 的 GIN）先建上
+    # 待建的索引（两种数据库的筛选索引、PostgreSQL 的 GIN）先建上
+    if vendor in ("postgresql", "sqlite"):
         with schema_editor.connection.cursor() as cur:
             cur.execute("SELECT definition FROM directory_search_pending")
             definitions = sorted({row[0] for row in cur.fetchall() if row[0]})
