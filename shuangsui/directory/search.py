@@ -15,13 +15,15 @@ directory_search_pending 记一行待办（SQLite：还没进 FTS5 表的主体 
 索引的定义），提交后由后台任务 `build_pending()` 补建。有待办时（`index_pending()`）名称检索不用索引、
 逐行比对名称（慢，但照样答得全），`estimate()` 不作估计，名录页显示“检索索引更新中”。
 
-只为名录列表按条件筛选而建的索引（`FILTER_INDEXES`）也一样留到提交之后、在同一个任务里补建（两种数据库
-都记它的定义）：其间这些筛选照样答对，只是不走这个索引（慢些）。唯一索引与约束不在此列，提交时都已建好。
+只为名录列表按条件筛选而建的索引（`deferred_indexes()`，设置 IMPORT_DEFERRED_INDEXES，默认是筛选索引
+entity_filter_list）也一样留到提交之后、在同一个任务里补建（两种数据库都记它的定义）：其间这些筛选照样
+答对，只是不走这个索引（慢些）。唯一索引与约束不在此列，提交时都已建好。
 """
 
 import hashlib
 import unicodedata
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db import connection, models, transaction
@@ -89,10 +91,18 @@ def bigrams(text):
 
 
 PENDING = "directory_search_pending"
-# 只为名录列表的筛选而建的索引（迁移 directory 0009）：大批量导入时与检索索引一起在提交后补建
-FILTER_INDEXES = ("entity_filter_list",)
 # SQLite 的待办行：`definition` 非空的是待建索引的定义，其 id 范围（lo > hi）是空的，触发器不受影响
 NO_RANGE = (1, 0)
+
+
+def deferred_indexes():
+    """大批量导入时留到提交后补建的名录索引名（设置 IMPORT_DEFERRED_INDEXES；默认只有筛选索引）。"""
+    return frozenset(getattr(settings, "IMPORT_DEFERRED_INDEXES", ("entity_filter_list",)))
+
+
+def deferrable(name, definition):
+    """这个索引能否留到提交后补建：在设置之列，且不是唯一索引（唯一约束提交时必须在）。"""
+    return name in deferred_indexes() and "UNIQUE" not in definition.upper().split(" ON ", 1)[0]
 
 
 def index_pending():

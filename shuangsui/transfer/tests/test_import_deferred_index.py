@@ -8,7 +8,7 @@ import multiprocessing
 import tempfile
 import unittest
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 
@@ -138,6 +138,36 @@ class DeferredIndexTests(BaseTestCase):
         page, names = listed()
         self.assertNotIn(NOTICE, page)
         self.assertEqual(names, wanted)
+
+    def test_the_list_index_can_be_deferred_too_and_the_list_still_answers(self):
+        """设置 IMPORT_DEFERRED_INDEXES 加上名录索引 entity_scope_list：两个索引都留到提交后补建，
+        其间名录列表（按所、代码排序）与筛选照样答对；唯一约束提交时就在（重复的代码照样拒绝）。"""
+        before = structure()
+        Entity.objects.all().delete()
+        data = rows(60)
+        for i, row in enumerate(data):
+            row[3] = "D" if i % 3 == 0 else "B"
+        names = ("entity_filter_list", "entity_scope_list")
+        with override_settings(IMPORT_DEFERRED_INDEXES=list(names)):
+            services.run_import("entities", csv_bytes(data, HEADER), "批量.csv", user=self.planner)
+        pending = structure()
+        for name in names:
+            self.assertFalse(any(name in s for s in pending), name)
+        ordered = list(Entity.objects.order_by("scope_path", "uid").values_list("uid", flat=True))
+        self.assertEqual(ordered, sorted(row[0] for row in data))
+        self.assertEqual(Entity.objects.filter(credit_class="D", status="active").count(), 20)
+        existing = Entity.objects.first()
+        with self.assertRaises(IntegrityError), transaction.atomic():  # 代码的唯一约束提交时就在
+            Entity.objects.create(uid=existing.uid, name="重复的主体", unit=existing.unit)
+        self.assertEqual(run_queued(), 1)
+        self.assertFalse(search.index_pending())
+        self.assertEqual(structure(), before)
+
+    def test_unique_indexes_are_never_deferred(self):
+        with override_settings(IMPORT_DEFERRED_INDEXES=["entity_filter_list", "uid_key"]):
+            self.assertTrue(search.deferrable("entity_filter_list", "CREATE INDEX x ON t (a)"))
+            self.assertFalse(search.deferrable("uid_key", "CREATE UNIQUE INDEX uid_key ON t (uid)"))
+            self.assertFalse(search.deferrable("entity_scope_list", "CREATE INDEX y ON t (b)"))
 
     def test_renames_and_deletes_before_the_build_keep_the_index_whole(self):
         services.run_import("entities", csv_bytes(rows(40), HEADER), "批量.csv", user=self.planner)
