@@ -154,9 +154,7 @@ def worker(args):
         default_unit=None,
         updated="2025-01-01 00:00:00",
     )
-    valid = sum(
-        len(out) for _, out, _ in entities._validate_here(table.rows, plan)
-    )  # 同导入：停用循环回收
+    valid = sum(len(out) for _, out, _ in entities.validate_entities(table.rows, plan))
     seconds = time.perf_counter() - started
     out["validate_rows"] = valid
     out["validate_seconds"] = seconds
