@@ -14,11 +14,16 @@
 directory_search_pending 记一行待办（SQLite：还没进 FTS5 表的主体 id 范围；PostgreSQL：去掉的 GIN
 索引的定义），提交后由后台任务 `build_pending()` 补建。有待办时（`index_pending()`）名称检索不用索引、
 逐行比对名称（慢，但照样答得全），`estimate()` 不作估计，名录页显示“检索索引更新中”。
+
+只为名录列表按条件筛选而建的索引（`deferred_indexes()`，设置 IMPORT_DEFERRED_INDEXES，默认是筛选索引
+entity_filter_list）也一样留到提交之后、在同一个任务里补建（两种数据库都记它的定义）：其间这些筛选照样
+答对，只是不走这个索引（慢些）。唯一索引与约束不在此列，提交时都已建好。
 """
 
 import hashlib
 import unicodedata
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db import connection, models, transaction
@@ -114,6 +119,18 @@ def bigrams(text):
 
 
 PENDING = "directory_search_pending"
+# SQLite 的待办行：`definition` 非空的是待建索引的定义，其 id 范围（lo > hi）是空的，触发器不受影响
+NO_RANGE = (1, 0)
+
+
+def deferred_indexes():
+    """大批量导入时留到提交后补建的名录索引名（设置 IMPORT_DEFERRED_INDEXES；默认只有筛选索引）。"""
+    return frozenset(getattr(settings, "IMPORT_DEFERRED_INDEXES", ("entity_filter_list",)))
+
+
+def deferrable(name, definition):
+    """这个索引能否留到提交后补建：在设置之列，且不是唯一索引（唯一约束提交时必须在）。"""
+    return name in deferred_indexes() and "UNIQUE" not in definition.upper().split(" ON ", 1)[0]
 
 
 def index_pending():
@@ -124,39 +141,65 @@ def index_pending():
 
 
 def defer(cursor, *, lo=0, hi=0, definitions=()):
-    """（导入的事务里）记下待建的检索索引：SQLite 给主体 id 范围，PostgreSQL 给去掉的索引的定义。"""
-    if connection.vendor == "sqlite":
-        if hi >= lo:
-            cursor.execute(f"INSERT INTO {PENDING} (lo, hi) VALUES (%s, %s)", [lo, hi])
-        return
+    """（导入的事务里）记下待建的索引：SQLite 的名称检索给主体 id 范围；去掉的索引（PostgreSQL 的名称
+    GIN 索引、两种数据库的筛选索引）给定义。"""
+    if connection.vendor == "sqlite" and hi >= lo > 0:
+        cursor.execute(f"INSERT INTO {PENDING} (lo, hi) VALUES (%s, %s)", [lo, hi])
     for definition in definitions:
-        cursor.execute(f"INSERT INTO {PENDING} (definition) VALUES (%s)", [definition])
+        cursor.execute(
+            f"INSERT INTO {PENDING} (lo, hi, definition) VALUES (%s, %s, %s)",
+            [*NO_RANGE, definition],
+        )
 
 
 def build_pending(progress=None, step=100_000):
-    """补建待建的名称检索索引，返回补上的主体数（SQLite）或重建的索引数（PostgreSQL）。可重复调用。
+    """补建待建的索引，返回补上的主体数加建好的索引数（SQLite）或重建的索引数（PostgreSQL）。可重复调用。
 
-    SQLite：按 id 分段，每段一个事务：写入 FTS5 表并把待办范围的下界前移（别的写者最多等一段）。
+    SQLite：名称检索按 id 分段，每段一个事务：写入 FTS5 表并把待办范围的下界前移（别的写者最多等一段）；
+    之后按定义建筛选索引（一个事务）。
     PostgreSQL：不在事务里时 CREATE INDEX CONCURRENTLY（建索引期间名录照常可改）；之前中断留下的
     无效索引先删掉。建好后删去这些待办行（之后新记的待办留给它自己的任务）。
     """
     progress = progress or (lambda done, total, stage="": None)
     if connection.vendor == "sqlite":
-        return _build_sqlite(progress, step)
+        done = _build_sqlite(progress, step) + _build_sqlite_indexes(progress)
+        if done and not connection.in_atomic_block:
+            # 大批量导入提交时没做检查点（见导入），这里把 WAL 抄回库文件；有读者时只抄能抄的部分
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return done
     if connection.vendor == "postgresql":
         return _build_postgres(progress)
     return 0
 
 
+def _build_sqlite_indexes(progress):
+    """SQLite：按记下的定义建索引（IF NOT EXISTS：之前建过的不重建），删去这些待办行。"""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, definition FROM {PENDING} WHERE definition != '' ORDER BY id")
+        rows = cur.fetchall()
+    definitions = list(dict.fromkeys(d for _, d in rows))
+    for i, definition in enumerate(definitions):
+        progress(i, len(definitions), "更新筛选索引")
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+            cur.execute(f"DELETE FROM {PENDING} WHERE definition = %s", [definition])
+    if definitions:
+        progress(len(definitions), len(definitions), "更新筛选索引")
+    return len(definitions)
+
+
 def _build_sqlite(progress, step):
     with connection.cursor() as cur:
-        cur.execute(f"SELECT COALESCE(SUM(hi - lo + 1), 0) FROM {PENDING}")
+        cur.execute(f"SELECT COALESCE(SUM(hi - lo + 1), 0) FROM {PENDING} WHERE definition = ''")
         total = cur.fetchone()[0]
     done = 0
     progress(done, total, "更新名称检索索引")
     while True:
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"SELECT id, lo, hi FROM {PENDING} ORDER BY id LIMIT 1")
+            cur.execute(
+                f"SELECT id, lo, hi FROM {PENDING} WHERE definition = '' ORDER BY id LIMIT 1"
+            )
             row = cur.fetchone()
             if row is None:
                 break
@@ -173,10 +216,6 @@ def _build_sqlite(progress, step):
                 cur.execute(f"UPDATE {PENDING} SET lo = %s WHERE id = %s", [upto + 1, pk])
         done += upto - lo + 1
         progress(done, max(total, done), "更新名称检索索引")
-    if done and not connection.in_atomic_block:
-        # 大批量导入提交时没做检查点（见导入），这里把 WAL 抄回库文件；有读者时只抄能抄的部分
-        with connection.cursor() as cur:
-            cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return done
 
 
@@ -185,7 +224,7 @@ def _build_postgres(progress):
         cur.execute(f"SELECT id, definition FROM {PENDING} ORDER BY id")
         rows = cur.fetchall()
     definitions = list(dict.fromkeys(d for _, d in rows if d))
-    progress(0, len(definitions), "更新名称检索索引")
+    progress(0, len(definitions), "更新检索与筛选索引")
     concurrently = not connection.in_atomic_block
     for i, definition in enumerate(definitions):
         name = definition.split(" ON ", 1)[0].split()[-1]
@@ -206,7 +245,7 @@ def _build_postgres(progress):
                     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cur.execute(definition)
                     cur.execute("SET CONSTRAINTS ALL DEFERRED")
-        progress(i + 1, len(definitions), "更新名称检索索引")
+        progress(i + 1, len(definitions), "更新检索与筛选索引")
     if definitions:
         # 名称片段的命中估计（estimate）出自规划器对索引表达式的统计：新建的索引要统计过才有，
         # 不等自动清理（大批量导入后它还要统计新行的各列）

@@ -5,7 +5,7 @@
 一次导入要么全部写入，要么一行也不写：任何一行有错，就收集所有错误（行号、列、值、原因）
 并抛出 `ImportFailed`，事务回滚。每次成功的导入写一条审计事件（不逐行记）。
 
-大批量的市场主体导入在提交之后才补建名称检索索引（`result.index_pending`）：`run_import` 排入一个
+大批量的市场主体导入在提交之后才补建名称检索索引与名录筛选索引（`result.index_pending`）：`run_import` 排入一个
 后台任务（`build_index="now"` 时就在本进程里建，命令行用）；其间名称检索照样答，只是慢些。
 """
 
@@ -93,13 +93,13 @@ SEARCH_INDEX_JOB = "transfer.search_index"
 
 
 def schedule_search_index(user=None):
-    """排入补建名称检索索引的后台任务（已有排队或进行中的就不再排）。返回 Job。"""
+    """排入补建名称检索索引与筛选索引的后台任务（已有排队或进行中的就不再排）。返回 Job。"""
     waiting = Job.objects.filter(
         kind=SEARCH_INDEX_JOB, state__in=[JobState.QUEUED, JobState.RUNNING]
     ).first()
     if waiting is not None and waiting.state == JobState.QUEUED:
         return waiting
-    return job_services.start(SEARCH_INDEX_JOB, user, "更新名称检索索引")
+    return job_services.start(SEARCH_INDEX_JOB, user, "更新检索与筛选索引")
 
 
 def _audit_failure(kind, filename, user, unit, mode, exc):

@@ -64,12 +64,15 @@ def up(apps, schema_editor):
 
 def down(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    # 待建的索引（两种数据库的筛选索引、PostgreSQL 的 GIN）先建上
+    if vendor in ("postgresql", "sqlite"):
         with schema_editor.connection.cursor() as cur:
             cur.execute("SELECT definition FROM directory_search_pending")
             definitions = sorted({row[0] for row in cur.fetchall() if row[0]})
         for definition in definitions:
-            schema_editor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+            schema_editor.execute(
+                definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+            )
     for sql in SQLITE_DOWN if vendor == "sqlite" else PG_DOWN if vendor == "postgresql" else []:
         schema_editor.execute(sql)
 

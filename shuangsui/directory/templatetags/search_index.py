@@ -1,4 +1,4 @@
-"""{% search_index_pending as indexing %}：名称检索索引是否在更新中（大批量导入之后，见 directory.search）。"""
+"""{% search_index_pending as indexing %}：名称检索与筛选索引是否在更新中（大批量导入之后，见 directory.search）。"""
 
 from django import template
 

@@ -65,7 +65,8 @@ class ImportResult:
     seconds: float = 0.0
     ignored_columns: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # 各阶段用时（秒），基准测试用
-    index_pending: bool = False  # 名称检索索引留待提交后补建（services.run_import 排入后台任务）
+    # 名称检索索引（与筛选索引）留待提交后补建（services.run_import 排入后台任务）
+    index_pending: bool = False
 
     @property
     def rate(self):

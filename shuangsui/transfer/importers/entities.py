@@ -756,7 +756,8 @@ NEW_WITHOUT = "名录库中没有该统一社会信用代码，新增的市场�
 class _EntityWriter:
     """把校验过的行写入 directory_entity；同时查出与库中已有代码的冲突（带行号）。"""
 
-    DEFER_MIN = 100_000  # 不少于这么多行时，名称检索索引在提交后补建
+    # 不少于这么多行时，名称检索索引与筛选索引（search.deferred_indexes()）在提交后补建
+    DEFER_MIN = 100_000
 
     fills_updated = False  # 更新时间由数据库按列默认值填（validate_entities 不再逐行给出）
 
@@ -783,7 +784,7 @@ class _EntityWriter:
         self.credit = mode == "upsert" and (self.has_class or self.has_date)
         self.note = ""  # 写入分类历史的“依据”（文件名）
         self.history = 0
-        # 大批量时名称检索索引在提交后由后台任务补建（提交前记下待办，见 directory.search）
+        # 大批量时名称检索索引与筛选索引在提交后由后台任务补建（提交前记下待办，见 directory.search）
         self.defer_index = estimated >= self.DEFER_MIN and getattr(
             settings, "IMPORT_DEFER_SEARCH_INDEX", True
         )
@@ -841,7 +842,8 @@ class _EntityWriter:
 
 
 class _SqliteEntityWriter(_EntityWriter):
-    """SQLite：一个事务里 executemany；FTS 插入触发器先拿掉、最后整批补索引（快几十倍）。"""
+    """SQLite：一个事务里 executemany；FTS 插入触发器先拿掉、最后整批补索引（快几十倍）。
+    大批量时 FTS 与只为名录筛选的索引（search.deferred_indexes()）留到提交后补建（见 directory.search）。"""
 
     PRELOAD = 200_000
     REBUILD_MIN = 100_000
@@ -1012,8 +1014,15 @@ class _SqliteEntityWriter(_EntityWriter):
 
     def finish(self):
         cur = self.cursor
-        for _, definition in self.rebuild:
-            cur.execute(definition)
+        deferred = []
+        for name, definition in self.rebuild:
+            if self.defer_index and search.deferrable(name, definition):
+                deferred.append(definition)  # 只为名录筛选的索引：提交后补建
+            else:
+                cur.execute(definition)
+        if deferred:
+            search.defer(cur, definitions=deferred)
+            self.deferred = True
         if self.fts_trigger:
             if self.defer_index:
                 cur.execute("SELECT COALESCE(MAX(id), 0) FROM directory_entity")
@@ -1054,6 +1063,8 @@ class _PostgresEntityWriter(_EntityWriter):
     - 大批量（≥10 万行且不少于表中已有行数）时，按 PostgreSQL 批量装载的常规做法，先去掉
       二级索引和外键约束，写完再重建（排序建索引、一次性校验外键，比逐行维护快得多）。
       这期间表被独占锁住；全部在同一事务里，失败即回滚，索引和约束原样恢复。
+    - 大批量时名称检索的 GIN 索引与只为名录筛选的索引（search.deferred_indexes()）不在事务里重建，
+      记为待办、提交后由后台任务补建（见 directory.search）；唯一约束、外键与名录索引提交时都已建好。
     - 大批量直接 COPY 时，更新时间不逐行发送：临时设为列默认值（同一个时间），服务器不必逐行
       解析时间文本；写完去掉默认值。
     """
@@ -1184,9 +1195,11 @@ class _PostgresEntityWriter(_EntityWriter):
         for name, definition in self.uniques:
             cur.execute(f'ALTER TABLE directory_entity ADD CONSTRAINT "{name}" {definition}')
         deferred = []
-        for _, definition in self.rebuild:
-            if self.defer_index and " USING gin " in definition:
-                deferred.append(definition)  # 名称检索的 GIN 索引：提交后补建
+        for name, definition in self.rebuild:
+            if self.defer_index and (
+                " USING gin " in definition or search.deferrable(name, definition)
+            ):
+                deferred.append(definition)  # 名称检索的 GIN 索引、只为名录筛选的索引：提交后补建
             else:
                 cur.execute(definition)
         if deferred:

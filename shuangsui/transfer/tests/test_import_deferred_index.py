@@ -1,6 +1,6 @@
-"""大批量导入：名称检索索引在提交后由后台任务补建（issue 13 第 2 项）。
+"""大批量导入：名称检索索引与名录筛选索引在提交后由后台任务补建（issue 13 第 2 项）。
 
-其间名录页显示“检索索引更新中”、名称检索走慢路径照样答全；补建后回到索引。失败的大批量导入
+其间名录页显示“检索索引更新中”、名称检索走慢路径照样答全，筛选照样答对；补建后回到索引。失败的大批量导入
 （快路径：分段并行校验、去掉索引再重建）一行不写、不留待办、索引原样。两种数据库都跑（DATABASE_URL）。
 """
 
@@ -8,7 +8,7 @@ import multiprocessing
 import tempfile
 import unittest
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 
@@ -102,6 +102,73 @@ class DeferredIndexTests(BaseTestCase):
                 )
                 self.assertEqual(cur.fetchone()[0], 60)
 
+    def test_list_filters_answer_while_the_filter_index_is_pending(self):
+        """筛选索引（entity_filter_list）留到提交后补建：其间按信用分类、登记状态筛选照样答对，
+        页面有提示；补建后索引回来，答案不变。"""
+        before = structure()
+        Entity.objects.all().delete()
+        data = rows(60)
+        for i, row in enumerate(data):
+            row[3] = "D" if i % 3 == 0 else "B"
+        services.run_import("entities", csv_bytes(data, HEADER), "批量.csv", user=self.planner)
+        self.assertTrue(search.index_pending())
+        pending = structure()
+        self.assertFalse(any("entity_filter_list" in s for s in pending))
+        self.assertTrue(any("entity_scope_list" in s for s in pending))  # 名录索引提交时已建好
+        self.assertTrue(any("UNIQUE" in s.upper() for s in pending))  # 唯一约束也在
+
+        def listed():
+            self.login("planner")
+            response = self.client.get(
+                reverse("entity-list"), {"credit_class": "D", "status": "active"}
+            )
+            page = response.content.decode()
+            names = {f"批量导入{i}号商行" for i in range(60) if f"批量导入{i}号商行<" in page}
+            return page, names
+
+        wanted = {f"批量导入{i}号商行" for i in range(0, 60, 3)}
+        page, names = listed()
+        self.assertIn(NOTICE, page)
+        self.assertEqual(names, wanted)
+        self.assertEqual(Entity.objects.filter(credit_class="D", status="active").count(), 20)
+
+        self.assertEqual(run_queued(), 1)
+        self.assertFalse(search.index_pending())
+        self.assertEqual(structure(), before)
+        page, names = listed()
+        self.assertNotIn(NOTICE, page)
+        self.assertEqual(names, wanted)
+
+    def test_the_list_index_can_be_deferred_too_and_the_list_still_answers(self):
+        """设置 IMPORT_DEFERRED_INDEXES 加上名录索引 entity_scope_list：两个索引都留到提交后补建，
+        其间名录列表（按所、代码排序）与筛选照样答对；唯一约束提交时就在（重复的代码照样拒绝）。"""
+        before = structure()
+        Entity.objects.all().delete()
+        data = rows(60)
+        for i, row in enumerate(data):
+            row[3] = "D" if i % 3 == 0 else "B"
+        names = ("entity_filter_list", "entity_scope_list")
+        with override_settings(IMPORT_DEFERRED_INDEXES=list(names)):
+            services.run_import("entities", csv_bytes(data, HEADER), "批量.csv", user=self.planner)
+        pending = structure()
+        for name in names:
+            self.assertFalse(any(name in s for s in pending), name)
+        ordered = list(Entity.objects.order_by("scope_path", "uid").values_list("uid", flat=True))
+        self.assertEqual(ordered, sorted(row[0] for row in data))
+        self.assertEqual(Entity.objects.filter(credit_class="D", status="active").count(), 20)
+        existing = Entity.objects.first()
+        with self.assertRaises(IntegrityError), transaction.atomic():  # 代码的唯一约束提交时就在
+            Entity.objects.create(uid=existing.uid, name="重复的主体", unit=existing.unit)
+        self.assertEqual(run_queued(), 1)
+        self.assertFalse(search.index_pending())
+        self.assertEqual(structure(), before)
+
+    def test_unique_indexes_are_never_deferred(self):
+        with override_settings(IMPORT_DEFERRED_INDEXES=["entity_filter_list", "uid_key"]):
+            self.assertTrue(search.deferrable("entity_filter_list", "CREATE INDEX x ON t (a)"))
+            self.assertFalse(search.deferrable("uid_key", "CREATE UNIQUE INDEX uid_key ON t (uid)"))
+            self.assertFalse(search.deferrable("entity_scope_list", "CREATE INDEX y ON t (b)"))
+
     def test_renames_and_deletes_before_the_build_keep_the_index_whole(self):
         services.run_import("entities", csv_bytes(rows(40), HEADER), "批量.csv", user=self.planner)
         self.assertTrue(search.index_pending())
@@ -112,8 +179,8 @@ class DeferredIndexTests(BaseTestCase):
         self.entity.name = "泉州鑫源改名贸易有限公司"  # 早已在索引里的主体照常改名
         self.entity.save()
         self.assertEqual(self.found("刺桐商行"), {"改名后的刺桐商行"})
-        # SQLite 补过 40 个 id 的范围（删去的那户已不在），PostgreSQL 重建 1 个索引
-        self.assertEqual(search.build_pending(), 40 if connection.vendor == "sqlite" else 1)
+        # SQLite 补过 40 个 id 的范围（删去的那户已不在）并建 1 个筛选索引，PostgreSQL 重建 2 个索引
+        self.assertEqual(search.build_pending(), 41 if connection.vendor == "sqlite" else 2)
         self.assertFalse(search.index_pending())
         self.assertEqual(self.found("刺桐商行"), {"改名后的刺桐商行"})
         self.assertEqual(self.found("导入7号"), set())
@@ -147,7 +214,7 @@ class DeferredIndexTests(BaseTestCase):
         path.write_bytes(csv_bytes(rows(30), HEADER))
         out = StringIO()
         call_command("import", "entities", str(path), stdout=out)
-        self.assertIn("名称检索索引已在提交后更新", out.getvalue())
+        self.assertIn("名称检索索引与筛选索引已在提交后更新", out.getvalue())
         self.assertFalse(search.index_pending())
         self.assertFalse(Job.objects.filter(kind=services.SEARCH_INDEX_JOB).exists())
         self.assertEqual(self.found("导入29号"), {"批量导入29号商行"})
@@ -161,7 +228,7 @@ class DeferredIndexTests(BaseTestCase):
         self.assertTrue(search.index_pending())
         out = StringIO()
         call_command("search_index", stdout=out)
-        self.assertIn("名称检索索引已更新", out.getvalue())
+        self.assertIn("名称检索索引与筛选索引已更新", out.getvalue())
         self.assertFalse(search.index_pending())
         self.assertEqual(self.found("导入29号"), {"批量导入29号商行"})
         out = StringIO()

@@ -108,7 +108,8 @@ class StagedImportTests(TransactionTestCase):
         self.assertEqual(result.created, 3000)
         self.assertTrue(result.index_pending)
         self.assertEqual(self.leftovers(), [])
-        self.assertEqual(structure(), before)  # 索引、触发器重建如初
+        # 名录索引、触发器提交时重建如初；筛选索引留待补建（见 test_import_deferred_index）
+        self.assertEqual(structure(), [s for s in before if '"entity_filter_list"' not in s])
         self.assertEqual(AuditEvent.objects.filter(action="entity.imported").count(), 1)
         got = Entity.objects.get(uid=data[2999][0])
         self.assertEqual(
@@ -118,6 +119,7 @@ class StagedImportTests(TransactionTestCase):
         self.assertEqual(Entity.objects.filter(uid__in=[r[0] for r in data]).count(), 3000)
         search.build_pending()
         self.assertFalse(search.index_pending())
+        self.assertEqual(structure(), before)
         self.assertEqual(
             set(
                 search.search_entities(Entity.objects.all(), "写入2999号").values_list(

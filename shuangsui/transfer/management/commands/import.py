@@ -64,6 +64,6 @@ class Command(BaseCommand):
             f"（{result.seconds:.2f} 秒，{result.rate:,.0f} 行/秒）"
         )
         if result.index_pending:
-            self.stdout.write("名称检索索引已在提交后更新")
+            self.stdout.write("名称检索索引与筛选索引已在提交后更新")
         if result.ignored_columns:
             self.stdout.write(f"已忽略不认识的列：{'、'.join(result.ignored_columns)}")
