@@ -46,10 +46,15 @@ def fixed_rows(n, seed=3, labels="ABCD"):
     return [(u, rnd.choice(labels)) for u in uids]
 
 
-def test_builtin_sha256_gives_the_same_keys_as_hashlib():
+def test_the_key_hash_is_picked_among_both_and_they_agree():
     if p._builtin_sha256 is None:  # pragma: no cover - 非 CPython 或编译时去掉了
         pytest.skip("没有自带的 SHA-256")
-    assert p._KEY_HASH is p._builtin_sha256
+    assert p._KEY_HASHES == (p._builtin_sha256, hashlib.sha256)
+    with mock.patch.object(p, "_KEY_HASH", None):
+        picked = p._pick_key_hash()
+        assert picked in p._KEY_HASHES and p._KEY_HASH is picked
+        p._key_base(SEED)  # 选定之后不再重选
+        assert p._KEY_HASH is picked
     rnd = random.Random(1)
     for _ in range(200):
         seed = rnd.randbytes(32).hex()
@@ -62,7 +67,8 @@ def test_builtin_sha256_gives_the_same_keys_as_hashlib():
     rows = fixed_rows(3000)
     data = p.population_csv(rows)
     quotas, reserves = {"A": 30, "B": 7, "D": 100}, {"B": 5}
-    fast = p.select(data, SEED, quotas, reserves, processes=1)
+    with mock.patch.object(p, "_KEY_HASH", p._builtin_sha256):
+        fast = p.select(data, SEED, quotas, reserves, processes=1)
     with mock.patch.object(p, "_KEY_HASH", hashlib.sha256):
         assert p.select(data, SEED, quotas, reserves, processes=1) == fast
         assert p.select(rows, SEED, quotas, reserves, processes=1) == fast
