@@ -114,9 +114,7 @@ def paginate(
         paginator.__dict__["count"] = about(estimate)
         paginator.estimated = True
     page = paginator.get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return page, params.urlencode()
+    return page, _querystring(request)
 
 
 def paginate_counted(request, queryset, per_page=50, field="pk"):
@@ -140,6 +138,11 @@ def paginate_counted(request, queryset, per_page=50, field="pk"):
         page = paginator._get_page([value for value, _total in rows], number, paginator)
     else:
         page = paginator.get_page(request.GET.get("page"))
+    return page, _querystring(request)
+
+
+def _querystring(request):
+    """本页的查询参数去掉页码：翻页链接在它后面接 page=N。"""
     params = request.GET.copy()
     params.pop("page", None)
-    return page, params.urlencode()
+    return params.urlencode()
