@@ -132,6 +132,62 @@ class StagedImportTests(TransactionTestCase):
             cur.execute("PRAGMA database_list")
             self.assertEqual([r[1] for r in cur.fetchall() if r[1] != "temp"], ["main"])
 
+    def test_staged_rows_equal_those_written_in_one_process(self):
+        """临时文件里每行只存逐行的列与代码组编号，写库时与代码组联起来：各列与不分段时一样。"""
+        header = [
+            "统一社会信用代码",
+            "名称",
+            "主体类型",
+            "所属单位",
+            "行业代码",
+            "登记状态",
+            "成立日期",
+            "信用风险分类",
+            "分类日期",
+            "重点领域",
+            "年报状态",
+        ]
+        kinds = ["", "企业", "", "个体工商户"]  # 空白：按代码前两位推定（92 为个体工商户）
+        data = [
+            [
+                uid(f"{('91', '92', '93')[i % 3]}350503MF{i:07d}"),
+                f"联表{i}号",
+                kinds[i % 4],
+                f"3505030{1 + i % 3}",
+                ("F5211", "H6210", "")[i % 3],
+                ("存续", "注销")[i % 2],
+                f"20{10 + i % 9}-0{1 + i % 9}-1{i % 10}",
+                "ABCD "[i % 5].strip(),
+                ("2025-01-01", "")[i % 2],
+                ("食品", "", "特种设备、食品")[i % 3],
+                ("已报送", "未报送", "")[i % 3],
+            ]
+            for i in range(3000)
+        ]
+        columns = [
+            f.attname for f in Entity._meta.concrete_fields if f.attname not in ("id", "updated")
+        ]
+
+        def written(parallel):
+            result = entities.import_entities(
+                csv_bytes(data, header), "联表.csv", parallel=parallel
+            )
+            self.assertEqual(result.timings["staged"], parallel)
+            got = list(Entity.objects.order_by("uid").values_list(*columns))
+            search.build_pending()
+            Entity.objects.all().delete()
+            return got
+
+        staged = written(True)
+        self.assertEqual(len(staged), 3000)
+        self.assertEqual(staged, written(False))
+        by_prefix = {"91": "enterprise", "92": "individual", "93": "coop"}
+        at = columns.index("entity_type")
+        blank = {row[0] for row in data if not row[2]}
+        got = {row[0]: row[at] for row in staged if row[0] in blank}
+        wrong = {k: v for k, v in got.items() if v != by_prefix[k[:2]]}
+        self.assertEqual((len(got), len(wrong)), (len(blank), 0), list(wrong.items())[:5])
+
     def test_a_bad_row_late_in_the_file_leaves_nothing(self):
         data = rows(3000)
         data[2899][0] = bad_check_digit(data[2899][0])
