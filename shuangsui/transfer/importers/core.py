@@ -142,7 +142,7 @@ def read_header(spec, table, target, *, unit_key="unit", key_only=False):
     try:
         number, cells = table.take_header()
     except TabularError as exc:
-        raise failed(exc.message) from exc
+        raise failed(exc.message, exc.row) from exc
     positions, labels, problems, ignored = specs.match_header(spec, cells)
     if not positions:
         first = (number, cells, positions, labels, problems, ignored)

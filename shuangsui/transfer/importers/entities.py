@@ -1343,8 +1343,8 @@ def import_entities(
     if child and table.can_partition():
         # 无引号的 CSV：按行分段，每个 CPU 一个校验子进程（写库的父进程多半在等数据库）
         parts = [
-            table.rows_between(a, b)
-            for a, b in table.partition(max(1, min(MAX_CHILDREN, os.cpu_count() or 1)))
+            table.rows_between(*part)
+            for part in table.partition(max(1, min(MAX_CHILDREN, os.cpu_count() or 1)))
         ]
     else:
         parts = [rows]

@@ -20,6 +20,7 @@ from shuangsui.demo import data as demo
 from shuangsui.directory import search
 from shuangsui.directory.models import Entity
 from shuangsui.jobs.models import Job
+from shuangsui.lib import tabular
 from shuangsui.transfer import services
 from shuangsui.transfer.importers import entities
 
@@ -64,6 +65,11 @@ class StagedImportTests(TransactionTestCase):
         cpus = mock.patch.object(os, "cpu_count", return_value=2)  # 单核机器上也分两段
         cpus.start()
         self.addCleanup(cpus.stop)
+        # 大文件的读法（不整篇解码，各段在子进程里解码、切行）：门槛调低，这里的文件都走它
+        for name, value in (("LAZY_MIN", 1000), ("LAZY_PIECE", 4096)):  # 多块
+            lazy = mock.patch.object(tabular, name, value)
+            lazy.start()
+            self.addCleanup(lazy.stop)
 
     def tearDown(self):
         # 待建检索索引的记录在一张不归 Django 管的表里，TransactionTestCase 清库时清不到
@@ -194,6 +200,22 @@ class StagedImportTests(TransactionTestCase):
         errors = self.failure(data)
         self.assertEqual(len(errors), 1)
         self.assertEqual(errors[0][:2], (2901, "统一社会信用代码"))
+
+    def test_a_row_in_another_encoding_late_in_the_file_leaves_nothing(self):
+        data = rows(3000)
+        late = csv_bytes(
+            [["91350503MF0000001X", "混入的GBK商行", "35050301", "B", ""]], encoding="gbk"
+        )
+        content = csv_bytes(data[:2800], HEADER) + late + csv_bytes(data[2800:])
+        before = structure()
+        with self.assertRaises(services.ImportFailed) as caught:
+            entities.import_entities(content, "混编.csv", parallel=True)
+        [error] = caught.exception.errors
+        self.assertEqual(error.row, 2802)
+        self.assertIn("UTF-8", error.reason)
+        self.assertEqual(Entity.objects.count(), 0)
+        self.assertEqual(structure(), before)
+        self.assertEqual(self.leftovers(), [])
 
     def test_duplicates_across_parts_are_reported_with_row_numbers(self):
         data = rows(3000)
