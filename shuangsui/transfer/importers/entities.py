@@ -1369,8 +1369,9 @@ def import_entities(
                 t = mark()
                 digest = digest.result()  # fork 之前等摘要线程结束
                 if stage_dir is not None and writer.can_stage(outermost):
-                    # 两段时每段写成两个文件：前一半写完，父进程就开始写库（ATTACH 至多 10 个文件）
-                    rotate = -(-estimated // ((2 if len(parts) <= 2 else 1) * len(parts)))
+                    # 每段写成几个文件（共至多 8 个，ATTACH 至多 10 个）：一个文件写完，父进程就把它
+                    # 写进库，子进程写完最后一个文件后父进程只剩一小部分要写
+                    rotate = -(-estimated // (max(1, 8 // len(parts)) * len(parts)))
                     stages = [
                         (os.path.join(stage_dir, f"part{i}"), rotate) for i in range(len(parts))
                     ]

@@ -58,7 +58,7 @@ class StagedImportTests(TransactionTestCase):
             original = getattr(cls, name)
             setattr(cls, name, 20)
             self.addCleanup(setattr, cls, name, original)
-        # 小块，让每段写成两个临时文件（前一半写完父进程就写库）
+        # 小块，让每段写成四个临时文件（一个写完父进程就写库）
         chunk = mock.patch.object(entities, "CHUNK", 200)
         chunk.start()
         self.addCleanup(chunk.stop)
@@ -109,7 +109,7 @@ class StagedImportTests(TransactionTestCase):
 
         with mock.patch.object(entities._SqliteEntityWriter, "write_part", spy):
             result = self.run_import(data)
-        self.assertEqual(sorted(written), ["part0.0", "part0.1", "part1.0", "part1.1"])
+        self.assertEqual(sorted(written), [f"part{p}.{f}" for p in (0, 1) for f in range(4)])
         self.assertTrue(result.timings["staged"])
         self.assertEqual(result.created, 3000)
         self.assertTrue(result.index_pending)
