@@ -107,6 +107,14 @@ def test_it_finds_an_entity_by_part_of_its_name(page, seeded_live_server):
     expect(page.locator("h1")).to_have_text("检查对象名录库 · 市场主体")
     expect_total(page, len(names))
     shot(page, "02-entity-list")
+    # 表格形式（宽于 640 px）下 18 位代码一行写完，不在中间折断；窄屏的卡片里才允许折
+    page.set_viewport_size({"width": 760, "height": 900})
+    lines = page.evaluate(
+        "[...document.querySelectorAll('#entity-table td code')].map(e => "
+        "e.getClientRects().length)"
+    )
+    assert lines and set(lines) == {1}, lines
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     for n, part in [(3, three), (2, two)]:
         search(page, part)
