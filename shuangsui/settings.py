@@ -215,7 +215,10 @@ IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 # 大批量市场主体导入时留到提交之后、与名称检索索引在同一个后台任务里补建的名录索引（只能是非唯一索引；
 # 唯一约束与外键提交时都在）。默认只有名录筛选索引；加上 entity_scope_list（名录列表按所、代码排序与
 # 企业基数用的索引）导入更快，但补建完之前名录列表与基数计数也不走索引（照样答对，只是慢）
-IMPORT_DEFERRED_INDEXES = envlist("IMPORT_DEFERRED_INDEXES", ["entity_filter_list"])
+# 大批量导入留到提交后补建的名录索引（非唯一；唯一约束、外键提交时都在）：名录索引与筛选索引
+IMPORT_DEFERRED_INDEXES = envlist(
+    "IMPORT_DEFERRED_INDEXES", ["entity_scope_list", "entity_filter_list"]
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None

@@ -79,8 +79,8 @@ def import_job(job, progress):
 
 @register(services.SEARCH_INDEX_JOB, "更新检索与筛选索引")
 def search_index_job(job, progress):
-    """大批量导入提交之后补建名称检索索引与名录筛选索引（其间名录页显示“检索索引更新中”，
-    名称检索走慢路径，筛选不走那个索引）。"""
+    """大批量导入提交之后补建名录索引、筛选索引与名称检索索引（其间名录页显示“检索索引更新中”，
+    名称检索走慢路径，翻页与筛选不走那些索引）。"""
     done = search.build_pending(progress)
     what = "补入检索索引的主体与建好的索引" if connection.vendor == "sqlite" else "重建的索引"
     return {"summary": [[what, done], ["检索与筛选索引", "已更新"]]}

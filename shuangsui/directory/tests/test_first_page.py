@@ -140,7 +140,9 @@ class FirstPageTests(BaseTestCase):
         with mock.patch.object(paging, "BIG", 10):
             page, uids, _ = self.page("planner")
         self.assertEqual(uids, [row["uid"] for row in self.indexed("planner", 50)])
-        self.assertContains(page, "全名录约 90 户（按名称索引估计，含本辖区以外的）")  # 全名录 90 户命中
+        self.assertContains(
+            page, "全名录约 90 户（按名称索引估计，含本辖区以外的）"
+        )  # 全名录 90 户命中
         self.assertNotContains(page, "共 2 页")  # 估计的总数不给出页数
 
     def test_a_station_never_sees_other_stations_hits(self):
