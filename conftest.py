@@ -20,12 +20,19 @@ def pytest_configure(config):
         )
         settings.AUDIT_KEY_FILE = Path(os.environ["SHUANGSUI_AUDIT_KEY_FILE"])
         # 后台任务目录（上传待导入的文件、进度、导出）也放临时目录；工作进程子进程经环境变量继承
-        os.environ.setdefault(
-            "SHUANGSUI_JOBS_DIR", tempfile.mkdtemp(prefix="shuangsui-test-jobs-")
-        )
+        os.environ.setdefault("SHUANGSUI_JOBS_DIR", tempfile.mkdtemp(prefix="shuangsui-test-jobs-"))
         settings.JOBS_DIR = Path(os.environ["SHUANGSUI_JOBS_DIR"])
         # 没有环境变量 SECRET_KEY 时（CI），本次运行用一次性的随机密钥；子进程经环境变量继承
         os.environ.setdefault("SECRET_KEY", "test-run-" + secrets.token_urlsafe(40))
         settings.SECRET_KEY = os.environ["SECRET_KEY"]
     except ImproperlyConfigured:  # 以 -p no:django 运行纯函数测试时
         pass
+
+
+def pytest_runtest_setup(item):
+    """每个测试从数据库现读名称索引的统计信息（search 在进程里缓存它几分钟；测试之间数据不同）。"""
+    try:
+        from shuangsui.directory import search
+    except ImproperlyConfigured:
+        return
+    search._STATS.clear()

@@ -19,16 +19,6 @@ class Unindexed(models.Func):
     output_field = models.CharField()
 
 
-def name_estimate(text):
-    """名称片段大约命中多少户（search.estimate）。PostgreSQL 上三个字及以上的片段，规划器对 ILIKE
-    的选择率估得极低（百万户里“有限公司”估 1 户），改取片段各二元组估计的最小值——命中数的上限，
-    与 SQLite 取各三元组的最小值同理。"""
-    guess = search.estimate(text)
-    if guess is not None and connection.vendor == "postgresql" and len(text) > 2:
-        guess = min(search.estimate(g) or 0 for g in search.bigrams(text.lower()))
-    return guess
-
-
 class EntityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称或代码", method="filter_q")
     # 主体必有所属单位，不提供“（空）”选项：?unit=null 按无效的单位忽略，不再当作字符串传进来
@@ -77,7 +67,7 @@ class EntityFilterSet(django_filters.FilterSet):
         if self._without_name:  # without_name()：其余筛选照旧，不加名称条件
             return queryset
         text = search.clean_query(value)
-        self.name_estimate = name_estimate(text)
+        self.name_estimate = search.estimate(text)
         self.name_text = text if self.name_estimate is not None else ""
         if self.estimated_counts and (self.name_estimate or 0) > search.SCAN:
             return search.name_like(

@@ -13,7 +13,6 @@ from shuangsui.core import audit
 from shuangsui.core.lockout import client_ip
 from shuangsui.core.paging import paginate
 from shuangsui.directory import search
-from shuangsui.directory.filters import name_estimate
 from shuangsui.draws import services as draws
 from shuangsui.draws.choices import DrawStatus, FileKind
 
@@ -169,7 +168,7 @@ def results(request):
     if q and not context["error"]:
         # 宽泛的名称片段（如“有限”）命中几十万条时不精确计数，页码按名称索引的估计（同名录页）
         rows = services.search_results(q)
-        guess = name_estimate(search.clean_query(q))
+        guess = search.estimate(search.clean_query(q))
         page, querystring = paginate(request, rows, per_page=20, estimate=guess)
         context["rows"] = page
     else:

@@ -160,6 +160,35 @@ class BroadSearchTests(BaseTestCase):
             search.ESTIMATE_CACHE = old
             cache.clear()
 
+    def test_postgres_estimates_are_the_planners_figures_without_asking_it(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("规划器的统计信息只在 PostgreSQL 上")
+
+        def planner(gram):
+            query = search.search_entities(Entity.objects.order_by(), gram).values("pk").query
+            sql, params = query.sql_with_params()
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+                plan = cur.fetchone()[0]
+                cur.execute("RESET max_parallel_workers_per_gather")
+            plan = plan[0] if isinstance(plan, list) else plan
+            return plan["Plan"]["Plan Rows"]
+
+        # 高频二元组（鑫源、贸易）与不在高频表里的（海丝、刺桐）：与规划器对同一条件的估计相同
+        for gram in ("鑫源", "贸易", "海丝", "刺桐"):
+            self.assertAlmostEqual(search.estimate(gram), planner(gram), delta=1, msg=gram)
+        self.assertGreater(search.estimate("鑫源"), 10_000)
+        self.assertLess(search.estimate("海丝"), 1_000)
+        # 三个字及以上：各二元组估计的最小值（命中数的上限），统计信息已在进程里，不再问数据库
+        with CaptureQueriesContext(connection) as seen:
+            longer = search.estimate("海丝鑫源")
+        self.assertEqual(longer, min(search.estimate(g) for g in ("海丝", "丝鑫", "鑫源")))
+        self.assertEqual(
+            [q["sql"] for q in seen.captured_queries],
+            ["SELECT EXISTS (SELECT 1 FROM directory_search_pending)"],
+        )
+
     def test_the_list_page_shows_about_n_and_pages_on(self):
         self.login("planner")
         page = self.client.get("/directory/entities/", {"q": "鑫源"})
