@@ -305,8 +305,7 @@ def _lazy_csv(data):
     returns = data.count(b"\r")
     if returns and returns != data.count(b"\r\n"):
         return None  # 有单独的回车：交给 csv 模块
-    first_line = sample.split("\n", 1)[0].rstrip("\r")
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    delimiter = _delimiter(sample)
     table = Table(
         format="csv",
         encoding="utf-8-sig" if start else codec,
@@ -330,8 +329,7 @@ def _read_csv(data):
     sample = text[:65536]
     if _CONTROL.search(sample):
         raise TabularError("文件内容不是文本表格（含控制字符或二进制数据），请上传 CSV 或 XLSX")
-    first_line = sample.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    delimiter = _delimiter(sample)
     lines = _plain_lines(text) if '"' not in text else None
     if lines is not None:
         # 没有引号：每行就是一条记录，直接按分隔符切分（比 csv 模块快几倍，逐行不经 Python 代码）
@@ -351,6 +349,12 @@ def _read_csv(data):
         rows=_quoted_rows(text, delimiter),
         delimiter=delimiter,
     )
+
+
+def _delimiter(sample):
+    """表头行里制表符比逗号多就按制表符分列（从 Excel 复制粘贴出的文本），否则按逗号。"""
+    first_line = sample.split("\n", 1)[0]
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
 
 
 def _plain_lines(text):
