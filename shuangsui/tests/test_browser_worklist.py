@@ -270,6 +270,23 @@ def test_a_matched_inspector_sees_their_worklist(
         deadlines = work.locator("td.deadline .due-date").all_inner_texts()
         assert deadlines == sorted(deadlines)
         shot(inspector, "43-worklist-inspector")
+        # 宽屏（1366）是表格：代码与“录入检查结果”各占一行，不折断；平板（800）每户一张卡片、两列
+        # 并排，页面不横向滚动
+        inspector.set_viewport_size({"width": 1366, "height": 900})
+        first = work.first
+        code = first.locator("td[data-label='检查对象'] code")
+        assert code.evaluate("e => e.getClientRects().length") == 1  # 行内元素每折一行多一个框
+        button = first.locator("a.result-link")
+        assert button.bounding_box()["height"] < 60  # 一行字的按钮（至少 44 px 高）
+        inspector.set_viewport_size({"width": 800, "height": 900})
+        assert inspector.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+        assert inspector.locator("#worklist-table thead").is_hidden()
+        if work.count() > 1:
+            a, b = (work.nth(k).bounding_box() for k in (0, 1))
+            assert a["y"] == b["y"] and a["x"] < b["x"]  # 同一行的两张卡片
+        inspector.set_viewport_size({"width": 1280, "height": 900})
 
         # 点开一户：两单（检查事项清单、检查人员名单）与联系信息
         inspector.locator(f"#worklist-table tr[data-uid='{picked_uid}'] .inspection-link").click()
