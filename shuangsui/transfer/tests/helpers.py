@@ -85,7 +85,7 @@ def replace_in_xlsx(data, member, new_content):
 
 
 def entity_structure():
-    """directory_entity 上的索引、约束、触发器与列默认值（SQL 文本，排好序）：大批量导入前后应相同。"""
+    """directory_entity 上的索引、约束、触发器、列默认值与主键序列的批量（SQL 文本，排好序）：大批量导入前后应相同。"""
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -96,7 +96,10 @@ def entity_structure():
                 "WHERE conrelid = 'directory_entity'::regclass "
                 "UNION ALL SELECT column_name || ' DEFAULT ' || column_default "
                 "FROM information_schema.columns WHERE table_name = 'directory_entity' "
-                "AND column_default IS NOT NULL"
+                "AND column_default IS NOT NULL "
+                # 主键序列的预取批量（大批量导入时临时调大，写完恢复）
+                "UNION ALL SELECT 'id sequence cache ' || seqcache FROM pg_sequence "
+                "WHERE seqrelid = pg_get_serial_sequence('directory_entity', 'id')::regclass"
             )
         else:
             cur.execute(
