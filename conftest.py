@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import sys
 import tempfile
 from pathlib import Path
 
@@ -31,8 +32,6 @@ def pytest_configure(config):
 
 def pytest_runtest_setup(item):
     """每个测试从数据库现读名称索引的统计信息（search 在进程里缓存它几分钟；测试之间数据不同）。"""
-    try:
-        from shuangsui.directory import search
-    except ImproperlyConfigured:
-        return
-    search._STATS.clear()
+    search = sys.modules.get("shuangsui.directory.search")  # 还没导入就还没有缓存
+    if search is not None:
+        search._STATS.clear()
