@@ -544,7 +544,7 @@ def search_results(query):
     """按名称片段（2 个字起）或统一社会信用代码查找公示的结果；名称查找用名录库的检索。"""
     query = (query or "").strip()
     rows = public_results()
-    guess = search.estimate(clean_query(query))
+    guess = estimate(clean_query(query))
     if (guess or 0) > search.SCAN or (guess is not None and _few_published()):
         # 很宽泛的名称片段（如“有限公司”，命中过半；页面只显示估计数、不计数）：沿公示日期索引倒序逐行
         # 比对主体的名称、取够一页即停，不先从名称索引取出几十万户（search.name_like）。公示的结果不多
