@@ -140,6 +140,7 @@ class Table:
     blob_start: int = 0
     codec: str = ""
     crlf: bool = False
+    lines_after: int = None  # partition() 数出的表头之后的行数（切段时顺便数的，免得另数一遍）
 
     def take_header(self):
         """取第一个非空行作为表头，返回 (行号, 单元格列表)；文件没有内容时报错。"""
@@ -185,6 +186,7 @@ class Table:
             stop = starts[i + 1] - 1 if i + 1 < len(starts) else end
             ranges.append((start, stop, number))
             number += blob.count(b"\n", start, stop) + 1
+        self.lines_after = number - self.taken - 1
         return ranges
 
     def rows_between(self, start, end, number=None):
@@ -302,7 +304,7 @@ def _lazy_csv(data):
         return None
     if _CONTROL.search(sample):
         return None
-    returns = data.count(b"\r")
+    returns = b"\r" in data and data.count(b"\r")  # 没有回车时只扫一遍（memchr），不逐个数
     if returns and returns != data.count(b"\r\n"):
         return None  # 有单独的回车：交给 csv 模块
     delimiter = _delimiter(sample)

@@ -85,7 +85,8 @@ def replace_in_xlsx(data, member, new_content):
 
 
 def entity_structure():
-    """directory_entity 上的索引、约束、触发器、列默认值与主键序列的批量（SQL 文本，排好序）：大批量导入前后应相同。"""
+    """directory_entity 上的索引、约束（含别的表引用它的外键）、触发器、列默认值与主键序列的批量（SQL 文本，排好序）：
+    大批量导入前后应相同。"""
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -94,6 +95,9 @@ def entity_structure():
                 "SELECT indexdef FROM pg_indexes WHERE tablename = 'directory_entity' "
                 "UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE conrelid = 'directory_entity'::regclass "
+                # 别的表引用主体的外键（空表上大批量新增时连主键一起先去掉、写完加回）
+                "UNION ALL SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE confrelid = 'directory_entity'::regclass "
                 "UNION ALL SELECT column_name || ' DEFAULT ' || column_default "
                 "FROM information_schema.columns WHERE table_name = 'directory_entity' "
                 "AND column_default IS NOT NULL "
