@@ -270,7 +270,7 @@ def test_a_matched_inspector_sees_their_worklist(
         deadlines = work.locator("td.deadline .due-date").all_inner_texts()
         assert deadlines == sorted(deadlines)
         shot(inspector, "43-worklist-inspector")
-        # 宽屏（1366）是表格：代码与“录入检查结果”各占一行，不折断；平板（800）每户一张卡片、两列
+        # 宽屏（1366）是表格：代码、事项编号与“录入检查结果”各占一行，不折断；平板（800）每户一张卡片、两列
         # 并排，页面不横向滚动
         inspector.set_viewport_size({"width": 1366, "height": 900})
         first = work.first
@@ -278,6 +278,18 @@ def test_a_matched_inspector_sees_their_worklist(
         assert code.evaluate("e => e.getClientRects().length") == 1  # 行内元素每折一行多一个框
         button = first.locator("a.result-link")
         assert button.bounding_box()["height"] < 60  # 一行字的按钮（至少 44 px 高）
+        # 别的列内容多、检查事项一列挤到最窄时（演示数据里就是这样），事项编号也不在连字符处折开
+        # （FJSC-\n001）：给这一行别的格子补上长文字，在表格最窄的 1200 px 看
+        inspector.set_viewport_size({"width": 1200, "height": 900})
+        first.evaluate(
+            """row => row.querySelectorAll("td").forEach(td => {
+                if (td.dataset.label !== "检查事项") td.append(" 很长的内容".repeat(40));
+            })"""
+        )
+        item_code = first.locator("td[data-label='检查事项'] code").first
+        assert item_code.inner_text() == ITEM
+        assert item_code.evaluate("e => e.getClientRects().length") == 1
+        inspector.reload()
         inspector.set_viewport_size({"width": 800, "height": 900})
         assert inspector.evaluate(
             "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
