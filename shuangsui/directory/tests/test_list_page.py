@@ -214,6 +214,24 @@ class BroadNameTests(BaseTestCase):
                 list(self.filtered(True, "恒达70号")), list(self.filtered(False, "恒达70号"))
             )
 
+    def test_on_postgresql_walking_the_list_in_order_reads_only_the_list_index(self):
+        """PostgreSQL 的名录索引带着名称与所属单位（迁移 0011）：按页面顺序逐行比对名称、取列表页的列，
+        是只读索引的扫描，不回表。小表上规划器宁可全表扫描再排序，所以关掉那几种走法，只看走名录索引时
+        是哪一种；索引不带名称时这里是 Index Scan（回表）。"""
+        if connection.vendor != "postgresql":
+            self.skipTest("只有 PostgreSQL 的索引带 INCLUDE 列")
+        with mock.patch.object(search, "SCAN", scan()):
+            walked = self.filtered(True).values(*views.LIST_COLUMNS)[:50]
+            self.assertFalse(uses_name_index(str(walked.query)))
+            sql, params = walked.query.sql_with_params()
+        with connection.cursor() as cur:
+            for method in ("seqscan", "bitmapscan", "sort"):
+                cur.execute(f"SET LOCAL enable_{method} = off")
+            cur.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        self.assertIn("Index Only Scan using entity_scope_list", plan)
+        self.assertEqual(len(walked), 50)
+
     def test_the_api_which_counts_exactly_keeps_the_index(self):
         with mock.patch.object(search, "SCAN", scan()):
             self.login("planner")
